@@ -1,0 +1,160 @@
+import type { Request, RequestHandler, Router } from 'express';
+import defaultPassport, { type PassportStatic } from 'passport';
+import { AttemptCounter } from './attempts.js';
+import { toStepupError } from './error-handler.js';
+import { StepupError } from './errors.js';
+import { StepupEvents } from './events.js';
+import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './factor-strategy.js';
+import { resolveOptions, type StepupOptions } from './options.js';
+import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-mfa.js';
+import { createRouter, type RouterOptions } from './router/create-router.js';
+import { isPassportLoggedIn, readRecord, viewOf } from './session-state.js';
+import { Elevation, type ElevationOutcome } from './step-up.js';
+import { MemoryStore } from './stores/memory.js';
+import type { MfaStore } from './stores/types.js';
+import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
+
+/** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
+export interface Stepup {
+  readonly store: MfaStore;
+  readonly events: StepupEvents;
+  readonly context: StepupContext;
+  readonly elevation: Elevation;
+  /** Registered second factors by name. */
+  readonly factors: ReadonlyMap<string, SecondFactorStrategy>;
+  /** Exposes `req.mfa`, a read-only view of the session's MFA state. */
+  middleware(): RequestHandler;
+  /** After `passport.authenticate(name, { session: false })`: record the factor it proved. */
+  stepUp(): RequestHandler;
+  /** `passport.authenticate(name)` + `stepUp()`; the outcome lands in `res.locals.stepup`. */
+  authenticate(strategy: string): RequestHandler;
+  requireAuth(): RequestHandler;
+  requireMfa(options?: RequireMfaOptions): RequestHandler;
+  router(options?: RouterOptions): Router;
+  /** The session's MFA state, for code that has no `req.mfa` (the middleware is optional). */
+  mfaOf(req: Request): MfaView;
+}
+
+/** The one entry point: wires the store, the clock, the factors, the events and the guards. */
+export function createStepup(options: StepupOptions = {}): Stepup {
+  const resolved = resolveOptions(options);
+  const now = options.now ?? Date.now;
+  const store = options.store ?? new MemoryStore({ now });
+  const passport = options.passport ?? defaultPassport;
+  const events = new StepupEvents(now, options.onEvent);
+  const attempts = new AttemptCounter(store, events, options.lockout);
+  const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
+
+  const context: StepupContext = {
+    store,
+    now,
+    events,
+    attempts,
+    options: resolved,
+    subjectOf(req: Request): Subject | undefined {
+      const view = mfaOf(req);
+      if (view.status === 'anonymous' || view.userId === undefined) return undefined;
+      const record = readRecord(req);
+      return {
+        userId: view.userId,
+        status: view.status,
+        ...(view.status === 'pending' && record?.loginId ? { loginId: record.loginId } : {}),
+      };
+    },
+  };
+
+  const factors = new Map<string, SecondFactorStrategy>();
+  for (const make of options.factors ?? []) {
+    const factor = make(context);
+    if (factor.name === resolved.firstFactor || factors.has(factor.name)) {
+      throw new TypeError(`createStepup: factor name ${JSON.stringify(factor.name)} is used twice`);
+    }
+    factors.set(factor.name, factor);
+    passport.use(factor.name, factor);
+  }
+  const registered: SecondFactorName[] = [...factors.keys()];
+  const elevation = new Elevation(context, passport, factors);
+
+  const guardDeps: GuardDeps = {
+    now,
+    registered,
+    loginUrl: resolved.loginUrl,
+    challengeUrl: resolved.challengeUrl,
+    defaultReturnTo: resolved.defaultReturnTo,
+    viewOf: mfaOf,
+    enrolledFactors: (userId) => elevation.enrolledFactors(userId),
+  };
+
+  const record = (req: Request, user: unknown, proof: FactorProof): Promise<ElevationOutcome> =>
+    proof.kind === 'second' ? elevation.secondFactor(req, proof) : elevation.firstFactor(req, user, proof);
+
+  const stepUp = (): RequestHandler => (req, res, next) => {
+    if (!req.user) {
+      next(new StepupError('AUTHENTICATION_REQUIRED'));
+      return;
+    }
+    // A strategy that is not ours proved a first factor (e.g. plain passport-local).
+    const proof = readProof(req.authInfo) ?? { kind: 'first', factor: resolved.firstFactor, amr: 'pwd' };
+    record(req, req.user, proof).then((outcome) => {
+      res.locals.stepup = outcome;
+      next();
+    }, next);
+  };
+
+  const authenticate = (strategy: string): RequestHandler => (req, res, next) => {
+    const isSecond = factors.has(strategy);
+    const handler = passport.authenticate(
+      strategy,
+      { session: false },
+      (err: unknown, user: unknown, info: unknown, status: unknown) => {
+        if (err) {
+          next(toStepupError(err));
+          return;
+        }
+        if (!user) {
+          next(failureError(info, status, isSecond));
+          return;
+        }
+        const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };
+        record(req, user, proof).then((outcome) => {
+          res.locals.stepup = outcome;
+          next();
+        }, (e: unknown) => next(toStepupError(e)));
+      },
+    ) as RequestHandler;
+    handler(req, res, next);
+  };
+
+  const stepup: Stepup = {
+    store,
+    events,
+    context,
+    elevation,
+    factors,
+    middleware: () => (req, _res, next) => {
+      Object.defineProperty(req, 'mfa', { get: () => mfaOf(req), configurable: true, enumerable: false });
+      next();
+    },
+    stepUp,
+    authenticate,
+    requireAuth: createRequireAuth(guardDeps),
+    requireMfa: createRequireMfa(guardDeps),
+    router: (routerOptions) => createRouter(stepup, routerOptions),
+    mfaOf,
+  };
+  return stepup;
+}
+
+function readProof(info: unknown): FactorProof | undefined {
+  const proof = (info as { stepup?: FactorProof } | null | undefined)?.stepup;
+  if (!proof || (proof.kind !== 'first' && proof.kind !== 'second')) return undefined;
+  return proof;
+}
+
+/** A strategy's `fail()` becomes a public error; unknown failures never say which part was wrong. */
+function failureError(info: unknown, status: unknown, isSecond: boolean): StepupError {
+  if (info instanceof StepupError) return info;
+  if (status === 429) return new StepupError('TOO_MANY_ATTEMPTS');
+  if (status === 400) return new StepupError('INVALID_REQUEST');
+  return new StepupError(isSecond ? 'INVALID_CODE' : 'INVALID_CREDENTIALS');
+}

@@ -1,0 +1,51 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { StepupError } from './errors.js';
+
+/**
+ * CSRF protection, synchroniser-token pattern (OWASP CSRF Prevention Cheat Sheet; ASVS 5.0 V3.5.1):
+ * a 256-bit token kept in the server-side session, sent back in `x-csrf-token` (or a `_csrf` form
+ * field) on every state-changing request, including login (login CSRF).
+ *
+ * Written here rather than taken from csrf-sync because that package compares tokens with `===`,
+ * and this library compares every secret in constant time. The token is rotated whenever the
+ * session id is (a fresh session has no token), so a token seen before login is worthless after.
+ */
+const SESSION_FIELD = 'stepupCsrf';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+type SessionBag = Record<string, unknown> | undefined;
+
+/** The session's token, created on first use. */
+export function csrfToken(req: Request): string {
+  const session = (req as { session?: SessionBag }).session;
+  if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
+  const existing = session[SESSION_FIELD];
+  if (typeof existing === 'string') return existing;
+  const token = randomBytes(32).toString('base64url');
+  session[SESSION_FIELD] = token;
+  return token;
+}
+
+/** True when the request carries the session's token. */
+export function hasValidCsrfToken(req: Request): boolean {
+  const stored = (req as { session?: SessionBag }).session?.[SESSION_FIELD];
+  const header = req.get('x-csrf-token');
+  const field = (req.body as Record<string, unknown> | undefined)?._csrf;
+  const sent = header ?? (typeof field === 'string' ? field : undefined);
+  if (typeof stored !== 'string' || typeof sent !== 'string') return false;
+  const a = Buffer.from(stored);
+  const b = Buffer.from(sent);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Middleware: refuse a state-changing request without the token (403 `csrf_invalid`). */
+export function csrfProtection(): RequestHandler {
+  return (req, _res, next) => {
+    if (SAFE_METHODS.has(req.method) || hasValidCsrfToken(req)) {
+      next();
+      return;
+    }
+    next(new StepupError('CSRF_INVALID'));
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * Every error the library answers with, in one map. The `code` is the public, stable
+ * identifier (DESIGN §4): clients branch on it, never on the message text.
+ */
+export const ERROR_CODES = {
+  INVALID_REQUEST: { status: 400, code: 'invalid_request', message: 'The request body is not valid.' },
+  INVALID_CREDENTIALS: {
+    status: 401,
+    code: 'invalid_credentials',
+    message: 'The username or password is incorrect.',
+  },
+  INVALID_CODE: { status: 401, code: 'invalid_code', message: 'The code is incorrect or was already used.' },
+  CODE_EXPIRED: {
+    status: 410,
+    code: 'code_expired',
+    message: 'The code has expired. Ask for a new one.',
+  },
+  MFA_SESSION_EXPIRED: {
+    status: 401,
+    code: 'mfa_session_expired',
+    message: 'The sign-in attempt has expired or does not exist. Sign in again with your password.',
+  },
+  MFA_REQUIRED: {
+    status: 401,
+    code: 'mfa_required',
+    message: 'A second factor is required for this request.',
+  },
+  AUTHENTICATION_REQUIRED: {
+    status: 401,
+    code: 'authentication_required',
+    message: 'Sign in first.',
+  },
+  TOO_MANY_ATTEMPTS: {
+    status: 429,
+    code: 'too_many_attempts',
+    message: 'Too many failed attempts. Wait before trying again.',
+  },
+  RESEND_TOO_SOON: {
+    status: 429,
+    code: 'resend_too_soon',
+    message: 'A code was sent recently. Wait before asking for another.',
+  },
+  FACTOR_NOT_ALLOWED: {
+    status: 403,
+    code: 'factor_not_allowed',
+    message: 'This factor cannot be used here.',
+  },
+  FACTOR_NOT_ENROLLED: {
+    status: 409,
+    code: 'factor_not_enrolled',
+    message: 'This factor is not set up for this account.',
+  },
+  CSRF_INVALID: {
+    status: 403,
+    code: 'csrf_invalid',
+    message: 'The CSRF token is missing or wrong. Fetch one from GET /auth/csrf and send it in x-csrf-token.',
+  },
+  FORBIDDEN: { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' },
+  NOT_FOUND: { status: 404, code: 'not_found', message: 'Not found.' },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    code: 'service_unavailable',
+    message: 'The authentication service is temporarily unavailable. Try again shortly.',
+  },
+} as const;
+
+export type ErrorKey = keyof typeof ERROR_CODES;
+export type ErrorCode = (typeof ERROR_CODES)[ErrorKey]['code'];
+
+/** An error with an HTTP status and a public code; details are merged into the JSON body. */
+export class StepupError extends Error {
+  override readonly name = 'StepupError';
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(key: ErrorKey, details: Record<string, unknown> = {}, message?: string) {
+    const def = ERROR_CODES[key];
+    super(message ?? def.message);
+    this.status = def.status;
+    this.code = def.code;
+    this.details = details;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { error: this.code, message: this.message, ...this.details };
+  }
+}
+
+export function isStepupError(err: unknown): err is StepupError {
+  return err instanceof StepupError;
+}

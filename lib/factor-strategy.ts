@@ -1,0 +1,114 @@
+import { Strategy } from 'passport-strategy';
+import type { Request } from 'express';
+import type { AttemptCounter } from './attempts.js';
+import { StepupError, type ErrorKey } from './errors.js';
+import type { StepupEvents } from './events.js';
+import type { ResolvedOptions } from './options.js';
+import type { MfaStore } from './stores/types.js';
+import type { Amr, SecondFactorName } from './types.js';
+
+/** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
+export interface Subject {
+  readonly userId: string;
+  readonly status: 'pending' | 'authenticated' | 'satisfied';
+  /** Pending only: the login attempt this proof belongs to. */
+  readonly loginId?: string;
+}
+
+/** What every factor gets from `createStepup()`. */
+export interface StepupContext {
+  readonly store: MfaStore;
+  readonly now: () => number;
+  readonly events: StepupEvents;
+  readonly attempts: AttemptCounter;
+  readonly options: ResolvedOptions;
+  subjectOf(req: Request): Subject | undefined;
+}
+
+/** A factor as passed to `createStepup({ factors })`: built once the context exists. */
+export type FactorFactory = (ctx: StepupContext) => SecondFactorStrategy;
+
+/** The outcome of checking one code. */
+export type CodeCheck =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
+      /** False when the attempt must not count on the lockout counter. @default true */
+      readonly countsAsFailure?: boolean;
+    };
+
+/** What a successful factor tells `stepUp()` through Passport's `authInfo`. */
+export interface FactorProof {
+  readonly kind: 'first' | 'second';
+  readonly factor: string;
+  readonly amr: Amr;
+}
+
+/** Longest raw code accepted before any parsing; anything longer is a malformed request. */
+export const MAX_CODE_LENGTH = 128;
+
+/**
+ * Base class of every second-factor Passport strategy. It does the parts that must be the same
+ * for all of them, so no factor can forget one:
+ *   - the subject comes from the session (pending login or signed-in user), never from the body;
+ *   - the per-account lockout is checked before the code and updated after it
+ *     (NIST SP 800-63B-4 §3.2.2);
+ *   - store failures become `error()` (the router answers 503: fail closed).
+ * A subclass only says whether the user has the factor and whether a code is right.
+ */
+export abstract class SecondFactorStrategy extends Strategy {
+  abstract readonly name: SecondFactorName;
+  abstract readonly amr: Amr;
+
+  constructor(protected readonly ctx: StepupContext) {
+    super();
+  }
+
+  /** True when this user can use the factor now (enrolled and confirmed). */
+  abstract isEnrolled(userId: string): Promise<boolean>;
+
+  /** Check `code` (a string of at most MAX_CODE_LENGTH characters) for the subject. */
+  protected abstract verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck>;
+
+  override authenticate(req: Request): void {
+    this.run(req).then(
+      (outcome) => {
+        if (outcome instanceof StepupError) this.fail(outcome, outcome.status);
+        else this.success(outcome.user, { stepup: outcome.proof });
+      },
+      (err: unknown) => {
+        if (err instanceof StepupError) this.fail(err, err.status);
+        else this.error(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  }
+
+  private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {
+    const subject = this.ctx.subjectOf(req);
+    if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
+    const code = (req.body as Record<string, unknown> | undefined)?.code;
+    if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
+      return new StepupError('INVALID_REQUEST', { field: 'code' }, 'The code must be a non-empty string.');
+    }
+    await this.ctx.attempts.assertNotLocked(subject.userId);
+    if (!(await this.isEnrolled(subject.userId))) return new StepupError('FACTOR_NOT_ALLOWED');
+    const check = await this.verifyCode(req, subject, code);
+    if (!check.ok) {
+      if (check.countsAsFailure !== false) {
+        await this.ctx.attempts.recordFailure(req, subject.userId, this.name);
+      }
+      this.ctx.events.emitFor(req, 'mfa.failed', {
+        userId: subject.userId,
+        factor: this.name,
+        reason: check.error.toLowerCase(),
+      });
+      return new StepupError(check.error);
+    }
+    await this.ctx.attempts.reset(subject.userId);
+    // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
+    // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
+    const user = subject.status === 'pending' ? { id: subject.userId } : req.user;
+    return { user, proof: { kind: 'second', factor: this.name, amr: this.amr } };
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * passport-stepup: multi-factor authentication for Express and Passport.
+ * The public entry point; everything exported here is public API.
+ */
+import './express-augment.js';
+
+export { createStepup, type Stepup } from './create-stepup.js';
+export type { StepupOptions } from './options.js';
+export type { RouterOptions } from './router/create-router.js';
+export {
+  SecondFactorStrategy,
+  MAX_CODE_LENGTH,
+  type CodeCheck,
+  type FactorFactory,
+  type FactorProof,
+  type StepupContext,
+  type Subject,
+} from './factor-strategy.js';
+export type { ElevationOutcome } from './step-up.js';
+export { AttemptCounter, type LockoutOptions } from './attempts.js';
+export { StepupEvents, type EventListener } from './events.js';
+export { ERROR_CODES, StepupError, isStepupError, type ErrorCode, type ErrorKey } from './errors.js';
+export { createErrorHandler, isBackendUnavailable } from './error-handler.js';
+export { csrfProtection, csrfToken } from './csrf.js';
+export { safeReturnTo } from './return-to.js';
+export { evaluatePolicy, resolveRoutePolicy } from './policy.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
+export { StoreUnavailableError, storeKey, globalKey, type MfaStore } from './stores/types.js';
+export type {
+  Amr,
+  MfaReason,
+  MfaStatus,
+  MfaView,
+  PolicyDecision,
+  RequireMfaOptions,
+  SecondFactorName,
+  StepupEvent,
+  StepupEventType,
+} from './types.js';

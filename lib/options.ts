@@ -1,0 +1,107 @@
+import type { PassportStatic } from 'passport';
+import type { Request } from 'express';
+import type { LockoutOptions } from './attempts.js';
+import type { EventListener } from './events.js';
+import type { FactorFactory } from './factor-strategy.js';
+import type { MfaStore } from './stores/types.js';
+
+/** Options of `createStepup()`. */
+export interface StepupOptions {
+  /** Where MFA state lives. @default a new MemoryStore (one process only) */
+  readonly store?: MfaStore;
+  /** The Passport instance the app initialises. @default the `passport` singleton */
+  readonly passport?: PassportStatic;
+  /** Clock in ms since epoch; tests inject a fake one. @default Date.now */
+  readonly now?: () => number;
+  /**
+   * `optional`: ask users who enrolled a second factor. `required`: users without one must enrol
+   * before the session is satisfied. @default 'optional'
+   */
+  readonly mode?: 'optional' | 'required';
+  /** Second factors, e.g. `[totp(), recoveryCodes()]`. Each registers a Passport strategy. */
+  readonly factors?: readonly FactorFactory[];
+  /** Name of the Passport strategy that proves the first factor at `POST /login`. @default 'password' */
+  readonly firstFactor?: string;
+  /** Seconds a pending (password-only) session lives. @default 600 */
+  readonly pendingTtlSeconds?: number;
+  /** Where HTML requests go to present a second factor. @default '/mfa' */
+  readonly challengeUrl?: string;
+  /** Where HTML requests go when nobody is signed in. @default '/login' */
+  readonly loginUrl?: string;
+  /** Where `returnTo` falls back to. @default '/' */
+  readonly defaultReturnTo?: string;
+  /** Second-factor lockout (one counter per account). */
+  readonly lockout?: LockoutOptions;
+  /** Receives every event. Also: `stepup.events.on('event', fn)`. */
+  readonly onEvent?: EventListener;
+  /** How to read a user id from a Passport user. @default `user.id` as a string */
+  readonly getUserId?: (user: unknown) => string;
+  /** Decides who may call admin endpoints. @default nobody */
+  readonly isAdmin?: (req: Request) => boolean | Promise<boolean>;
+}
+
+export interface ResolvedOptions {
+  readonly mode: 'optional' | 'required';
+  readonly firstFactor: string;
+  readonly pendingTtlMs: number;
+  readonly challengeUrl: string;
+  readonly loginUrl: string;
+  readonly defaultReturnTo: string;
+  readonly getUserId: (user: unknown) => string;
+  readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
+}
+
+const KNOWN = new Set([
+  'store', 'passport', 'now', 'mode', 'factors', 'firstFactor', 'pendingTtlSeconds', 'challengeUrl',
+  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin',
+]);
+
+/** Validate at creation time: a typo throws a TypeError that names the valid options. */
+export function resolveOptions(options: StepupOptions): ResolvedOptions {
+  assertKnownKeys('createStepup', options, KNOWN);
+  const mode = options.mode ?? 'optional';
+  if (mode !== 'optional' && mode !== 'required') {
+    throw new TypeError(`createStepup: mode must be 'optional' or 'required', got ${JSON.stringify(mode)}`);
+  }
+  const pendingTtlSeconds = options.pendingTtlSeconds ?? 600;
+  if (!Number.isInteger(pendingTtlSeconds) || pendingTtlSeconds < 30 || pendingTtlSeconds > 3600) {
+    throw new TypeError('createStepup: pendingTtlSeconds must be an integer between 30 and 3600');
+  }
+  for (const key of ['challengeUrl', 'loginUrl', 'defaultReturnTo'] as const) {
+    const value = options[key];
+    if (value !== undefined && (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//'))) {
+      throw new TypeError(`createStepup: ${key} must be a same-origin path starting with '/', got ${JSON.stringify(value)}`);
+    }
+  }
+  return {
+    mode,
+    firstFactor: options.firstFactor ?? 'password',
+    pendingTtlMs: pendingTtlSeconds * 1000,
+    challengeUrl: options.challengeUrl ?? '/mfa',
+    loginUrl: options.loginUrl ?? '/login',
+    defaultReturnTo: options.defaultReturnTo ?? '/',
+    getUserId: options.getUserId ?? defaultGetUserId,
+    isAdmin: options.isAdmin ?? (() => false),
+  };
+}
+
+function defaultGetUserId(user: unknown): string {
+  const id = (user as { id?: unknown } | null | undefined)?.id;
+  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  throw new TypeError('passport-stepup: the user has no usable `id`; pass getUserId to createStepup');
+}
+
+/** Throw a TypeError naming the valid keys when an options object has an unknown one. */
+export function assertKnownKeys(where: string, options: object, known: ReadonlySet<string>): void {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${where}: options must be an object`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) {
+      throw new TypeError(
+        `${where}: unknown option ${JSON.stringify(key)}. Valid options: ${[...known].join(', ')}`,
+      );
+    }
+  }
+}

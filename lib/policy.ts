@@ -1,0 +1,93 @@
+import { assertKnownKeys } from './options.js';
+import type { MfaView, PolicyDecision, RequireMfaOptions, SecondFactorName } from './types.js';
+
+export interface ResolvedRoutePolicy {
+  readonly maxAgeMs?: number;
+  readonly allowRememberBrowser: boolean;
+  readonly factors?: ReadonlySet<SecondFactorName>;
+}
+
+const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors']);
+
+/**
+ * Validate a route policy when the guard is created (never per request): a typo such as
+ * `maxage` or an unknown factor name throws a TypeError that says what is valid.
+ */
+export function resolveRoutePolicy(
+  options: RequireMfaOptions,
+  registered: readonly SecondFactorName[],
+): ResolvedRoutePolicy {
+  assertKnownKeys('requireMfa', options, KNOWN);
+  const { maxAge, allowRememberBrowser = true, factors } = options;
+  if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0)) {
+    throw new TypeError(`requireMfa: maxAge must be a positive number of seconds, got ${String(maxAge)}`);
+  }
+  if (typeof allowRememberBrowser !== 'boolean') {
+    throw new TypeError('requireMfa: allowRememberBrowser must be true or false');
+  }
+  let factorSet: Set<SecondFactorName> | undefined;
+  if (factors !== undefined) {
+    if (!Array.isArray(factors) || factors.length === 0) {
+      throw new TypeError('requireMfa: factors must be a non-empty array of factor names');
+    }
+    for (const f of factors) {
+      if (!registered.includes(f)) {
+        throw new TypeError(
+          `requireMfa: unknown factor ${JSON.stringify(f)}. Registered factors: ${registered.join(', ') || '(none)'}`,
+        );
+      }
+    }
+    factorSet = new Set(factors);
+  }
+  return {
+    ...(maxAge !== undefined ? { maxAgeMs: maxAge * 1000 } : {}),
+    allowRememberBrowser,
+    ...(factorSet ? { factors: factorSet } : {}),
+  };
+}
+
+/**
+ * Decide whether a session meets a route policy. Pure and synchronous: a satisfied session on a
+ * guarded route costs no store round trip.
+ *
+ * Order matters: each reason tells the client the one thing to do next.
+ */
+export function evaluatePolicy(
+  view: MfaView,
+  policy: ResolvedRoutePolicy,
+  allowed: readonly SecondFactorName[],
+  now: number,
+): PolicyDecision {
+  const deny = (reason: Exclude<PolicyDecision, { ok: true }>['reason']): PolicyDecision => ({
+    ok: false,
+    reason,
+    factors: allowed,
+  });
+  switch (view.status) {
+    case 'anonymous':
+      return deny('not_authenticated');
+    case 'pending':
+      return deny(view.next === 'enroll' ? 'not_enrolled' : 'pending');
+    case 'authenticated':
+      // Signed in with one factor; the caller refines this to `stale` when the user has a factor.
+      return deny('not_enrolled');
+    case 'satisfied':
+      break;
+  }
+  const realFactors = view.factors;
+  if (realFactors.length === 0) {
+    // Only a remembered browser vouched. NIST SP 800-63B-4 §5.1.1: that is AAL1, so a route
+    // that refuses it, or demands a recent factor, must see a real one.
+    if (!policy.allowRememberBrowser) return deny('remembered_browser_not_allowed');
+    if (policy.maxAgeMs !== undefined) return deny('stale');
+    if (policy.factors) return deny('factor_not_allowed');
+    return { ok: true };
+  }
+  if (policy.factors && !realFactors.some((f) => policy.factors?.has(f))) {
+    return deny('factor_not_allowed');
+  }
+  if (policy.maxAgeMs !== undefined) {
+    if (view.mfaAt === undefined || now - view.mfaAt > policy.maxAgeMs) return deny('stale');
+  }
+  return { ok: true };
+}

@@ -1,0 +1,101 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { ERROR_CODES } from './errors.js';
+import { safeReturnTo } from './return-to.js';
+import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './policy.js';
+import type { MfaReason, MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
+
+export interface GuardDeps {
+  readonly now: () => number;
+  readonly registered: readonly SecondFactorName[];
+  readonly loginUrl: string;
+  readonly challengeUrl: string;
+  readonly defaultReturnTo: string;
+  viewOf(req: Request): MfaView;
+  enrolledFactors(userId: string): Promise<SecondFactorName[]>;
+}
+
+const MFA_REQUIRED = ERROR_CODES.MFA_REQUIRED.code;
+
+const REASON_MESSAGES: Record<MfaReason, string> = {
+  not_authenticated: 'Sign in first.',
+  pending: 'Finish signing in: present a second factor.',
+  not_enrolled: 'Set up a second factor to open this page.',
+  stale: 'Confirm it is you: present a second factor again.',
+  remembered_browser_not_allowed:
+    'A remembered browser is not enough here: present a second factor in this session.',
+  factor_not_allowed: 'Present one of the factors this page accepts.',
+};
+
+/** JSON clients: `Accept: application/json` (preferred over HTML) or an XHR. */
+export function wantsJson(req: Request): boolean {
+  if (req.xhr) return true;
+  return req.accepts(['html', 'json']) === 'json';
+}
+
+/** `requireAuth()`: signed in (any status but anonymous and pending). */
+export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
+  return () => (req, res, next) => {
+    const view = deps.viewOf(req);
+    if (view.status === 'authenticated' || view.status === 'satisfied') {
+      next();
+      return;
+    }
+    const reason: MfaReason = view.status === 'pending' ? 'pending' : 'not_authenticated';
+    const error =
+      reason === 'pending' ? ERROR_CODES.MFA_REQUIRED.code : ERROR_CODES.AUTHENTICATION_REQUIRED.code;
+    refuse(req, res, deps, reason, [], error);
+  };
+}
+
+/** `requireMfa(policy)`: options are validated here, once, when the route is declared. */
+export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions) => RequestHandler {
+  return (options = {}) => {
+    const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered);
+    const allowed = policy.factors ? deps.registered.filter((f) => policy.factors?.has(f)) : deps.registered;
+    return (req: Request, res: Response, next: NextFunction) => {
+      const view = deps.viewOf(req);
+      const decision = evaluatePolicy(view, policy, allowed, deps.now());
+      if (decision.ok) {
+        next();
+        return;
+      }
+      // Only a refused request costs a store round trip: which factors can this user use?
+      const userId = view.userId;
+      if (userId === undefined || view.status === 'pending') {
+        refuse(req, res, deps, decision.reason, decision.factors, MFA_REQUIRED, policy);
+        return;
+      }
+      deps.enrolledFactors(userId).then(
+        (enrolled) => {
+          const usable = allowed.filter((f) => enrolled.includes(f));
+          let reason = decision.reason;
+          if (view.status === 'authenticated' && usable.length > 0) reason = 'stale';
+          refuse(req, res, deps, reason, usable.length > 0 ? usable : allowed, MFA_REQUIRED, policy);
+        },
+        (err: unknown) => next(err),
+      );
+    };
+  };
+}
+
+function refuse(
+  req: Request,
+  res: Response,
+  deps: GuardDeps,
+  reason: MfaReason,
+  factors: readonly SecondFactorName[],
+  error: string,
+  policy?: ResolvedRoutePolicy,
+): void {
+  res.set('Cache-Control', 'no-store');
+  if (wantsJson(req)) {
+    const body: Record<string, unknown> = { error, message: REASON_MESSAGES[reason], reason, factors };
+    if (policy?.maxAgeMs !== undefined) body.maxAge = policy.maxAgeMs / 1000;
+    res.status(401).json(body);
+    return;
+  }
+  const target = reason === 'not_authenticated' ? deps.loginUrl : deps.challengeUrl;
+  const returnTo = safeReturnTo(req.originalUrl, deps.defaultReturnTo);
+  const params = new URLSearchParams({ returnTo, reason });
+  res.redirect(302, `${target}?${params.toString()}`);
+}

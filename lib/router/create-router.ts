@@ -1,0 +1,38 @@
+import express, { type Router } from 'express';
+import type { Stepup } from '../create-stepup.js';
+import { csrfProtection } from '../csrf.js';
+import { createErrorHandler } from '../error-handler.js';
+import { mountSessionRoutes } from './session-routes.js';
+
+export interface RouterOptions {
+  /** Check CSRF tokens on POST/DELETE. Turn off only for clients that cannot carry cookies. @default true */
+  readonly csrf?: boolean;
+  /** Largest accepted body. @default '16kb' */
+  readonly bodyLimit?: string;
+  /** Called with unexpected errors (the client sees a bare 500). */
+  readonly onError?: (err: unknown) => void;
+}
+
+/**
+ * The JSON router of DESIGN §4: `app.use('/auth', stepup.router())`. Mount it after
+ * express-session, `passport.initialize()` and `passport.session()`.
+ */
+export function createRouter(stepup: Stepup, options: RouterOptions = {}): Router {
+  const router = express.Router();
+  const limit = options.bodyLimit ?? '16kb';
+  router.use(express.json({ limit, strict: true }));
+  router.use(express.urlencoded({ extended: false, limit, parameterLimit: 20 }));
+  router.use((_req, res, next) => {
+    // Auth answers are per user and must never be cached by a shared cache.
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  if (options.csrf !== false) router.use(csrfProtection());
+  mountSessionRoutes(router, stepup);
+  for (const factor of stepup.factors.values()) {
+    const withRoutes = factor as { mountRoutes?: (r: Router, s: Stepup) => void };
+    withRoutes.mountRoutes?.(router, stepup);
+  }
+  router.use(createErrorHandler(options.onError));
+  return router;
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { StepupError } from '../errors.js';
+
+/**
+ * One zod schema per router body (DESIGN §6). Limits are generous for people and tight for
+ * attackers: a username of 256 characters, a password of 1,024 (NIST SP 800-63B-4 §3.1.1.2 asks
+ * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
+ */
+export const loginBody = z.object({
+  username: z.string().min(1).max(256),
+  password: z.string().min(1).max(1024),
+});
+
+const formBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'on', '1', '0'])]);
+
+export const verifyBody = z.object({
+  factor: z.string().min(1).max(64),
+  code: z.string().min(1).max(128),
+  rememberBrowser: formBoolean.optional(),
+  remember: formBoolean.optional(),
+});
+
+export function isTruthy(value: z.infer<typeof formBoolean> | undefined): boolean {
+  return value === true || value === 'true' || value === 'on' || value === '1';
+}
+
+/** Parse a body or throw 400 `invalid_request` naming the fields that are wrong. */
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return result.data;
+  const fields = [...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(body)'))];
+  throw new StepupError('INVALID_REQUEST', { fields }, `Invalid or missing fields: ${fields.join(', ')}.`);
+}

@@ -1,0 +1,92 @@
+import type { NextFunction, Request, Response, Router } from 'express';
+import type { Stepup } from '../create-stepup.js';
+import { csrfToken } from '../csrf.js';
+import { StepupError } from '../errors.js';
+import { logOut } from '../passport-glue.js';
+import { destroySession, writeRecord } from '../session-state.js';
+import type { ElevationOutcome } from '../step-up.js';
+import { loginBody, parseBody, verifyBody } from './schemas.js';
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** Run an async handler; any rejection goes to the router's error handler. */
+export function route(handler: Handler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+}
+
+/** Run an Express middleware as a promise (used to chain `stepup.authenticate()`). */
+export function runMiddleware(
+  mw: (req: Request, res: Response, next: NextFunction) => void,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    mw(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+  });
+}
+
+/** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
+function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, unknown> {
+  return { ...outcome, csrfToken: csrfToken(req) };
+}
+
+export function mountSessionRoutes(router: Router, stepup: Stepup): void {
+  const firstFactor = stepup.context.options.firstFactor;
+
+  router.get('/csrf', (req, res) => {
+    res.json({ csrfToken: csrfToken(req) });
+  });
+
+  router.post(
+    '/login',
+    route(async (req, res) => {
+      parseBody(loginBody, req.body);
+      await runMiddleware(stepup.authenticate(firstFactor), req, res);
+      res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
+    }),
+  );
+
+  router.post(
+    '/mfa/verify',
+    route(async (req, res) => {
+      const body = parseBody(verifyBody, req.body);
+      if (!stepup.factors.has(body.factor)) {
+        throw new StepupError('INVALID_REQUEST', { field: 'factor', factors: [...stepup.factors.keys()] },
+          `Unknown factor. Use one of: ${[...stepup.factors.keys()].join(', ')}.`);
+      }
+      await runMiddleware(stepup.authenticate(body.factor), req, res);
+      res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
+    }),
+  );
+
+  router.get('/session', (req, res) => {
+    const view = stepup.mfaOf(req);
+    const now = stepup.context.now();
+    res.json({
+      status: view.status,
+      ...(view.userId !== undefined ? { userId: view.userId } : {}),
+      amr: view.amr,
+      factors: view.factors,
+      ...(view.authTime !== undefined ? { authTime: view.authTime } : {}),
+      ...(view.mfaAt !== undefined ? { mfaAt: view.mfaAt } : {}),
+      viaRememberedBrowser: view.viaRememberedBrowser,
+      ...(view.pendingExpiresAt !== undefined
+        ? { expiresIn: Math.max(0, Math.floor((view.pendingExpiresAt - now) / 1000)), next: view.next }
+        : {}),
+    });
+  });
+
+  router.post(
+    '/logout',
+    route(async (req, res) => {
+      const userId = stepup.mfaOf(req).userId;
+      writeRecord(req, undefined);
+      await logOut(req);
+      await destroySession(req);
+      stepup.events.emitFor(req, 'logout', { userId });
+      res.status(204).end();
+    }),
+  );
+}

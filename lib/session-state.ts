@@ -1,0 +1,122 @@
+import type { Request } from 'express';
+import type { MfaView, SessionMfaRecord } from './types.js';
+
+/** The key under `req.session` where the MFA record lives. */
+export const SESSION_KEY = 'stepup';
+
+type SessionBag = Record<string, unknown>;
+
+function bag(req: Request): SessionBag | undefined {
+  return (req as { session?: SessionBag }).session;
+}
+
+/** The raw record, or undefined when the session is anonymous or the record is malformed. */
+export function readRecord(req: Request): SessionMfaRecord | undefined {
+  const raw = bag(req)?.[SESSION_KEY];
+  if (!raw || typeof raw !== 'object') return undefined;
+  const rec = raw as Partial<SessionMfaRecord>;
+  // A record we did not write (or an older format) is treated as no record at all:
+  // fail closed rather than trust fields of unknown shape.
+  if (rec.v !== 1 || typeof rec.userId !== 'string' || !Array.isArray(rec.amr)) return undefined;
+  return rec as SessionMfaRecord;
+}
+
+export function writeRecord(req: Request, record: SessionMfaRecord | undefined): void {
+  const session = bag(req);
+  if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
+  if (record) session[SESSION_KEY] = record;
+  else delete session[SESSION_KEY];
+}
+
+const ANONYMOUS: MfaView = Object.freeze({
+  status: 'anonymous',
+  amr: Object.freeze([]),
+  factors: Object.freeze([]),
+  viaRememberedBrowser: false,
+});
+
+/**
+ * The view `req.mfa` exposes.
+ *  - An expired pending record reads as anonymous.
+ *  - A logged-in record whose Passport login is gone (logout elsewhere) reads as anonymous.
+ *  - A Passport login without our record (the app logged the user in by another path), or with
+ *    a record of another user, reads as `authenticated` with no factors: it opens
+ *    `requireAuth()` but never `requireMfa()` (fail closed).
+ */
+export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => string): MfaView {
+  const rec = readRecord(req);
+  const loggedIn = isPassportLoggedIn(req);
+  if (rec?.status === 'pending' && !loggedIn) {
+    if (rec.pendingExpiresAt === undefined || rec.pendingExpiresAt <= now) return ANONYMOUS;
+  } else if (!loggedIn) {
+    return ANONYMOUS;
+  } else if (!rec || rec.status === 'pending' || rec.userId !== safeUserId(req, userIdOf)) {
+    const userId = safeUserId(req, userIdOf);
+    return Object.freeze({ ...ANONYMOUS, status: 'authenticated', ...(userId ? { userId } : {}) });
+  }
+  if (!rec) return ANONYMOUS;
+  return Object.freeze({
+    status: rec.status,
+    userId: rec.userId,
+    amr: Object.freeze([...rec.amr]),
+    factors: Object.freeze([...rec.factors]),
+    authTime: rec.authTime,
+    mfaAt: rec.mfaAt,
+    viaRememberedBrowser: rec.viaRememberedBrowser,
+    pendingExpiresAt: rec.status === 'pending' ? rec.pendingExpiresAt : undefined,
+    next: rec.status === 'pending' ? rec.next : undefined,
+  });
+}
+
+function safeUserId(req: Request, userIdOf: (user: unknown) => string): string | undefined {
+  try {
+    return userIdOf((req as { user?: unknown }).user);
+  } catch {
+    return undefined;
+  }
+}
+
+export function isPassportLoggedIn(req: Request): boolean {
+  const fn = (req as { isAuthenticated?: () => boolean }).isAuthenticated;
+  return typeof fn === 'function' && fn.call(req);
+}
+
+/** express-session's regenerate as a promise: the old id is destroyed in the session store. */
+export function regenerateSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = (req as { session?: { regenerate(cb: (err?: unknown) => void): void } }).session;
+    if (!session) {
+      reject(new Error('passport-stepup: req.session is missing; mount express-session first'));
+      return;
+    }
+    session.regenerate((err) => (err ? reject(toError(err)) : resolve()));
+  });
+}
+
+/** Persist the session before answering, so a client that races the next request sees it. */
+export function saveSession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = (req as { session?: { save(cb: (err?: unknown) => void): void } }).session;
+    if (!session) {
+      resolve();
+      return;
+    }
+    session.save((err) => (err ? reject(toError(err)) : resolve()));
+  });
+}
+
+/** End the session in the session store (logout). */
+export function destroySession(req: Request): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const session = (req as { session?: { destroy(cb: (err?: unknown) => void): void } }).session;
+    if (!session) {
+      resolve();
+      return;
+    }
+    session.destroy((err) => (err ? reject(toError(err)) : resolve()));
+  });
+}
+
+export function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,110 @@
+/**
+ * Public vocabulary shared by the middleware, the guards and the router (DESIGN §1, §4).
+ */
+
+/** Where a session stands. */
+export type MfaStatus = 'anonymous' | 'pending' | 'authenticated' | 'satisfied';
+
+/** RFC 8176 authentication method references. */
+export type Amr = 'pwd' | 'otp' | 'email' | 'sms' | 'rc' | 'rb' | (string & {});
+
+/** Second-factor strategy names as the API uses them. Apps may register their own. */
+export type SecondFactorName = 'totp' | 'email-otp' | 'sms-otp' | 'recovery-code' | (string & {});
+
+/** The read-only view of a session's MFA state (`req.mfa`). */
+export interface MfaView {
+  readonly status: MfaStatus;
+  readonly userId?: string;
+  readonly amr: readonly Amr[];
+  /** Second factors proven in this session, by strategy name. */
+  readonly factors: readonly SecondFactorName[];
+  readonly authTime?: number;
+  readonly mfaAt?: number;
+  readonly viaRememberedBrowser: boolean;
+  /** When a pending session stops being usable (ms since epoch). */
+  readonly pendingExpiresAt?: number;
+  /** Pending only: what the user must do next. */
+  readonly next?: 'mfa' | 'enroll';
+}
+
+/** What is kept in `req.session[sessionKey]`. Never a secret or a code. */
+export interface SessionMfaRecord {
+  v: 1;
+  status: Exclude<MfaStatus, 'anonymous'>;
+  userId: string;
+  amr: Amr[];
+  factors: SecondFactorName[];
+  authTime: number;
+  mfaAt?: number;
+  viaRememberedBrowser: boolean;
+  /** Pending only: `passport.serializeUser` output, restored with `deserializeUser` at login. */
+  serializedUser?: unknown;
+  pendingExpiresAt?: number;
+  next?: 'mfa' | 'enroll';
+  /** Pending only: one random id per login attempt; challenges (email codes) bind to it. */
+  loginId?: string;
+}
+
+/** Per-route policy of `requireMfa()` (DESIGN §1). */
+export interface RequireMfaOptions {
+  /** Seconds: the last second factor must be at most this old. */
+  readonly maxAge?: number;
+  /**
+   * When false, a session satisfied only by a remembered browser does not pass
+   * (NIST SP 800-63B-4 §5.1.1: such a cookie is worth AAL1 only).
+   * @default true
+   */
+  readonly allowRememberBrowser?: boolean;
+  /** Second factors that count for this route. @default every registered factor */
+  readonly factors?: readonly SecondFactorName[];
+}
+
+export type MfaReason =
+  | 'not_authenticated'
+  | 'pending'
+  | 'not_enrolled'
+  | 'stale'
+  | 'remembered_browser_not_allowed'
+  | 'factor_not_allowed';
+
+/** Outcome of evaluating a route policy against a session. */
+export type PolicyDecision =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: MfaReason; readonly factors: readonly SecondFactorName[] };
+
+/** Events the library emits; none ever carries a secret, a password or a code. */
+export interface StepupEvent {
+  readonly type: StepupEventType;
+  readonly userId?: string;
+  readonly ip?: string;
+  readonly userAgent?: string;
+  readonly time: number;
+  readonly factor?: string;
+  readonly reason?: string;
+  readonly [extra: string]: unknown;
+}
+
+export type StepupEventType =
+  | 'login.failed'
+  | 'login.first_factor'
+  | 'login.pending'
+  | 'login.authenticated'
+  | 'login.satisfied'
+  | 'login.throttled'
+  | 'mfa.verified'
+  | 'mfa.failed'
+  | 'mfa.locked'
+  | 'mfa.step_up'
+  | 'mfa.denied'
+  | 'logout'
+  | 'totp.enabled'
+  | 'totp.disabled'
+  | 'totp.replay'
+  | 'recovery.used'
+  | 'recovery.regenerated'
+  | 'remember.used'
+  | 'remember.issued'
+  | 'remember.revoked'
+  | 'admin.mfa_reset'
+  | 'store.unavailable'
+  | (string & {});
