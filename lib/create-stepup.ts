@@ -8,7 +8,7 @@ import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from '
 import { resolveOptions, type StepupOptions } from './options.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-mfa.js';
 import { createRouter, type RouterOptions } from './router/create-router.js';
-import { isPassportLoggedIn, readRecord, viewOf } from './session-state.js';
+import { readRecord, viewOf } from './session-state.js';
 import { Elevation, type ElevationOutcome } from './step-up.js';
 import { MemoryStore } from './stores/memory.js';
 import type { MfaStore } from './stores/types.js';
@@ -112,7 +112,16 @@ export function createStepup(options: StepupOptions = {}): Stepup {
           return;
         }
         if (!user) {
-          next(failureError(info, status, isSecond));
+          const failure = failureError(info, status, isSecond);
+          if (!isSecond) {
+            const username = (req.body as { username?: unknown } | undefined)?.username;
+            events.emitFor(req, 'login.failed', {
+              factor: strategy,
+              reason: failure.code,
+              ...(typeof username === 'string' ? { username: username.slice(0, 256) } : {}),
+            });
+          }
+          next(failure);
           return;
         }
         const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };

@@ -126,6 +126,7 @@ export function makeApp(options: MakeAppOptions = {}) {
 /** A cookie-keeping client with the CSRF token fetched and sent on every write. */
 export async function client(app: Parameters<typeof request.agent>[0]) {
   const agent = request.agent(app);
+  agent.set('User-Agent', 'stepup-tests/1.0');
   let token = ((await agent.get('/auth/csrf').expect(200)).body as { csrfToken: string }).csrfToken;
   const post = async (path: string, body: object = {}) => {
     const res = await agent.post(path).set('x-csrf-token', token).set('Accept', 'application/json').send(body);

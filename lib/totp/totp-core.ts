@@ -1,0 +1,169 @@
+/**
+ * Pure TOTP logic (RFC 6238) over otplib 13: no store, no clock of its own (`now` is injected,
+ * in ms since the epoch). The strategy layer records the returned `timeStep` atomically per user;
+ * the `afterTimeStep` check here is the fast path, the store's atomic consume is the guarantee.
+ * Why once-only: NIST SP 800-63B-4 §3.1.4.2 (a time-based OTP is accepted only once within its
+ * validity period) and OWASP ASVS 5.0 V6.5.1 (TOTPs are usable only once).
+ */
+import { generate, generateSecret, verify } from 'otplib';
+
+export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
+export type TotpDigits = 6 | 7 | 8;
+
+export type TotpParams = {
+  /** @default 'sha1' (what every authenticator app supports; RFC 6238 §1.2 allows SHA-256/512) */
+  readonly algorithm?: TotpAlgorithm;
+  /** @default 6 */
+  readonly digits?: TotpDigits;
+  /** Time step in seconds. @default 30 (RFC 6238 §5.2) */
+  readonly period?: number;
+};
+
+/**
+ * Defaults from DESIGN §3. The window is ±1 step: RFC 6238 §5.2 recommends at most one step of
+ * network delay; a wider window (passport-totp's ±3 min) gives a guesser more codes per try.
+ * otplib's tolerance is in seconds and defaults to 0, hence `epochTolerance: 30` = one period.
+ */
+export const TOTP_DEFAULTS = Object.freeze({
+  algorithm: 'sha1',
+  digits: 6,
+  period: 30,
+  windowSteps: 1,
+  epochTolerance: 30,
+  secretBytes: 20,
+} as const);
+
+export type VerifyTotpOptions = TotpParams & {
+  /** Base32 secret (decrypted). */
+  readonly secret: string;
+  /** What the user typed; anything, it is validated here. */
+  readonly code: unknown;
+  /** Current time, ms since epoch. */
+  readonly now: number;
+  /** Last time step accepted for this user: steps <= it are refused as replays. */
+  readonly afterTimeStep?: number | undefined;
+};
+
+export type VerifyTotpResult =
+  | { readonly valid: true; readonly timeStep: number }
+  | { readonly valid: false; readonly reason: 'malformed' | 'mismatch' | 'replayed' };
+
+/**
+ * New 160-bit secret as 32 Base32 characters (no padding). 160 bits is RFC 4226 §4's recommended
+ * length and above NIST SP 800-63B-4's 112-bit minimum for OTP authenticators. otplib draws the
+ * bytes from the platform CSPRNG (crypto.getRandomValues).
+ */
+export function generateTotpSecret(): string {
+  const secret = generateSecret({ length: TOTP_DEFAULTS.secretBytes });
+  if (!/^[A-Z2-7]{32}$/.test(secret)) {
+    // Guard against a future otplib changing its encoding (padding, lower case, length).
+    throw new Error('otplib generateSecret() did not return 32 Base32 characters');
+  }
+  return secret;
+}
+
+/**
+ * True only for exactly `digits` ASCII digits. Runs before otplib, which throws on a wrong
+ * length or format; rejects Unicode digits ('١٢٣٤٥٦', '１２３４５６'), spaces, numbers (a leading
+ * zero would be lost), arrays from `code[]=` query tricks and oversized strings (DESIGN §5.8).
+ */
+export function isWellFormedCode(
+  input: unknown,
+  digits: number = TOTP_DEFAULTS.digits,
+): input is string {
+  return typeof input === 'string' && input.length === digits && /^[0-9]+$/.test(input);
+}
+
+function toEpochSeconds(now: number): number {
+  if (typeof now !== 'number' || !Number.isFinite(now) || now < 0) {
+    throw new TypeError(
+      `"now" must be a non-negative number of ms since the epoch, got ${String(now)}`,
+    );
+  }
+  return Math.floor(now / 1000);
+}
+
+function resolveParams(p: TotpParams): Required<TotpParams> {
+  const algorithm = p.algorithm ?? TOTP_DEFAULTS.algorithm;
+  const digits = p.digits ?? TOTP_DEFAULTS.digits;
+  const period = p.period ?? TOTP_DEFAULTS.period;
+  if (!['sha1', 'sha256', 'sha512'].includes(algorithm)) {
+    throw new TypeError(
+      `TOTP algorithm must be 'sha1', 'sha256' or 'sha512', got ${String(algorithm)}`,
+    );
+  }
+  if (digits !== 6 && digits !== 7 && digits !== 8) {
+    throw new TypeError(`TOTP digits must be 6, 7 or 8 (RFC 4226 §5.3), got ${String(digits)}`);
+  }
+  if (!Number.isSafeInteger(period) || period < 1 || period > 3600) {
+    throw new TypeError(
+      `TOTP period must be an integer number of seconds (1-3600), got ${String(period)}`,
+    );
+  }
+  return { algorithm, digits, period };
+}
+
+/** RFC 6238 §4.2: T = floor((unixTime - T0) / X), with T0 = 0. */
+export function currentTimeStep(now: number, period: number = TOTP_DEFAULTS.period): number {
+  return Math.floor(toEpochSeconds(now) / resolveParams({ period }).period);
+}
+
+/** The code for `now` (tests, the example app's demo authenticator). */
+export async function generateTotp(
+  options: TotpParams & { readonly secret: string; readonly now: number },
+): Promise<string> {
+  const { algorithm, digits, period } = resolveParams(options);
+  const epoch = toEpochSeconds(options.now);
+  return generate({ secret: options.secret, epoch, algorithm, digits, period });
+}
+
+/**
+ * otplib's functional `verify` is typed as TOTP | HOTP result, and the HOTP success has no
+ * `timeStep`; we always call the TOTP strategy, so a success without one is a broken contract.
+ */
+function matchedStep(result: Awaited<ReturnType<typeof verify>>): number | undefined {
+  if (!result.valid) return undefined;
+  if (!('timeStep' in result) || !Number.isSafeInteger(result.timeStep)) {
+    throw new Error('otplib verify() succeeded without a TOTP timeStep');
+  }
+  return result.timeStep;
+}
+
+/**
+ * Checks a code against the steps now-1, now, now+1. Never throws on the code (malformed input is
+ * a result), but does throw TypeError on a bad `now`/params/afterTimeStep and otplib's error on a
+ * corrupt secret: those are server faults and must surface as 5xx, not as "wrong code".
+ *
+ * Comparison is constant-time: otplib compares each candidate with `crypto.constantTimeEqual`
+ * (an XOR-accumulate loop over equal-length byte arrays), never `===` that stops at the first
+ * differing character.
+ */
+export async function verifyTotp(options: VerifyTotpOptions): Promise<VerifyTotpResult> {
+  const { secret, code, now, afterTimeStep } = options;
+  const { algorithm, digits, period } = resolveParams(options);
+  const epoch = toEpochSeconds(now);
+  if (afterTimeStep !== undefined && !(Number.isSafeInteger(afterTimeStep) && afterTimeStep >= 0)) {
+    throw new TypeError(
+      `afterTimeStep must be a non-negative integer time step, got ${String(afterTimeStep)}`,
+    );
+  }
+  if (!isWellFormedCode(code, digits)) return { valid: false, reason: 'malformed' };
+
+  const base = { secret, token: code, epoch, algorithm, digits, period };
+  const epochTolerance = TOTP_DEFAULTS.windowSteps * period;
+  const first = matchedStep(await verify({ ...base, epochTolerance }));
+  if (first === undefined) return { valid: false, reason: 'mismatch' };
+  if (afterTimeStep === undefined || first > afterTimeStep) return { valid: true, timeStep: first };
+
+  // The code matched a step already used. otplib returns the earliest match, so in the rare case
+  // (~1e-6) where the same digits are also the code of a later, unused step in the window, look
+  // again with afterTimeStep. Only ask when a later step exists: otplib throws
+  // AfterTimeStepRangeExceededError when afterTimeStep > now+window (e.g. a peer instance with a
+  // fast clock recorded a future step), which would turn a replay into a 500.
+  const lastStepInWindow = Math.floor((epoch + epochTolerance) / period);
+  if (afterTimeStep < lastStepInWindow) {
+    const later = matchedStep(await verify({ ...base, epochTolerance, afterTimeStep }));
+    if (later !== undefined) return { valid: true, timeStep: later };
+  }
+  return { valid: false, reason: 'replayed' };
+}
