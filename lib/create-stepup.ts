@@ -1,17 +1,18 @@
 import type { Request, RequestHandler, Router } from 'express';
-import defaultPassport, { type PassportStatic } from 'passport';
+import defaultPassport from 'passport';
 import { AttemptCounter } from './attempts.js';
 import { toStepupError } from './error-handler.js';
 import { StepupError } from './errors.js';
 import { StepupEvents } from './events.js';
 import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './factor-strategy.js';
 import { resolveOptions, type StepupOptions } from './options.js';
+import type { PassportLike } from './passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-mfa.js';
 import { createRouter, type RouterOptions } from './router/create-router.js';
 import { readRecord, viewOf } from './session-state.js';
 import { Elevation, type ElevationOutcome } from './step-up.js';
 import { MemoryStore } from './stores/memory.js';
-import type { MfaStore } from './stores/types.js';
+import { storeKey, type MfaStore } from './stores/types.js';
 import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
 
 /** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
@@ -40,17 +41,42 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const resolved = resolveOptions(options);
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now });
-  const passport = options.passport ?? defaultPassport;
+  const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
   const attempts = new AttemptCounter(store, events, options.lockout);
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 
+  const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
   const context: StepupContext = {
     store,
     now,
     events,
     attempts,
     options: resolved,
+    async credentialsChanged(req, userId, reason) {
+      // No TTL: the epoch must outlive every remembered browser issued under the old one.
+      await store.increment(epochKey(userId), 400 * 24 * 3600 * 1000);
+      events.emitFor(req, 'credentials.changed', { userId, reason });
+    },
+    async credentialEpoch(userId) {
+      return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
+    },
+    async notify(req, userId, kind, data = {}) {
+      if (!options.notify) return;
+      try {
+        await options.notify({
+          userId,
+          kind,
+          time: now(),
+          data,
+          ...(req?.ip ? { ip: req.ip } : {}),
+          ...(req?.get('user-agent') ? { userAgent: req.get('user-agent')?.slice(0, 256) } : {}),
+        });
+      } catch (err) {
+        // A mail outage must not undo a security action that already happened; it is reported.
+        events.emitFor(req, 'notify.failed', { userId, kind, reason: err instanceof Error ? err.name : 'error' });
+      }
+    },
     subjectOf(req: Request): Subject | undefined {
       const view = mfaOf(req);
       if (view.status === 'anonymous' || view.userId === undefined) return undefined;

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { StepupError } from './errors.js';
+import { sessionBag } from './session-state.js';
 
 /**
  * CSRF protection, synchroniser-token pattern (OWASP CSRF Prevention Cheat Sheet; ASVS 5.0 V3.5.1):
@@ -14,11 +15,9 @@ import { StepupError } from './errors.js';
 const SESSION_FIELD = 'stepupCsrf';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-type SessionBag = Record<string, unknown> | undefined;
-
 /** The session's token, created on first use. */
 export function csrfToken(req: Request): string {
-  const session = (req as { session?: SessionBag }).session;
+  const session = sessionBag(req);
   if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
   const existing = session[SESSION_FIELD];
   if (typeof existing === 'string') return existing;
@@ -29,7 +28,7 @@ export function csrfToken(req: Request): string {
 
 /** True when the request carries the session's token. */
 export function hasValidCsrfToken(req: Request): boolean {
-  const stored = (req as { session?: SessionBag }).session?.[SESSION_FIELD];
+  const stored = sessionBag(req)?.[SESSION_FIELD];
   const header = req.get('x-csrf-token');
   const field = (req.body as Record<string, unknown> | undefined)?._csrf;
   const sent = header ?? (typeof field === 'string' ? field : undefined);

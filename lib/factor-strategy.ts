@@ -15,6 +15,18 @@ export interface Subject {
   readonly loginId?: string;
 }
 
+/** Kinds of security notice sent to a user (DESIGN §5.11). */
+export type NoticeKind =
+  | 'factor_enabled'
+  | 'factor_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated'
+  | 'remembered_browser_added'
+  | 'admin_reset'
+  | 'lockout'
+  | 'password_changed'
+  | (string & {});
+
 /** What every factor gets from `createStepup()`. */
 export interface StepupContext {
   readonly store: MfaStore;
@@ -23,6 +35,16 @@ export interface StepupContext {
   readonly attempts: AttemptCounter;
   readonly options: ResolvedOptions;
   subjectOf(req: Request): Subject | undefined;
+  /**
+   * The user's credentials changed (factor disabled, password changed, recovery code used,
+   * admin reset): bump the credential epoch so that every remembered browser issued before
+   * fails without a scan.
+   */
+  credentialsChanged(req: Request | undefined, userId: string, reason: string): Promise<void>;
+  /** The user's credential epoch (0 when never bumped). */
+  credentialEpoch(userId: string): Promise<number>;
+  /** Send a security notice through the app's notifier; failures are reported, never thrown. */
+  notify(req: Request | undefined, userId: string, kind: NoticeKind, data?: Record<string, unknown>): Promise<void>;
 }
 
 /** A factor as passed to `createStepup({ factors })`: built once the context exists. */

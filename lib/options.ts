@@ -1,4 +1,4 @@
-import type { PassportStatic } from 'passport';
+import type { PassportLike } from './passport-glue.js';
 import type { Request } from 'express';
 import type { LockoutOptions } from './attempts.js';
 import type { EventListener } from './events.js';
@@ -10,7 +10,7 @@ export interface StepupOptions {
   /** Where MFA state lives. @default a new MemoryStore (one process only) */
   readonly store?: MfaStore;
   /** The Passport instance the app initialises. @default the `passport` singleton */
-  readonly passport?: PassportStatic;
+  readonly passport?: PassportLike;
   /** Clock in ms since epoch; tests inject a fake one. @default Date.now */
   readonly now?: () => number;
   /**
@@ -38,7 +38,26 @@ export interface StepupOptions {
   readonly getUserId?: (user: unknown) => string;
   /** Decides who may call admin endpoints. @default nobody */
   readonly isAdmin?: (req: Request) => boolean | Promise<boolean>;
+  /**
+   * Sends security notices to users (factor enabled/disabled, recovery code used, new
+   * remembered browser, admin reset, lockout). @default none (events are still emitted)
+   */
+  readonly notify?: Notifier;
+  /** Seconds a second factor counts as fresh for changing factors. @default 300 */
+  readonly freshSeconds?: number;
 }
+
+/** A security notice about one user; never carries a code or a secret. */
+export interface SecurityNotice {
+  readonly userId: string;
+  readonly kind: NoticeKindName;
+  readonly time: number;
+  readonly ip?: string;
+  readonly userAgent?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+export type NoticeKindName = string;
+export type Notifier = (notice: SecurityNotice) => void | Promise<void>;
 
 export interface ResolvedOptions {
   readonly mode: 'optional' | 'required';
@@ -49,11 +68,12 @@ export interface ResolvedOptions {
   readonly defaultReturnTo: string;
   readonly getUserId: (user: unknown) => string;
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
+  readonly freshSeconds: number;
 }
 
 const KNOWN = new Set([
   'store', 'passport', 'now', 'mode', 'factors', 'firstFactor', 'pendingTtlSeconds', 'challengeUrl',
-  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin',
+  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds',
 ]);
 
 /** Validate at creation time: a typo throws a TypeError that names the valid options. */
@@ -73,8 +93,16 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
       throw new TypeError(`createStepup: ${key} must be a same-origin path starting with '/', got ${JSON.stringify(value)}`);
     }
   }
+  const freshSeconds = options.freshSeconds ?? 300;
+  if (!Number.isInteger(freshSeconds) || freshSeconds < 30 || freshSeconds > 3600) {
+    throw new TypeError('createStepup: freshSeconds must be an integer between 30 and 3600');
+  }
+  if (options.notify !== undefined && typeof options.notify !== 'function') {
+    throw new TypeError('createStepup: notify must be a function (notice) => void | Promise<void>');
+  }
   return {
     mode,
+    freshSeconds,
     firstFactor: options.firstFactor ?? 'password',
     pendingTtlMs: pendingTtlSeconds * 1000,
     challengeUrl: options.challengeUrl ?? '/mfa',

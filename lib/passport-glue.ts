@@ -1,5 +1,4 @@
 import type { Request } from 'express';
-import type { PassportStatic } from 'passport';
 import { toError } from './session-state.js';
 
 /**
@@ -8,12 +7,21 @@ import { toError } from './session-state.js';
  */
 type Callback<T> = (err: unknown, value?: T) => void;
 
+/**
+ * The parts of a Passport `Authenticator` this library uses. Structural, so that the
+ * `passport` singleton, `new Passport()` and both majors of @types/passport all fit.
+ */
+export interface PassportLike {
+  use(name: string, strategy: unknown): unknown;
+  authenticate(strategy: string, options: object, callback: (...args: unknown[]) => void): unknown;
+}
+
 interface SerializingPassport {
   serializeUser(user: unknown, req: Request, done: Callback<unknown>): void;
   deserializeUser(obj: unknown, req: Request, done: Callback<unknown>): void;
 }
 
-export function serializeUser(passport: PassportStatic, req: Request, user: unknown): Promise<unknown> {
+export function serializeUser(passport: PassportLike, req: Request, user: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     (passport as unknown as SerializingPassport).serializeUser(user, req, (err, obj) =>
       err ? reject(toError(err)) : resolve(obj),
@@ -21,7 +29,7 @@ export function serializeUser(passport: PassportStatic, req: Request, user: unkn
   });
 }
 
-export function deserializeUser(passport: PassportStatic, req: Request, obj: unknown): Promise<unknown> {
+export function deserializeUser(passport: PassportLike, req: Request, obj: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
     (passport as unknown as SerializingPassport).deserializeUser(obj, req, (err, user) =>
       err ? reject(toError(err)) : resolve(user),

@@ -6,13 +6,14 @@ export const SESSION_KEY = 'stepup';
 
 type SessionBag = Record<string, unknown>;
 
-function bag(req: Request): SessionBag | undefined {
-  return (req as { session?: SessionBag }).session;
+/** `req.session` as a plain bag of fields (express-session's type is not needed here). */
+export function sessionBag(req: Request): SessionBag | undefined {
+  return (req as unknown as { session?: SessionBag }).session;
 }
 
 /** The raw record, or undefined when the session is anonymous or the record is malformed. */
 export function readRecord(req: Request): SessionMfaRecord | undefined {
-  const raw = bag(req)?.[SESSION_KEY];
+  const raw = sessionBag(req)?.[SESSION_KEY];
   if (!raw || typeof raw !== 'object') return undefined;
   const rec = raw as Partial<SessionMfaRecord>;
   // A record we did not write (or an older format) is treated as no record at all:
@@ -22,7 +23,7 @@ export function readRecord(req: Request): SessionMfaRecord | undefined {
 }
 
 export function writeRecord(req: Request, record: SessionMfaRecord | undefined): void {
-  const session = bag(req);
+  const session = sessionBag(req);
   if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
   if (record) session[SESSION_KEY] = record;
   else delete session[SESSION_KEY];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { PassportStatic } from 'passport';
+import type { PassportLike } from './passport-glue.js';
 import { StepupError } from './errors.js';
 import type { FactorProof, SecondFactorStrategy, StepupContext } from './factor-strategy.js';
 import { deserializeUser, logIn, serializeUser } from './passport-glue.js';
@@ -36,7 +36,7 @@ export type LoginHook = (
 export class Elevation {
   constructor(
     private readonly ctx: StepupContext,
-    private readonly passport: PassportStatic,
+    private readonly passport: PassportLike,
     private readonly factors: ReadonlyMap<string, SecondFactorStrategy>,
   ) {}
 

@@ -19,8 +19,8 @@ import {
 export const TEST_CODE = '246810';
 
 export class TestCodeFactor extends SecondFactorStrategy {
-  readonly name = 'test-code';
-  readonly amr = 'otp';
+  readonly name: string = 'test-code';
+  readonly amr: string = 'otp';
   constructor(
     ctx: StepupContext,
     private readonly enrolled: Set<string>,
