@@ -65,7 +65,10 @@ export class MemoryStore implements MfaStore {
     // Object.fromEntries defines own properties: `out[key] = …` with key "__proto__" would
     // set the prototype instead of adding the key.
     return Object.fromEntries(
-      [...this.entries].map(([key, e]) => [key, e.kind === 'string' ? e.value : Object.fromEntries(e.value)]),
+      [...this.entries].map(([key, e]) => [
+        key,
+        e.kind === 'string' ? e.value : Object.fromEntries(e.value),
+      ]),
     );
   }
 
