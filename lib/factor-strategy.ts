@@ -1,5 +1,6 @@
 import { Strategy } from 'passport-strategy';
-import type { Request } from 'express';
+import type { Request, Router } from 'express';
+import type { Stepup } from './create-stepup.js';
 import type { AttemptCounter } from './attempts.js';
 import { StepupError, type ErrorKey } from './errors.js';
 import type { StepupEvents } from './events.js';
@@ -89,6 +90,15 @@ export abstract class SecondFactorStrategy extends Strategy {
 
   /** True when this user can use the factor now (enrolled and confirmed). */
   abstract isEnrolled(userId: string): Promise<boolean>;
+
+  /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
+  mountRoutes?(router: Router, stepup: Stepup): void;
+
+  /** Optional: fields this factor adds to `GET /auth/session` for a signed-in user. */
+  sessionInfo?(userId: string): Promise<Record<string, unknown>>;
+
+  /** Optional: remove every trace of this factor for the user (admin reset). */
+  reset?(userId: string): Promise<void>;
 
   /** Check `code` (a string of at most MAX_CODE_LENGTH characters) for the subject. */
   protected abstract verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck>;

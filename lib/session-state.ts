@@ -26,7 +26,7 @@ export function writeRecord(req: Request, record: SessionMfaRecord | undefined):
   const session = sessionBag(req);
   if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
   if (record) session[SESSION_KEY] = record;
-  else delete session[SESSION_KEY];
+  else Reflect.deleteProperty(session, SESSION_KEY);
 }
 
 const ANONYMOUS: MfaView = Object.freeze({

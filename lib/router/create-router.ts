@@ -29,10 +29,7 @@ export function createRouter(stepup: Stepup, options: RouterOptions = {}): Route
   });
   if (options.csrf !== false) router.use(csrfProtection());
   mountSessionRoutes(router, stepup);
-  for (const factor of stepup.factors.values()) {
-    const withRoutes = factor as { mountRoutes?: (r: Router, s: Stepup) => void };
-    withRoutes.mountRoutes?.(router, stepup);
-  }
+  for (const factor of stepup.factors.values()) factor.mountRoutes?.(router, stepup);
   router.use(createErrorHandler(options.onError));
   return router;
 }

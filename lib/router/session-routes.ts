@@ -1,31 +1,12 @@
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { Request, Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
 import { csrfToken } from '../csrf.js';
 import { StepupError } from '../errors.js';
 import { logOut } from '../passport-glue.js';
 import { destroySession, writeRecord } from '../session-state.js';
 import type { ElevationOutcome } from '../step-up.js';
+import { route, runMiddleware } from './handler.js';
 import { loginBody, parseBody, verifyBody } from './schemas.js';
-
-type Handler = (req: Request, res: Response) => Promise<void>;
-
-/** Run an async handler; any rejection goes to the router's error handler. */
-export function route(handler: Handler) {
-  return (req: Request, res: Response, next: NextFunction): void => {
-    handler(req, res).catch(next);
-  };
-}
-
-/** Run an Express middleware as a promise (used to chain `stepup.authenticate()`). */
-export function runMiddleware(
-  mw: (req: Request, res: Response, next: NextFunction) => void,
-  req: Request,
-  res: Response,
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    mw(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
-  });
-}
 
 /** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
 function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, unknown> {
@@ -61,10 +42,21 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
     }),
   );
 
-  router.get('/session', (req, res) => {
+  router.get(
+    '/session',
+    route(async (req, res) => {
     const view = stepup.mfaOf(req);
     const now = stepup.context.now();
+    // Factor extras (e.g. recoveryCodesLow) only for a signed-in user: a pending session
+    // learns nothing about the account beyond what the login answer said.
+    const extras: Record<string, unknown> = {};
+    if (view.userId !== undefined && (view.status === 'authenticated' || view.status === 'satisfied')) {
+      for (const factor of stepup.factors.values()) {
+        if (factor.sessionInfo) Object.assign(extras, await factor.sessionInfo(view.userId));
+      }
+    }
     res.json({
+      ...extras,
       status: view.status,
       ...(view.userId !== undefined ? { userId: view.userId } : {}),
       amr: view.amr,
@@ -76,7 +68,8 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
         ? { expiresIn: Math.max(0, Math.floor((view.pendingExpiresAt - now) / 1000)), next: view.next }
         : {}),
     });
-  });
+    }),
+  );
 
   router.post(
     '/logout',
