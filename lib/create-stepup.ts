@@ -34,6 +34,12 @@ export interface Stepup {
   router(options?: RouterOptions): Router;
   /** The session's MFA state, for code that has no `req.mfa` (the middleware is optional). */
   mfaOf(req: Request): MfaView;
+  /**
+   * Remove every second factor of a user (lost device): factors, recovery codes, lockout,
+   * and every remembered browser (the credential epoch moves). Emits `admin.mfa_reset` and
+   * notifies the user.
+   */
+  adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
 }
 
 /** The one entry point: wires the store, the clock, the factors, the events and the guards. */
@@ -176,6 +182,13 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     requireMfa: createRequireMfa(guardDeps),
     router: (routerOptions) => createRouter(stepup, routerOptions),
     mfaOf,
+    async adminReset(req, userId, adminId) {
+      for (const factor of factors.values()) await factor.reset?.(userId);
+      await attempts.clear(userId);
+      await context.credentialsChanged(req, userId, 'admin_reset');
+      events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
+      await context.notify(req, userId, 'admin_reset', {});
+    },
   };
   return stepup;
 }

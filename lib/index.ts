@@ -37,3 +37,11 @@ export type {
   StepupEvent,
   StepupEventType,
 } from './types.js';
+export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
+export { generateEncryptionKey, createCipher, DecryptionError, type EncryptionKeys } from './crypto/encryption.js';
+export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
+export { renderQrTerminal } from './totp/enrollment-artifacts.js';
+export { assertFreshMfa, assertSignedIn } from './router/guards.js';
+export type { NoticeKind } from './factor-strategy.js';
+export type { SecurityNotice, Notifier } from './options.js';

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
 import { csrfProtection } from '../csrf.js';
 import { createErrorHandler } from '../error-handler.js';
+import { mountAdminRoutes } from './admin-routes.js';
 import { mountSessionRoutes } from './session-routes.js';
 
 export interface RouterOptions {
@@ -30,6 +31,7 @@ export function createRouter(stepup: Stepup, options: RouterOptions = {}): Route
   if (options.csrf !== false) router.use(csrfProtection());
   mountSessionRoutes(router, stepup);
   for (const factor of stepup.factors.values()) factor.mountRoutes?.(router, stepup);
+  mountAdminRoutes(router, stepup);
   router.use(createErrorHandler(options.onError));
   return router;
 }

@@ -9,6 +9,7 @@ import {
   createStepup,
   SecondFactorStrategy,
   type CodeCheck,
+  type FactorFactory,
   type StepupContext,
   type StepupEvent,
   type StepupOptions,
@@ -59,6 +60,10 @@ export interface MakeAppOptions {
   /** Users enrolled in the test factors. @default bob */
   readonly enrolled?: string[];
   readonly production?: boolean;
+  /** Factors registered after the two test factors (e.g. `totp()`). */
+  readonly extraFactors?: FactorFactory[];
+  /** Replace the two test factors entirely. */
+  readonly onlyFactors?: FactorFactory[];
 }
 
 /** An Express app wired the way the README teaches, with test routes behind each guard. */
@@ -91,7 +96,11 @@ export function makeApp(options: MakeAppOptions = {}) {
       events.push(e);
       options.stepup?.onEvent?.(e);
     },
-    factors: [(ctx) => new TestCodeFactor(ctx, enrolled), (ctx) => new OtherCodeFactor(ctx, enrolled)],
+    factors: options.onlyFactors ?? [
+      (ctx) => new TestCodeFactor(ctx, enrolled),
+      (ctx) => new OtherCodeFactor(ctx, enrolled),
+      ...(options.extraFactors ?? []),
+    ],
   });
 
   const app = express();

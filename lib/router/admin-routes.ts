@@ -1,0 +1,25 @@
+import type { Router } from 'express';
+import type { Stepup } from '../create-stepup.js';
+import { StepupError } from '../errors.js';
+import { assertSignedIn } from './guards.js';
+import { route } from './handler.js';
+
+/**
+ * `POST /admin/users/:id/mfa/reset`: for a user who lost their authenticator. The app decides
+ * who is an administrator (`isAdmin(req)`); everyone else gets 403 `forbidden`.
+ */
+export function mountAdminRoutes(router: Router, stepup: Stepup): void {
+  router.post(
+    '/admin/users/:id/mfa/reset',
+    route(async (req, res) => {
+      const adminId = assertSignedIn(stepup, req);
+      if (!(await stepup.context.options.isAdmin(req))) throw new StepupError('FORBIDDEN');
+      const target = req.params.id;
+      if (typeof target !== 'string' || target.length === 0 || target.length > 256) {
+        throw new StepupError('INVALID_REQUEST', { field: 'id' });
+      }
+      await stepup.adminReset(req, target, adminId);
+      res.status(204).end();
+    }),
+  );
+}

@@ -1,0 +1,238 @@
+import type { Request, Router } from 'express';
+import type { Stepup } from '../lib/create-stepup.js';
+import { createCipher, generateEncryptionKey, type EncryptionKeys, type SecretCipher } from '../lib/crypto/encryption.js';
+import {
+  SecondFactorStrategy,
+  type CodeCheck,
+  type FactorFactory,
+  type StepupContext,
+  type Subject,
+} from '../lib/factor-strategy.js';
+import { assertKnownKeys } from '../lib/options.js';
+import { storeKey } from '../lib/stores/types.js';
+import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
+import { generateTotpSecret, isWellFormedCode, TOTP_DEFAULTS, verifyTotp } from '../lib/totp/totp-core.js';
+import { mountTotpRoutes } from '../lib/totp/routes.js';
+
+export interface TotpOptions {
+  /** Shown in the authenticator app. @default 'passport-stepup' */
+  readonly issuer?: string;
+  /** Account label in the app. @default the user id */
+  readonly label?: (userId: string) => string | Promise<string>;
+  /**
+   * Keys that encrypt TOTP secrets at rest (AES-256-GCM); `current` encrypts, every key in
+   * `keys` decrypts, so keys rotate without a migration. Required in production.
+   * @default a random key per process, with a warning (secrets do not survive a restart)
+   */
+  readonly encryptionKeys?: EncryptionKeys;
+  /** Seconds an unconfirmed enrolment waits for its confirming code. @default 900 */
+  readonly enrollmentTtlSeconds?: number;
+}
+
+/** What the store keeps for an enabled authenticator: ciphertext only (DESIGN §5.7). */
+interface TotpRecord {
+  readonly secret: string;
+  readonly enabledAt: number;
+}
+
+const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSeconds']);
+
+/**
+ * Keep the last accepted step a little longer than the ±1 step window, so that any code
+ * still inside the window is compared against it (RFC 6238 §5.2: accept an OTP once).
+ */
+const LAST_STEP_TTL_MS = 10 * 60 * 1000;
+
+/**
+ * The `totp` factor (amr `otp`): RFC 6238, SHA-1, 6 digits, 30 s, ±1 step.
+ *
+ * Single use: the last accepted time step per user is kept in the store and only moves
+ * forward (`advance`, an atomic compare-and-set), so a code accepted in one session or
+ * instance fails everywhere else, and so does any code of an earlier step (RFC 6238 §5.2,
+ * NIST SP 800-63B-4 §3.1.4.2). Secrets are encrypted at rest with AES-256-GCM, bound to the
+ * user id through the AAD so a ciphertext copied to another account fails to decrypt.
+ */
+export class TotpStrategy extends SecondFactorStrategy {
+  readonly name = 'totp';
+  readonly amr = 'otp';
+  readonly issuer: string;
+  private readonly cipher: SecretCipher;
+  private readonly label: (userId: string) => string | Promise<string>;
+  readonly enrollmentTtlMs: number;
+
+  constructor(ctx: StepupContext, options: TotpOptions = {}) {
+    super(ctx);
+    assertKnownKeys('totp', options, KNOWN);
+    this.issuer = options.issuer ?? 'passport-stepup';
+    this.label = options.label ?? ((userId) => userId);
+    const ttl = options.enrollmentTtlSeconds ?? 900;
+    if (!Number.isInteger(ttl) || ttl < 60 || ttl > 3600) {
+      throw new TypeError('totp: enrollmentTtlSeconds must be an integer between 60 and 3600');
+    }
+    this.enrollmentTtlMs = ttl * 1000;
+    this.cipher = createCipher(options.encryptionKeys ?? ephemeralKeys());
+  }
+
+  async isEnrolled(userId: string): Promise<boolean> {
+    return (await this.ctx.store.get(recordKey(userId))) !== null;
+  }
+
+  protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {
+    const record = await this.readRecord(subject.userId);
+    if (!record) return { ok: false, error: 'INVALID_CODE' };
+    const secret = this.decrypt(subject.userId, record.secret);
+    const ok = (await this.checkAndConsume(req, subject.userId, secret, code)) !== undefined;
+    if (ok && this.cipher.needsReencrypt(record.secret)) {
+      // Key rotation without a migration: re-encrypt under the current key on use.
+      await this.writeRecord(subject.userId, { ...record, secret: this.encrypt(subject.userId, secret) });
+    }
+    return ok ? { ok: true } : { ok: false, error: 'INVALID_CODE' };
+  }
+
+  /**
+   * Check a code against a secret and consume its time step. Resolves to the accepted step, or
+   * undefined for a malformed, wrong or replayed code.
+   */
+  async checkAndConsume(
+    req: Request | undefined,
+    userId: string,
+    secret: string,
+    code: string,
+    stepKey: string = lastStepKey(userId),
+  ): Promise<number | undefined> {
+    // Validate before otplib sees it: otplib throws on a wrong length or a non-digit.
+    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return undefined;
+    const raw = await this.ctx.store.get(stepKey);
+    const last = raw === null ? undefined : Number.parseInt(raw, 10);
+    const result = await verifyTotp({
+      secret,
+      code,
+      now: this.ctx.now(),
+      ...(last !== undefined && Number.isSafeInteger(last) ? { afterTimeStep: last } : {}),
+    });
+    if (!result.valid) {
+      if (result.reason === 'replayed') this.ctx.events.emitFor(req, 'totp.replay', { userId });
+      return undefined;
+    }
+    // The read above is only a fast path; this compare-and-set is what makes the step single use
+    // when two requests carry the same code at the same moment.
+    if (!(await this.ctx.store.advance(stepKey, result.timeStep, LAST_STEP_TTL_MS))) {
+      this.ctx.events.emitFor(req, 'totp.replay', { userId });
+      return undefined;
+    }
+    return result.timeStep;
+  }
+
+  /** Start an enrolment: a new secret, kept aside (encrypted) until a code confirms it. */
+  async beginEnrollment(userId: string) {
+    const secret = generateTotpSecret();
+    await this.ctx.store.set(
+      pendingKey(userId),
+      JSON.stringify({ secret: this.encrypt(userId, secret), createdAt: this.ctx.now() }),
+      this.enrollmentTtlMs,
+    );
+    const otpauthUrl = buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) });
+    const qr = await renderQr(otpauthUrl);
+    return { secret, secretGrouped: groupSecret(secret), otpauthUrl, qrCodeDataUrl: qr.pngDataUrl, qrCodeSvg: qr.svg };
+  }
+
+  /**
+   * Confirm the pending enrolment with a code from the app. Only now does the secret become
+   * active (replacing an older one when re-enrolling). False for a wrong code or no enrolment.
+   */
+  async confirmEnrollment(req: Request, userId: string, code: string): Promise<boolean> {
+    const raw = await this.ctx.store.get(pendingKey(userId));
+    if (raw === null) return false;
+    const pending = JSON.parse(raw) as { secret: string };
+    const secret = this.decrypt(userId, pending.secret);
+    // The new secret has its own step counter: a code of the old authenticator used a moment
+    // ago (to prove freshness) must not block the first code of the new one.
+    const step = await this.checkAndConsume(req, userId, secret, code, pendingStepKey(userId));
+    if (step === undefined) return false;
+    // take() makes confirmation single use even when two confirms race.
+    if ((await this.ctx.store.take(pendingKey(userId))) === null) return false;
+    await this.writeRecord(userId, { secret: pending.secret, enabledAt: this.ctx.now() });
+    // The confirming code's step counts as used for the now active secret too.
+    await this.ctx.store.advance(lastStepKey(userId), step, LAST_STEP_TTL_MS);
+    return true;
+  }
+
+  /** Check a current code of the enabled authenticator (used by disable). */
+  async verifyCurrent(req: Request, userId: string, code: string): Promise<boolean> {
+    const record = await this.readRecord(userId);
+    if (!record) return false;
+    const secret = this.decrypt(userId, record.secret);
+    return (await this.checkAndConsume(req, userId, secret, code)) !== undefined;
+  }
+
+  /** Remove the authenticator and any pending enrolment. */
+  async reset(userId: string): Promise<void> {
+    await this.ctx.store.delete(recordKey(userId), pendingKey(userId), pendingStepKey(userId));
+  }
+
+  /** Re-encrypt this user's secret under the current key (key rotation helper). */
+  async reencrypt(userId: string): Promise<boolean> {
+    const record = await this.readRecord(userId);
+    if (!record || !this.cipher.needsReencrypt(record.secret)) return false;
+    await this.writeRecord(userId, { ...record, secret: this.cipher.reencrypt(record.secret, aad(userId)) });
+    return true;
+  }
+
+  override mountRoutes(router: Router, stepup: Stepup): void {
+    mountTotpRoutes(router, stepup, this);
+  }
+
+  private async readRecord(userId: string): Promise<TotpRecord | undefined> {
+    const raw = await this.ctx.store.get(recordKey(userId));
+    return raw === null ? undefined : (JSON.parse(raw) as TotpRecord);
+  }
+
+  private async writeRecord(userId: string, record: TotpRecord): Promise<void> {
+    await this.ctx.store.set(recordKey(userId), JSON.stringify(record));
+  }
+
+  private encrypt(userId: string, secret: string): string {
+    return this.cipher.encrypt(secret, aad(userId));
+  }
+
+  private decrypt(userId: string, ciphertext: string): string {
+    return this.cipher.decrypt(ciphertext, aad(userId));
+  }
+}
+
+/** The factory for `createStepup({ factors: [totp({ issuer: 'Acme' })] })`. */
+export function totp(options: TotpOptions = {}): FactorFactory {
+  assertKnownKeys('totp', options, KNOWN);
+  return (ctx) => new TotpStrategy(ctx, options);
+}
+
+function recordKey(userId: string): string {
+  return storeKey(userId, 'totp');
+}
+function pendingKey(userId: string): string {
+  return storeKey(userId, 'totp', 'pending');
+}
+function lastStepKey(userId: string): string {
+  return storeKey(userId, 'totp', 'last-step');
+}
+function pendingStepKey(userId: string): string {
+  return storeKey(userId, 'totp', 'pending-step');
+}
+function aad(userId: string): string {
+  return `totp:${userId}`;
+}
+
+function ephemeralKeys(): EncryptionKeys {
+  if (process.env.NODE_ENV === 'production') {
+    throw new TypeError(
+      'totp: encryptionKeys is required in production. Generate a key with `openssl rand -base64 32` ' +
+        "and pass { current: 'k1', keys: { k1: '<that key>' } }.",
+    );
+  }
+  process.emitWarning(
+    'passport-stepup: totp() has no encryptionKeys; using a random key for this process. ' +
+      'Enrolled authenticators will not survive a restart.',
+    { code: 'PASSPORT_STEPUP_EPHEMERAL_KEY' },
+  );
+  return { current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } };
+}
