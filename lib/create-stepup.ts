@@ -1,11 +1,12 @@
-import type { Request, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
 import defaultPassport from 'passport';
 import { AttemptCounter } from './attempts.js';
-import { toStepupError } from './error-handler.js';
+import { createErrorHandler, toStepupError } from './error-handler.js';
 import { StepupError } from './errors.js';
 import { StepupEvents } from './events.js';
 import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './factor-strategy.js';
 import { resolveOptions, type StepupOptions } from './options.js';
+import { changePassword, type ChangePasswordInput, type ChangePasswordResult } from './password-change.js';
 import type { PassportLike } from './passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-mfa.js';
 import { createRouter, type RouterOptions } from './router/create-router.js';
@@ -13,6 +14,7 @@ import { readRecord, viewOf } from './session-state.js';
 import { Elevation, type ElevationOutcome } from './step-up.js';
 import { MemoryStore } from './stores/memory.js';
 import { storeKey, type MfaStore } from './stores/types.js';
+import { PasswordStrategy } from '../strategies/password.js';
 import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
 
 /** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
@@ -32,6 +34,8 @@ export interface Stepup {
   requireAuth(): RequestHandler;
   requireMfa(options?: RequireMfaOptions): RequestHandler;
   router(options?: RouterOptions): Router;
+  /** JSON errors in the router's shape for the app's own routes; mount it last. */
+  errorHandler(onInternal?: (err: unknown) => void): ErrorRequestHandler;
   /** The session's MFA state, for code that has no `req.mfa` (the middleware is optional). */
   mfaOf(req: Request): MfaView;
   /**
@@ -40,6 +44,11 @@ export interface Stepup {
    * notifies the user.
    */
   adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
+  /**
+   * Change a password: policy check, argon2id hash saved through `setPasswordHash`, the user's
+   * other sessions ended (when the session store can list them), remembered browsers revoked.
+   */
+  changePassword(req: Request, input: ChangePasswordInput): Promise<ChangePasswordResult>;
 }
 
 /** The one entry point: wires the store, the clock, the factors, the events and the guards. */
@@ -104,6 +113,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     factors.set(factor.name, factor);
     passport.use(factor.name, factor);
   }
+  if (options.password) passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
   const registered: SecondFactorName[] = [...factors.keys()];
   const elevation = new Elevation(context, passport, factors);
 
@@ -181,7 +191,9 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     requireAuth: createRequireAuth(guardDeps),
     requireMfa: createRequireMfa(guardDeps),
     router: (routerOptions) => createRouter(stepup, routerOptions),
+    errorHandler: (onInternal) => createErrorHandler(onInternal),
     mfaOf,
+    changePassword: (req, input) => changePassword(context, req, input),
     async adminReset(req, userId, adminId) {
       for (const factor of factors.values()) await factor.reset?.(userId);
       await attempts.clear(userId);

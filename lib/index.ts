@@ -45,3 +45,20 @@ export { renderQrTerminal } from './totp/enrollment-artifacts.js';
 export { assertFreshMfa, assertSignedIn } from './router/guards.js';
 export type { NoticeKind } from './factor-strategy.js';
 export type { SecurityNotice, Notifier } from './options.js';
+export { PasswordStrategy, type PasswordOptions, type PasswordUser } from '../strategies/password.js';
+export {
+  hashPassword,
+  verifyPassword,
+  needsRehash,
+  DEFAULT_ARGON2_PARAMS,
+  MAX_PASSWORD_BYTES,
+  type Argon2Params,
+} from './crypto/password-hash.js';
+export {
+  checkPasswordPolicy,
+  type PasswordPolicyContext,
+  type PasswordPolicyReason,
+  type PasswordPolicyResult,
+} from './password-policy.js';
+export { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from './password-throttle.js';
+export type { ChangePasswordInput, ChangePasswordResult } from './password-change.js';

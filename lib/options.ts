@@ -4,6 +4,7 @@ import type { LockoutOptions } from './attempts.js';
 import type { EventListener } from './events.js';
 import type { FactorFactory } from './factor-strategy.js';
 import type { MfaStore } from './stores/types.js';
+import type { PasswordOptions } from '../strategies/password.js';
 
 /** Options of `createStepup()`. */
 export interface StepupOptions {
@@ -45,6 +46,11 @@ export interface StepupOptions {
   readonly notify?: Notifier;
   /** Seconds a second factor counts as fresh for changing factors. @default 300 */
   readonly freshSeconds?: number;
+  /**
+   * The built-in `password` first factor (argon2id, throttling, no enumeration). Leave it out
+   * to register your own Passport strategy under `firstFactor`.
+   */
+  readonly password?: PasswordOptions;
 }
 
 /** A security notice about one user; never carries a code or a secret. */
@@ -73,7 +79,7 @@ export interface ResolvedOptions {
 
 const KNOWN = new Set([
   'store', 'passport', 'now', 'mode', 'factors', 'firstFactor', 'pendingTtlSeconds', 'challengeUrl',
-  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds',
+  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds', 'password',
 ]);
 
 /** Validate at creation time: a typo throws a TypeError that names the valid options. */

@@ -5,6 +5,7 @@ import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
 import type { Request } from 'express';
+import type { PasswordOptions } from '../../strategies/password.js';
 import {
   createStepup,
   SecondFactorStrategy,
@@ -64,6 +65,10 @@ export interface MakeAppOptions {
   readonly extraFactors?: FactorFactory[];
   /** Replace the two test factors entirely. */
   readonly onlyFactors?: FactorFactory[];
+  /** Use the library's own `password` factor with these options instead of passport-local. */
+  readonly password?: PasswordOptions;
+  /** Express `trust proxy` setting (to simulate clients from several IPs). */
+  readonly trustProxy?: boolean;
 }
 
 /** An Express app wired the way the README teaches, with test routes behind each guard. */
@@ -75,14 +80,16 @@ export function makeApp(options: MakeAppOptions = {}) {
   const byName = new Map(USERS.map((u) => [u.username, u]));
   const byId = new Map(USERS.map((u) => [u.id, u]));
 
-  passport.use(
-    'password',
-    new LocalStrategy((username, password, done) => {
-      const user = byName.get(username);
-      if (!user || user.password !== password) return done(null, false);
-      return done(null, { id: user.id, username: user.username });
-    }),
-  );
+  if (!options.password) {
+    passport.use(
+      'password',
+      new LocalStrategy((username, password, done) => {
+        const user = byName.get(username);
+        if (!user || user.password !== password) return done(null, false);
+        return done(null, { id: user.id, username: user.username });
+      }),
+    );
+  }
   passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
   passport.deserializeUser((id: string, done) => {
     const user = byId.get(id);
@@ -91,6 +98,7 @@ export function makeApp(options: MakeAppOptions = {}) {
 
   const stepup = createStepup({
     ...options.stepup,
+    ...(options.password ? { password: options.password } : {}),
     passport,
     onEvent: (e) => {
       events.push(e);
@@ -104,6 +112,7 @@ export function makeApp(options: MakeAppOptions = {}) {
   });
 
   const app = express();
+  if (options.trustProxy) app.set('trust proxy', true);
   app.use(
     session({
       name: 'sid',

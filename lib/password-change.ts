@@ -1,0 +1,84 @@
+import type { Request } from 'express';
+import { hashPassword, type Argon2Params } from './crypto/password-hash.js';
+import { StepupError } from './errors.js';
+import type { StepupContext } from './factor-strategy.js';
+import { checkPasswordPolicy, type PasswordPolicyContext } from './password-policy.js';
+import { SESSION_KEY } from './session-state.js';
+
+export interface ChangePasswordInput {
+  readonly userId: string;
+  readonly newPassword: unknown;
+  /** Saves the new hash in the app's user table. */
+  readonly setPasswordHash: (userId: string, hash: string) => void | Promise<void>;
+  /** Context for the policy (username/email refused inside the password, limits, blocklist). */
+  readonly policy?: PasswordPolicyContext;
+  readonly params?: Argon2Params;
+}
+
+export interface ChangePasswordResult {
+  /** Other sessions of this user that were ended; null when the session store cannot list them. */
+  readonly otherSessionsEnded: number | null;
+}
+
+interface ListableStore {
+  all(cb: (err: unknown, sessions?: Record<string, unknown> | unknown[] | null) => void): void;
+  destroy(sid: string, cb: (err?: unknown) => void): void;
+}
+
+/**
+ * Change a password: the policy check (NIST SP 800-63B-4 §3.1.1.2), a new argon2id hash, then
+ * the consequences a password change must have (ASVS 5.0 V7.4.3: other sessions end;
+ * DESIGN §5.4: every remembered browser is revoked through the credential epoch).
+ *
+ * The caller decides who may change the password (typically a signed-in user who typed the
+ * current one, or a reset link) before calling this.
+ */
+export async function changePassword(
+  ctx: StepupContext,
+  req: Request,
+  input: ChangePasswordInput,
+): Promise<ChangePasswordResult> {
+  const verdict = checkPasswordPolicy(input.newPassword, input.policy);
+  if (!verdict.ok) {
+    throw new StepupError(
+      'INVALID_REQUEST',
+      { field: 'newPassword', reasons: verdict.reasons },
+      `The new password is not acceptable: ${verdict.reasons.join(', ')}.`,
+    );
+  }
+  const hash = await hashPassword(input.newPassword as string, input.params);
+  await input.setPasswordHash(input.userId, hash);
+  await ctx.credentialsChanged(req, input.userId, 'password_changed');
+  const otherSessionsEnded = await endOtherSessions(req, input.userId);
+  ctx.events.emitFor(req, 'password.changed', { userId: input.userId, otherSessionsEnded });
+  await ctx.notify(req, input.userId, 'password_changed', {});
+  return { otherSessionsEnded };
+}
+
+/** Destroy the user's other sessions when the session store can list them (memory, connect-redis). */
+async function endOtherSessions(req: Request, userId: string): Promise<number | null> {
+  const store = (req as unknown as { sessionStore?: Partial<ListableStore> }).sessionStore;
+  if (!store || typeof store.all !== 'function' || typeof store.destroy !== 'function') return null;
+  const listable = store as ListableStore;
+  const sessions = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    listable.all((err, all) => {
+      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      else if (Array.isArray(all)) resolve(Object.fromEntries(all.map((s, i) => [(s as { id?: string }).id ?? String(i), s])));
+      else resolve(all ?? {});
+    });
+  });
+  const current = (req as unknown as { sessionID?: string }).sessionID;
+  let ended = 0;
+  for (const [sid, data] of Object.entries(sessions)) {
+    if (sid === current) continue;
+    const record = (data as Record<string, unknown> | null)?.[SESSION_KEY] as { userId?: unknown } | undefined;
+    const passportUser = ((data as Record<string, unknown> | null)?.passport as { user?: unknown } | undefined)?.user;
+    if (record?.userId === userId || passportUser === userId) {
+      await new Promise<void>((resolve, reject) =>
+        listable.destroy(sid, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+      );
+      ended++;
+    }
+  }
+  return ended;
+}
