@@ -17,8 +17,17 @@ import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
 import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
 
+/** Runs after a second factor passed through the router's verify endpoint (e.g. remember this browser). */
+export type AfterVerifyHook = (
+  req: Request,
+  res: import('express').Response,
+  info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
+) => Promise<void>;
+
 /** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
 export interface Stepup {
+  /** Hooks run by `POST /mfa/verify` after a second factor passed, before the answer is sent. */
+  readonly afterVerify: AfterVerifyHook[];
   readonly store: MfaStore;
   readonly events: StepupEvents;
   readonly context: StepupContext;
@@ -177,6 +186,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   };
 
   const stepup: Stepup = {
+    afterVerify: [],
     store,
     events,
     context,

@@ -6,7 +6,7 @@ import { logOut } from '../passport-glue.js';
 import { destroySession, writeRecord } from '../session-state.js';
 import type { ElevationOutcome } from '../step-up.js';
 import { route, runMiddleware } from './handler.js';
-import { loginBody, parseBody, verifyBody } from './schemas.js';
+import { isTruthy, loginBody, parseBody, verifyBody } from './schemas.js';
 
 /** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
 function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, unknown> {
@@ -38,6 +38,11 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
           `Unknown factor. Use one of: ${[...stepup.factors.keys()].join(', ')}.`);
       }
       await runMiddleware(stepup.authenticate(body.factor), req, res);
+      const userId = stepup.mfaOf(req).userId;
+      if (userId !== undefined) {
+        const rememberBrowser = isTruthy(body.rememberBrowser) || isTruthy(body.remember);
+        for (const hook of stepup.afterVerify) await hook(req, res, { userId, factor: body.factor, rememberBrowser });
+      }
       res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
     }),
   );
