@@ -30,6 +30,16 @@ export class AttemptCounter {
     private readonly store: MfaStore,
     private readonly events: StepupEvents,
     options: LockoutOptions = {},
+    /**
+     * Called once when an account gets locked, to send the `lockout` security notice: the real
+     * user learns that someone holding their password is guessing codes. Must not throw
+     * (`ctx.notify` never does).
+     */
+    private readonly onLock?: (
+      req: Request | undefined,
+      userId: string,
+      factor: string,
+    ) => void | Promise<void>,
   ) {
     this.maxFailures = options.maxFailures ?? 10;
     this.lockMs = (options.lockSeconds ?? 900) * 1000;
@@ -50,6 +60,7 @@ export class AttemptCounter {
     await this.store.set(lockKey(userId), '1', this.lockMs);
     await this.store.delete(failuresKey(userId));
     this.events.emitFor(req, 'mfa.locked', { userId, factor, lockSeconds: this.lockMs / 1000 });
+    await this.onLock?.(req, userId, factor);
     return true;
   }
 

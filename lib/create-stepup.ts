@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, Request, RequestHandler, Router } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import defaultPassport from 'passport';
 import { AttemptCounter } from './attempts.js';
 import { createErrorHandler, toStepupError } from './error-handler.js';
@@ -12,6 +12,9 @@ import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-m
 import { createRouter, type RouterOptions } from './router/create-router.js';
 import { readRecord, viewOf } from './session-state.js';
 import { Elevation, type ElevationOutcome } from './step-up.js';
+import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser.js';
+import { resolveStepUpOptions, type StepUpOptions } from './remember-browser-options.js';
+import { DeviceRegistry } from './when-rules.js';
 import { MemoryStore } from './stores/memory.js';
 import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
@@ -20,7 +23,7 @@ import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
 /** Runs after a second factor passed through the router's verify endpoint (e.g. remember this browser). */
 export type AfterVerifyHook = (
   req: Request,
-  res: import('express').Response,
+  res: Response,
   info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
 ) => Promise<void>;
 
@@ -36,10 +39,20 @@ export interface Stepup {
   readonly factors: ReadonlyMap<string, SecondFactorStrategy>;
   /** Exposes `req.mfa`, a read-only view of the session's MFA state. */
   middleware(): RequestHandler;
-  /** After `passport.authenticate(name, { session: false })`: record the factor it proved. */
-  stepUp(): RequestHandler;
+  /**
+   * After `passport.authenticate(name, { session: false })`: record the factor it proved.
+   * `{ allowRememberBrowser: false }`: on this login route a remembered browser never skips the
+   * second factor.
+   */
+  stepUp(options?: StepUpOptions): RequestHandler;
   /** `passport.authenticate(name)` + `stepUp()`; the outcome lands in `res.locals.stepup`. */
-  authenticate(strategy: string): RequestHandler;
+  authenticate(strategy: string, options?: StepUpOptions): RequestHandler;
+  /**
+   * "Remember this browser": list and revoke a user's remembered browsers
+   * (`list(userId, req?)`, `revoke(userId, id)`, `revokeAll(userId)`). Undefined when
+   * `rememberBrowser.enabled` is false.
+   */
+  readonly rememberedBrowsers: RememberedBrowsers | undefined;
   requireAuth(): RequestHandler;
   requireMfa(options?: RequireMfaOptions): RequestHandler;
   router(options?: RouterOptions): Router;
@@ -71,6 +84,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 
   const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
+  const factors = new Map<string, SecondFactorStrategy>();
   const context: StepupContext = {
     store,
     now,
@@ -78,10 +92,13 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     attempts,
     options: resolved,
     async credentialsChanged(req, userId, reason) {
-      // No TTL: the epoch must outlive every remembered browser issued under the old one.
-      await store.increment(epochKey(userId), 400 * 24 * 3600 * 1000);
+      // The counter's TTL is fixed when it is born (increment() never extends it). Should it
+      // expire, it would restart at 0 and a later bump would reach a value an old, revoked
+      // remembered browser carries, trusting it again. So the TTL is ~100 years: in effect none.
+      await store.increment(epochKey(userId), 100 * 365 * 24 * 3600 * 1000);
       events.emitFor(req, 'credentials.changed', { userId, reason });
     },
+    factor: (name) => factors.get(name),
     async credentialEpoch(userId) {
       return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
     },
@@ -113,7 +130,6 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     },
   };
 
-  const factors = new Map<string, SecondFactorStrategy>();
   for (const make of options.factors ?? []) {
     const factor = make(context);
     if (factor.name === resolved.firstFactor || factors.has(factor.name)) {
@@ -125,6 +141,19 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   if (options.password) passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
   const registered: SecondFactorName[] = [...factors.keys()];
   const elevation = new Elevation(context, passport, factors);
+  // After the factors, so that their own option errors surface first.
+  const rememberedBrowsers = createRememberedBrowsers(context, options.rememberBrowser);
+  if (rememberedBrowsers) elevation.addLoginHook(rememberedBrowsers.loginHook);
+  elevation.setWhen(options.when);
+  if (options.grace) {
+    const { logins, until } = options.grace;
+    elevation.setGrace({
+      ...(logins !== undefined ? { logins } : {}),
+      ...(until !== undefined ? { until: until instanceof Date ? until.getTime() : until } : {}),
+    });
+  }
+  const devices = new DeviceRegistry(store, process.env.NODE_ENV === 'production');
+  elevation.deviceBinding = (userId) => ({ registry: devices, userId });
 
   const guardDeps: GuardDeps = {
     now,
@@ -139,54 +168,65 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const record = (req: Request, user: unknown, proof: FactorProof): Promise<ElevationOutcome> =>
     proof.kind === 'second' ? elevation.secondFactor(req, proof) : elevation.firstFactor(req, user, proof);
 
-  const stepUp = (): RequestHandler => (req, res, next) => {
-    if (!req.user) {
-      next(new StepupError('AUTHENTICATION_REQUIRED'));
-      return;
-    }
-    // A strategy that is not ours proved a first factor (e.g. plain passport-local).
-    const proof = readProof(req.authInfo) ?? { kind: 'first', factor: resolved.firstFactor, amr: 'pwd' };
-    record(req, req.user, proof).then((outcome) => {
-      res.locals.stepup = outcome;
-      next();
-    }, next);
+  // `allowRememberBrowser: false` marks the request (a WeakSet, not a client-settable field)
+  // before the login hooks run; the remembered-browser hook then answers `default`.
+  const stepUp = (stepUpOptions?: StepUpOptions): RequestHandler => {
+    const allowRemembered = resolveStepUpOptions('stepUp', stepUpOptions);
+    return (req, res, next) => {
+      if (!allowRemembered) refuseRememberedBrowser(req);
+      if (!req.user) {
+        next(new StepupError('AUTHENTICATION_REQUIRED'));
+        return;
+      }
+      // A strategy that is not ours proved a first factor (e.g. plain passport-local).
+      const proof = readProof(req.authInfo) ?? { kind: 'first', factor: resolved.firstFactor, amr: 'pwd' };
+      record(req, req.user, proof).then((outcome) => {
+        res.locals.stepup = outcome;
+        next();
+      }, next);
+    };
   };
 
-  const authenticate = (strategy: string): RequestHandler => (req, res, next) => {
+  const authenticate = (strategy: string, stepUpOptions?: StepUpOptions): RequestHandler => {
+    const allowRemembered = resolveStepUpOptions('authenticate', stepUpOptions);
     const isSecond = factors.has(strategy);
-    const handler = passport.authenticate(
-      strategy,
-      { session: false },
-      (err: unknown, user: unknown, info: unknown, status: unknown) => {
-        if (err) {
-          next(toStepupError(err));
-          return;
-        }
-        if (!user) {
-          const failure = failureError(info, status, isSecond);
-          if (!isSecond) {
-            const username = (req.body as { username?: unknown } | undefined)?.username;
-            events.emitFor(req, 'login.failed', {
-              factor: strategy,
-              reason: failure.code,
-              ...(typeof username === 'string' ? { username: username.slice(0, 256) } : {}),
-            });
+    return (req, res, next) => {
+      if (!allowRemembered) refuseRememberedBrowser(req);
+      const handler = passport.authenticate(
+        strategy,
+        { session: false },
+        (err: unknown, user: unknown, info: unknown, status: unknown) => {
+          if (err) {
+            next(toStepupError(err));
+            return;
           }
-          next(failure);
-          return;
-        }
-        const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };
-        record(req, user, proof).then((outcome) => {
-          res.locals.stepup = outcome;
-          next();
-        }, (e: unknown) => next(toStepupError(e)));
-      },
-    ) as RequestHandler;
-    handler(req, res, next);
+          if (!user) {
+            const failure = failureError(info, status, isSecond);
+            if (!isSecond) {
+              const username = (req.body as { username?: unknown } | undefined)?.username;
+              events.emitFor(req, 'login.failed', {
+                factor: strategy,
+                reason: failure.code,
+                ...(typeof username === 'string' ? { username: username.slice(0, 256) } : {}),
+              });
+            }
+            next(failure);
+            return;
+          }
+          const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };
+          record(req, user, proof).then((outcome) => {
+            res.locals.stepup = outcome;
+            next();
+          }, (e: unknown) => next(toStepupError(e)));
+        },
+      ) as RequestHandler;
+      handler(req, res, next);
+    };
   };
 
   const stepup: Stepup = {
-    afterVerify: [],
+    // newDevice(): a browser that completed a second factor is no longer new for that user.
+    afterVerify: options.when ? [(req, res, info) => devices.remember(req, res, info.userId)] : [],
     store,
     events,
     context,
@@ -198,6 +238,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     },
     stepUp,
     authenticate,
+    rememberedBrowsers,
     requireAuth: createRequireAuth(guardDeps),
     requireMfa: createRequireMfa(guardDeps),
     router: (routerOptions) => createRouter(stepup, routerOptions),
@@ -212,6 +253,8 @@ export function createStepup(options: StepupOptions = {}): Stepup {
       await context.notify(req, userId, 'admin_reset', {});
     },
   };
+  // Issue the cookie when the user ticked "remember this browser" at POST /mfa/verify.
+  if (rememberedBrowsers) stepup.afterVerify.push(rememberedBrowsers.afterVerify);
   return stepup;
 }
 

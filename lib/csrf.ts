@@ -39,12 +39,27 @@ export function hasValidCsrfToken(req: Request): boolean {
 }
 
 /** Middleware: refuse a state-changing request without the token (403 `csrf_invalid`). */
-export function csrfProtection(): RequestHandler {
+export function csrfProtection(options: { skip?: (req: Request) => boolean } = {}): RequestHandler {
   return (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || hasValidCsrfToken(req)) {
+    if (SAFE_METHODS.has(req.method) || options.skip?.(req) === true || hasValidCsrfToken(req)) {
       next();
       return;
     }
     next(new StepupError('CSRF_INVALID'));
   };
+}
+
+/**
+ * HTTP Basic credentials on a request. A cross-site page cannot attach an Authorization header
+ * without a CORS preflight (which the router never grants), and the router never sends a
+ * `WWW-Authenticate` challenge that would make a browser replay cached credentials, so a login
+ * carrying Basic credentials cannot be forged: it needs no CSRF token (CLI clients have none).
+ */
+export function basicCredentials(req: Request): { username: string; password: string } | undefined {
+  const header = req.get('authorization');
+  if (!header || !/^Basic [A-Za-z0-9+/=]{1,4096}$/.test(header)) return undefined;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }

@@ -57,6 +57,11 @@ export const ERROR_CODES = {
   },
   FORBIDDEN: { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' },
   NOT_FOUND: { status: 404, code: 'not_found', message: 'Not found.' },
+  DELIVERY_FAILED: {
+    status: 503,
+    code: 'delivery_failed',
+    message: 'The code could not be sent. Nothing was used up: try again in a moment.',
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     code: 'service_unavailable',

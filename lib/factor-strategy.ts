@@ -42,6 +42,8 @@ export interface StepupContext {
    * fails without a scan.
    */
   credentialsChanged(req: Request | undefined, userId: string, reason: string): Promise<void>;
+  /** A registered second factor by name. */
+  factor(name: string): SecondFactorStrategy | undefined;
   /** The user's credential epoch (0 when never bumped). */
   credentialEpoch(userId: string): Promise<number>;
   /** Send a security notice through the app's notifier; failures are reported, never thrown. */
@@ -66,6 +68,8 @@ export interface FactorProof {
   readonly kind: 'first' | 'second';
   readonly factor: string;
   readonly amr: Amr;
+  /** First factor only: a second factor proven in the same request (password + TOTP in one field). */
+  readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
 }
 
 /** Longest raw code accepted before any parsing; anything longer is a malformed request. */

@@ -62,3 +62,20 @@ export {
 } from './password-policy.js';
 export { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from './password-throttle.js';
 export type { ChangePasswordInput, ChangePasswordResult } from './password-change.js';
+export {
+  allOf,
+  anyOf,
+  country,
+  ipRange,
+  newDevice,
+  riskScore,
+  type WhenRule,
+  type WhenVerdict,
+} from './when-rules.js';
+export type { GraceOptions } from './step-up.js';
+export {
+  recoveryCodes,
+  RecoveryCodeStrategy,
+  type RecoveryCodeOptions,
+  type ResolvedRecoveryCodeOptions,
+} from '../strategies/recovery-code.js';

@@ -5,6 +5,8 @@ import type { EventListener } from './events.js';
 import type { FactorFactory } from './factor-strategy.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from '../strategies/password.js';
+import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser-options.js';
+import type { WhenRule } from './when-rules.js';
 
 /** Options of `createStepup()`. */
 export interface StepupOptions {
@@ -51,6 +53,18 @@ export interface StepupOptions {
    * to register your own Passport strategy under `firstFactor`.
    */
   readonly password?: PasswordOptions;
+  /**
+   * "Remember this browser" after a second factor: a signed 30-day cookie (AAL1 only) that
+   * skips the second factor at later logins. On by default; give it a `secret`.
+   */
+  readonly rememberBrowser?: RememberBrowserOptions;
+  /**
+   * Adaptive rule consulted after the first factor: `require`, `skip` or `default`. Build it
+   * with `ipRange`, `newDevice`, `riskScore`, `country`, `anyOf`, `allOf`.
+   */
+  readonly when?: WhenRule;
+  /** `required` mode only: users without a factor may still sign in for a while. */
+  readonly grace?: { readonly logins?: number; readonly until?: Date | number };
 }
 
 /** A security notice about one user; never carries a code or a secret. */
@@ -79,7 +93,8 @@ export interface ResolvedOptions {
 
 const KNOWN = new Set([
   'store', 'passport', 'now', 'mode', 'factors', 'firstFactor', 'pendingTtlSeconds', 'challengeUrl',
-  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds', 'password',
+  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds', 'password', 'when', 'grace',
+  'rememberBrowser',
 ]);
 
 /** Validate at creation time: a typo throws a TypeError that names the valid options. */
@@ -103,6 +118,24 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
   if (!Number.isInteger(freshSeconds) || freshSeconds < 30 || freshSeconds > 3600) {
     throw new TypeError('createStepup: freshSeconds must be an integer between 30 and 3600');
   }
+  if (options.when !== undefined && typeof options.when !== 'function') {
+    throw new TypeError('createStepup: when must be a function (req, user) => "require" | "skip" | "default"');
+  }
+  if (options.grace !== undefined) {
+    if (mode !== 'required') throw new TypeError("createStepup: grace only applies to mode: 'required'");
+    const { logins, until } = options.grace;
+    if (logins !== undefined && (!Number.isInteger(logins) || logins < 1)) {
+      throw new TypeError('createStepup: grace.logins must be a positive integer');
+    }
+    if (until !== undefined && !Number.isFinite(until instanceof Date ? until.getTime() : until)) {
+      throw new TypeError('createStepup: grace.until must be a Date or ms since epoch');
+    }
+    if (logins === undefined && until === undefined) {
+      throw new TypeError('createStepup: grace needs logins, until, or both');
+    }
+  }
+  // Checked here with the other options; the service re-reads it when it is built.
+  resolveRememberBrowserOptions(options.rememberBrowser);
   if (options.notify !== undefined && typeof options.notify !== 'function') {
     throw new TypeError('createStepup: notify must be a function (notice) => void | Promise<void>');
   }

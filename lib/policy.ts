@@ -75,6 +75,13 @@ export function evaluatePolicy(
       break;
   }
   const realFactors = view.factors;
+  if (realFactors.length === 0 && view.viaSkip) {
+    // An adaptive rule skipped the second factor: fine for ordinary routes, never for a route
+    // that asks for a recent or a real factor (DESIGN §1 "When to ask").
+    if (!policy.allowRememberBrowser || policy.maxAgeMs !== undefined) return deny('stale');
+    if (policy.factors) return deny('factor_not_allowed');
+    return { ok: true };
+  }
   if (realFactors.length === 0) {
     // Only a remembered browser vouched. NIST SP 800-63B-4 §5.1.1: that is AAL1, so a route
     // that refuses it, or demands a recent factor, must see a real one.

@@ -64,6 +64,8 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
     authTime: rec.authTime,
     mfaAt: rec.mfaAt,
     viaRememberedBrowser: rec.viaRememberedBrowser,
+    ...(rec.viaSkip ? { viaSkip: true } : {}),
+    ...(rec.enrollmentGrace ? { enrollmentGrace: Object.freeze({ ...rec.enrollmentGrace }) } : {}),
     pendingExpiresAt: rec.status === 'pending' ? rec.pendingExpiresAt : undefined,
     next: rec.status === 'pending' ? rec.next : undefined,
   });

@@ -5,7 +5,9 @@ import { StepupError } from './errors.js';
 import type { FactorProof, SecondFactorStrategy, StepupContext } from './factor-strategy.js';
 import { deserializeUser, logIn, serializeUser } from './passport-glue.js';
 import { readRecord, regenerateSession, saveSession, writeRecord } from './session-state.js';
+import { storeKey } from './stores/types.js';
 import type { Amr, SecondFactorName, SessionMfaRecord } from './types.js';
+import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';
 
 /** What a login or verify request achieved (DESIGN §4 `status`). */
 export type ElevationOutcome =
@@ -47,12 +49,50 @@ export class Elevation {
     this.loginHooks.push(hook);
   }
 
+  private when: WhenRule | undefined;
+  private grace: GraceOptions | undefined;
+
+  /** The app's adaptive rule (`createStepup({ when })`). */
+  setWhen(rule: WhenRule | undefined): void {
+    this.when = rule;
+  }
+
+  /** Required mode's grace period (`createStepup({ grace })`). */
+  setGrace(grace: GraceOptions | undefined): void {
+    this.grace = grace;
+  }
+
+  /**
+   * What the login-time policy says. An adaptive `require` beats a remembered browser (a risky
+   * login must show a real factor); then the hooks (remembered browser); then `skip`.
+   */
   private async loginDecision(req: Request, userId: string, user: unknown) {
+    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY_SLOT] = this.deviceBinding?.(userId);
+    const verdict = this.when ? await this.when(req, user) : 'default';
+    if (verdict === 'require') return 'require' as const;
     for (const hook of this.loginHooks) {
       const answer = await hook(req, userId, user);
       if (answer !== 'default') return answer;
     }
-    return 'default' as const;
+    return verdict;
+  }
+
+  /** Set by createStepup so that `newDevice()` can find the device registry. */
+  deviceBinding: ((userId: string) => unknown) | undefined;
+
+  /** Required mode, no factor yet: is this login still inside the grace period? */
+  private async graceFor(userId: string): Promise<SessionMfaRecord['enrollmentGrace']> {
+    const grace = this.grace;
+    if (!grace) return undefined;
+    const now = this.ctx.now();
+    if (grace.until !== undefined && now >= grace.until) return undefined;
+    let loginsLeft: number | undefined;
+    if (grace.logins !== undefined) {
+      const used = await this.ctx.store.increment(storeKey(userId, 'grace-logins'), GRACE_COUNTER_TTL_MS);
+      if (used > grace.logins) return undefined;
+      loginsLeft = grace.logins - used;
+    }
+    return { ...(loginsLeft !== undefined ? { loginsLeft } : {}), ...(grace.until !== undefined ? { until: grace.until } : {}) };
   }
 
   /** The registered factors this user has enrolled, in registration order. */
@@ -73,33 +113,38 @@ export class Elevation {
     events.emitFor(req, 'login.first_factor', { userId, factor: proof.factor });
     const decision = await this.loginDecision(req, userId, user);
 
+    const signIn = async (record: Omit<SessionMfaRecord, 'v' | 'userId' | 'authTime'>) => {
+      await logIn(req, user);
+      writeRecord(req, { v: 1, userId, authTime, ...record });
+      await saveSession(req);
+      const type = record.status === 'satisfied' ? 'login.satisfied' : 'login.authenticated';
+      events.emitFor(req, type, { userId, amr: record.amr, viaRememberedBrowser: record.viaRememberedBrowser });
+      return { status: 'authenticated', amr: record.amr } as const;
+    };
+
+    // Password and a TOTP code in one request (DESIGN §4, non-interactive clients).
+    if (proof.alsoSecond && decision !== 'remembered') {
+      const amr = [proof.amr, proof.alsoSecond.amr];
+      return signIn({ status: 'satisfied', amr, factors: [proof.alsoSecond.factor], mfaAt: authTime, viaRememberedBrowser: false });
+    }
     if (decision === 'remembered' && enrolled.length > 0) {
       // NIST SP 800-63B-4 §5.1.1: a remembered browser is worth AAL1 only. The session is
       // satisfied for routes that accept it, but carries no `mfaAt` and no real factor, so any
       // route with `maxAge` or `allowRememberBrowser: false` still asks for one.
-      const amr = [proof.amr, 'rb'];
-      await logIn(req, user);
-      writeRecord(req, { v: 1, status: 'satisfied', userId, amr, factors: [], authTime, viaRememberedBrowser: true });
-      await saveSession(req);
-      events.emitFor(req, 'login.satisfied', { userId, amr, viaRememberedBrowser: true });
-      return { status: 'authenticated', amr };
+      return signIn({ status: 'satisfied', amr: [proof.amr, 'rb'], factors: [], viaRememberedBrowser: true });
     }
-    const needsSecond =
-      decision === 'require' || (decision !== 'skip' && (enrolled.length > 0 || options.mode === 'required'));
-    if (!needsSecond) {
-      await logIn(req, user);
-      writeRecord(req, {
-        v: 1,
-        status: 'authenticated',
-        userId,
-        amr: [proof.amr],
-        factors: [],
-        authTime,
-        viaRememberedBrowser: false,
-      });
-      await saveSession(req);
-      events.emitFor(req, 'login.authenticated', { userId, amr: [proof.amr] });
-      return { status: 'authenticated', amr: [proof.amr] };
+    if (decision === 'skip' && enrolled.length > 0) {
+      return signIn({ status: 'satisfied', amr: [proof.amr], factors: [], viaRememberedBrowser: false, viaSkip: true });
+    }
+    const required = decision === 'require' || (decision !== 'skip' && options.mode === 'required');
+    if (enrolled.length === 0 && required && decision !== 'require') {
+      const grace = await this.graceFor(userId);
+      if (grace) {
+        return signIn({ status: 'authenticated', amr: [proof.amr], factors: [], viaRememberedBrowser: false, enrollmentGrace: grace });
+      }
+    }
+    if (enrolled.length === 0 && !required) {
+      return signIn({ status: 'authenticated', amr: [proof.amr], factors: [], viaRememberedBrowser: false });
     }
 
     // Pending: not logged in. Passport's login is deferred until the second factor passes,
@@ -174,6 +219,16 @@ export class Elevation {
     return { status: 'authenticated', amr };
   }
 }
+
+/** Required mode's grace period: a number of logins, a date, or both (whichever ends first). */
+export interface GraceOptions {
+  readonly logins?: number;
+  /** ms since epoch. */
+  readonly until?: number;
+}
+
+const GRACE_COUNTER_TTL_MS = 400 * 24 * 3600 * 1000;
+const DEVICE_REGISTRY_SLOT = DEVICE_REGISTRY;
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];

@@ -21,6 +21,10 @@ export interface MfaView {
   readonly authTime?: number;
   readonly mfaAt?: number;
   readonly viaRememberedBrowser: boolean;
+  /** True when an adaptive rule (`when`) skipped the second factor at login. */
+  readonly viaSkip?: boolean;
+  /** Required mode, still in the grace period: what is left of it. */
+  readonly enrollmentGrace?: { readonly loginsLeft?: number; readonly until?: number };
   /** When a pending session stops being usable (ms since epoch). */
   readonly pendingExpiresAt?: number;
   /** Pending only: what the user must do next. */
@@ -37,6 +41,8 @@ export interface SessionMfaRecord {
   authTime: number;
   mfaAt?: number;
   viaRememberedBrowser: boolean;
+  viaSkip?: boolean;
+  enrollmentGrace?: { loginsLeft?: number; until?: number };
   /** Pending only: `passport.serializeUser` output, restored with `deserializeUser` at login. */
   serializedUser?: unknown;
   pendingExpiresAt?: number;

@@ -36,9 +36,15 @@ export interface PasswordOptions {
    * the store is a RedisStore) unless given. `false` turns throttling off (tests only).
    */
   readonly throttle?: Partial<PasswordThrottleOptions> | false;
+  /**
+   * Password and TOTP in one field, for clients with a single password prompt (CLI, RADIUS-style
+   * forms): for a user with TOTP, `password + "123456"` signs in and satisfies MFA in one
+   * request. Replay and lockout rules apply as for any TOTP. @default false
+   */
+  readonly appendedTotp?: boolean;
 }
 
-const KNOWN = new Set(['findUser', 'onRehash', 'params', 'throttle']);
+const KNOWN = new Set(['findUser', 'onRehash', 'params', 'throttle', 'appendedTotp']);
 
 /** Passport's "info" for a success: `stepUp()` records a first factor with amr `pwd`. */
 const PROOF: FactorProof = Object.freeze({ kind: 'first', factor: 'password', amr: 'pwd' });
@@ -64,9 +70,9 @@ export class PasswordStrategy extends LocalStrategy {
     let throttle: PasswordThrottle | undefined;
     super({ passReqToCallback: true }, (req: Request, username: string, password: string, done) => {
       verify(ctx, options, params, throttle, req, username, password).then(
-        (user) =>
-          user
-            ? done(null, user, { stepup: PROOF } as unknown as { message: string })
+        (found) =>
+          found
+            ? done(null, found.user, { stepup: found.proof } as unknown as { message: string })
             : done(null, false, new StepupError('INVALID_CREDENTIALS')),
         (err: unknown) => (err instanceof StepupError ? done(null, false, err) : done(err)),
       );
@@ -90,7 +96,7 @@ async function verify(
   req: Request,
   username: string,
   password: string,
-): Promise<Omit<PasswordUser, 'passwordHash'> | undefined> {
+): Promise<{ user: Omit<PasswordUser, 'passwordHash'>; proof: FactorProof } | undefined> {
   if (typeof username !== 'string' || typeof password !== 'string') {
     throw new StepupError('INVALID_REQUEST', {}, 'The username and password must be strings.');
   }
@@ -106,7 +112,20 @@ async function verify(
     }
   }
   const user = await options.findUser(username);
-  const ok = user ? await verifyPassword(user.passwordHash, password) : await dummyVerify(password, params);
+  let proof = PROOF;
+  let ok = false;
+  if (user && options.appendedTotp) {
+    const combined = await checkAppendedTotp(ctx, req, user, password);
+    if (combined === 'wrong_code') {
+      await throttle?.recordFailure(username, ip);
+      return undefined;
+    }
+    if (combined === 'ok') {
+      ok = true;
+      proof = { ...PROOF, alsoSecond: { factor: 'totp', amr: 'otp' } };
+    }
+  }
+  if (!ok) ok = user ? await verifyPassword(user.passwordHash, password) : await dummyVerify(password, params);
   if (!user || !ok || user.locked === true) {
     await throttle?.recordFailure(username, ip);
     return undefined;
@@ -123,7 +142,37 @@ async function verify(
   }
   // The hash never travels further than this function: not into req.user, not into a session.
   const { passwordHash: _omit, ...rest } = user;
-  return rest;
+  return { user: rest, proof };
+}
+
+/**
+ * For a user with TOTP, try `password = secret + 6 digits`. `ok`: both parts right;
+ * `wrong_code`: the password part is right but the code is not (answered like a wrong password:
+ * no hint which part failed); `not_combined`: fall back to the whole field as the password.
+ */
+async function checkAppendedTotp(
+  ctx: StepupContext,
+  req: Request,
+  user: PasswordUser,
+  field: string,
+): Promise<'ok' | 'wrong_code' | 'not_combined'> {
+  const totp = ctx.factor('totp') as
+    | { isEnrolled(id: string): Promise<boolean>; verifyCurrent(r: Request, id: string, c: string): Promise<boolean> }
+    | undefined;
+  if (!totp || !/[0-9]{6}$/.test(field) || !(await totp.isEnrolled(user.id))) return 'not_combined';
+  if (user.locked === true || !(await verifyPassword(user.passwordHash, field.slice(0, -6)))) return 'not_combined';
+  // The lockout counter and replay rules are the TOTP factor's own (NIST SP 800-63B-4 §3.2.2).
+  try {
+    await ctx.attempts.assertNotLocked(user.id);
+  } catch {
+    return 'wrong_code';
+  }
+  if (!(await totp.verifyCurrent(req, user.id, field.slice(-6)))) {
+    await ctx.attempts.recordFailure(req, user.id, 'totp');
+    return 'wrong_code';
+  }
+  await ctx.attempts.reset(user.id);
+  return 'ok';
 }
 
 /** `createStepup({ password: { findUser } })` builds and registers this for you. */

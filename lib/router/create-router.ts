@@ -1,8 +1,9 @@
 import express, { type Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { csrfProtection } from '../csrf.js';
+import { basicCredentials, csrfProtection } from '../csrf.js';
 import { createErrorHandler } from '../error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { mountRememberBrowserRoutes } from '../remember-browser-routes.js';
 import { mountSessionRoutes } from './session-routes.js';
 
 export interface RouterOptions {
@@ -28,10 +29,13 @@ export function createRouter(stepup: Stepup, options: RouterOptions = {}): Route
     res.set('Cache-Control', 'no-store');
     next();
   });
-  if (options.csrf !== false) router.use(csrfProtection());
+  if (options.csrf !== false) {
+    router.use(csrfProtection({ skip: (req) => req.method === 'POST' && req.path === '/login' && basicCredentials(req) !== undefined }));
+  }
   mountSessionRoutes(router, stepup);
   for (const factor of stepup.factors.values()) factor.mountRoutes?.(router, stepup);
   mountAdminRoutes(router, stepup);
+  if (stepup.rememberedBrowsers) mountRememberBrowserRoutes(router, stepup, stepup.rememberedBrowsers);
   router.use(createErrorHandler(options.onError));
   return router;
 }

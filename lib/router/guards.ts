@@ -1,4 +1,5 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
+import { runMiddleware } from './handler.js';
 import type { Stepup } from '../create-stepup.js';
 import { StepupError } from '../errors.js';
 
@@ -42,4 +43,21 @@ export async function assertFreshMfa(stepup: Stepup, req: Request): Promise<stri
     );
   }
   return userId;
+}
+
+/**
+ * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (DESIGN §4:
+ * `POST /auth/mfa/recovery-codes/regenerate {code}`): the code goes through the `totp`
+ * strategy exactly as `POST /auth/mfa/verify` would (lockout, replay, session id rotation).
+ */
+export async function assertFreshMfaOrCode(stepup: Stepup, req: Request, res: Response): Promise<string> {
+  try {
+    return await assertFreshMfa(stepup, req);
+  } catch (err) {
+    const code = (req.body as { code?: unknown } | undefined)?.code;
+    if (!(err instanceof StepupError) || err.code !== 'mfa_required' || typeof code !== 'string') throw err;
+    if (!stepup.factors.has('totp')) throw err;
+    await runMiddleware(stepup.authenticate('totp'), req, res);
+    return assertFreshMfa(stepup, req);
+  }
 }

@@ -1,6 +1,6 @@
 import type { Request, Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { csrfToken } from '../csrf.js';
+import { basicCredentials, csrfToken } from '../csrf.js';
 import { StepupError } from '../errors.js';
 import { logOut } from '../passport-glue.js';
 import { destroySession, writeRecord } from '../session-state.js';
@@ -23,6 +23,9 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
   router.post(
     '/login',
     route(async (req, res) => {
+      // CLI clients may send `Authorization: Basic` (password + TOTP appended, when enabled).
+      const basic = basicCredentials(req);
+      if (basic) req.body = basic;
       parseBody(loginBody, req.body);
       await runMiddleware(stepup.authenticate(firstFactor), req, res);
       res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
@@ -69,6 +72,8 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
       ...(view.authTime !== undefined ? { authTime: view.authTime } : {}),
       ...(view.mfaAt !== undefined ? { mfaAt: view.mfaAt } : {}),
       viaRememberedBrowser: view.viaRememberedBrowser,
+      ...(view.viaSkip ? { viaSkip: true } : {}),
+      ...(view.enrollmentGrace ? { enrollmentGrace: view.enrollmentGrace } : {}),
       ...(view.pendingExpiresAt !== undefined
         ? { expiresIn: Math.max(0, Math.floor((view.pendingExpiresAt - now) / 1000)), next: view.next }
         : {}),

@@ -162,6 +162,10 @@ export async function client(app: Parameters<typeof request.agent>[0]) {
     get csrf() {
       return token;
     },
+    /** Fetch a new CSRF token (after logout the session, and its token, are gone). */
+    async refreshCsrf() {
+      token = ((await agent.get('/auth/csrf').expect(200)).body as { csrfToken: string }).csrfToken;
+    },
     /** The session id in the cookie jar (the part of `sid` before the signature). */
     sessionId(): string | undefined {
       const cookie = agent.jar.getCookie('sid', { path: '/', domain: '127.0.0.1', secure: false, script: false });

@@ -1,0 +1,203 @@
+/**
+ * `npm run bench`: what MFA costs per request, side by side with the usual stack.
+ *
+ * Starts two redis-servers on free loopback ports (sessions, MFA store), the apps in a child
+ * process (bench/server.ts), then runs every scenario once to warm up and `BENCH_RUNS` times
+ * measured, interleaved (run 1 of each, then run 2 of each…) so that a slow minute on the
+ * machine does not land on one scenario only. Prints a table, writes bench/results.json and
+ * bench/results.md. Each figure is the median over the runs.
+ *
+ * Environment: BENCH_DURATION (s per run, 5), BENCH_RUNS (3), BENCH_CONNECTIONS (50),
+ * BENCH_LOGIN_CONNECTIONS (16), BENCH_WARMUP (s, 1), BENCH_ONLY (comma-separated scenarios).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { generateTotp } from '../lib/index.js';
+import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+import { RedisMeter, type Snapshot } from './redis-stats.js';
+import { checkTargets, markdownReport, summarise, textReport, type RunRecord, type ScenarioSummary } from './report.js';
+import { SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
+import { satisfiedSessions, seedUsers } from './seed.js';
+import type { ServerPorts } from './server.js';
+import { base32Decode, totpCode } from './totp-code.js';
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+const RUNS = Math.round(numberFromEnv('BENCH_RUNS', 3));
+const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
+
+async function startServer(sessionUrl: string, mfaUrl: string): Promise<{ child: ChildProcess; ports: ServerPorts }> {
+  const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', here('./server.ts')], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_SESSION_REDIS: sessionUrl, BENCH_MFA_REDIS: mfaUrl },
+  });
+  process.on('exit', () => child.kill('SIGKILL'));
+  const ports = await new Promise<ServerPorts>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('bench server did not start within 60 s')), 60_000);
+    child.once('exit', (code) => reject(new Error(`bench server exited (code ${String(code)}) before it was ready`)));
+    child.on('message', (message: { type?: string; ports?: ServerPorts }) => {
+      if (message.type === 'ready' && message.ports) {
+        clearTimeout(timer);
+        resolve(message.ports);
+      }
+    });
+  });
+  return { child, ports };
+}
+
+/** The load generator's TOTP must agree with the library's before anything is measured. */
+async function checkCodeGenerator(): Promise<void> {
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+  for (const now of [0, 59_000, 1_111_111_109_000, Date.now()]) {
+    if (totpCode(base32Decode(secret), now) !== (await generateTotp({ secret, now }))) {
+      throw new Error(`bench/totp-code.ts disagrees with generateTotp() at ${now}`);
+    }
+  }
+}
+
+async function machineInfo(redis: RedisServer) {
+  const probe = redis.client();
+  const info = await probe.info('server');
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+    redis: /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown',
+    loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
+  };
+}
+
+/**
+ * Wait until the server process is idle (under 5% of a core for two 250 ms windows): requests
+ * cut off when the previous load stopped (argon2id logins above all) still finish on the
+ * server, and their CPU time and Redis commands must not land in the next measurement.
+ */
+async function settle(controlUrl: string): Promise<void> {
+  const cpu = async () => (await fetch(`${controlUrl}/cpu`)).json() as Promise<{ micros: number; at: number }>;
+  const deadline = Date.now() + 30_000;
+  let quiet = 0;
+  let last = await cpu();
+  while (quiet < 2 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await cpu();
+    quiet = (now.micros - last.micros) / 1000 / (now.at - last.at) < 0.05 ? quiet + 1 : 0;
+    last = now;
+  }
+}
+
+async function measureOnce(scenario: Scenario, env: BenchEnv, meter: RedisMeter, tag: string, warmup: boolean) {
+  await scenario.prepare?.(env, tag, warmup);
+  await settle(meter.controlUrl);
+  let before: Snapshot | undefined;
+  let after: Snapshot | undefined;
+  const result = await scenario.measure(env, {
+    warmup,
+    around: async (load) => {
+      before = await meter.snapshot();
+      const out = await load();
+      // Let the requests cut off in flight finish, so their commands are all counted.
+      if (!scenario.concurrentLoad) await settle(meter.controlUrl);
+      after = await meter.snapshot();
+      return out;
+    },
+  });
+  if (!before || !after) throw new Error(`scenario ${scenario.name} did not call around()`);
+  return { ...result, ...meter.usage(before, after, result.sent) } satisfies RunRecord;
+}
+
+async function main(): Promise<void> {
+  const scenarios = ONLY.length ? SCENARIOS.filter((s) => ONLY.includes(s.name)) : SCENARIOS;
+  if (scenarios.length === 0) throw new Error(`BENCH_ONLY matches no scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  await checkCodeGenerator();
+
+  let sessionRedis: RedisServer;
+  let mfaRedis: RedisServer;
+  try {
+    [sessionRedis, mfaRedis] = await Promise.all([startRedis({ owned: true }), startRedis({ owned: true })]);
+  } catch (err) {
+    console.error('npm run bench needs redis-server on the PATH (apt-get install -y redis-server, brew install redis).');
+    throw err;
+  }
+  const machine = await machineInfo(mfaRedis);
+  const { child, ports } = await startServer(sessionRedis.url, mfaRedis.url);
+  const connections = Math.round(numberFromEnv('BENCH_CONNECTIONS', 50));
+  const loginConnections = Math.round(numberFromEnv('BENCH_LOGIN_CONNECTIONS', 16));
+  const base = (port: number) => `http://127.0.0.1:${port}`;
+
+  console.log(`passport-stepup bench on ${machine.cpu} (${machine.cores} cores), load ${machine.loadAverageAtStart.join(' ')}`);
+  const [redisSessions, memorySessions, loadUsers] = await Promise.all([
+    satisfiedSessions(base(ports.ours), 'satisfied', connections),
+    satisfiedSessions(base(ports.oursMemory), 'satisfied', connections),
+    seedUsers(base(ports.ours), 'load', loginConnections),
+  ]);
+  const env: BenchEnv = {
+    ports,
+    duration: numberFromEnv('BENCH_DURATION', 5),
+    warmupSeconds: numberFromEnv('BENCH_WARMUP', 1),
+    connections,
+    loginConnections,
+    satisfied: { redis: redisSessions, memory: memorySessions },
+    loadUsers: loadUsers.map((u) => u.id),
+  };
+  const meter = new RedisMeter(sessionRedis.client(), mfaRedis.client(), base(ports.control));
+
+  const started = Date.now();
+  for (const scenario of scenarios) await measureOnce(scenario, env, meter, 'warmup', true);
+  const records = new Map<string, RunRecord[]>(scenarios.map((s) => [s.name, []]));
+  for (let run = 1; run <= RUNS; run++) {
+    for (const scenario of scenarios) {
+      const record = await measureOnce(scenario, env, meter, `r${run}`, false);
+      records.get(scenario.name)?.push(record);
+      const failed = record.non2xx + record.errors;
+      console.log(
+        `run ${run}/${RUNS} ${scenario.name.padEnd(20)} ${Math.round(record.rps).toString().padStart(6)} req/s` +
+          `  p50 ${record.p50Ms.toFixed(2)} ms  p99 ${record.p99Ms.toFixed(2)} ms` +
+          `  redis ${record.redisCommandsPerRequest}/req` +
+          (failed ? `  !! ${failed} failed ${JSON.stringify(record.statuses)}` : ''),
+      );
+    }
+  }
+
+  const summaries: Record<string, ScenarioSummary> = {};
+  for (const [name, runs] of records) summaries[name] = summarise(runs);
+  const targets = checkTargets(summaries);
+  console.log(`\n${textReport(summaries, targets)}\n`);
+  const settings = { duration: env.duration, runs: RUNS, connections, loginConnections, pipelining: 1 };
+  const results = {
+    machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
+    date: new Date().toISOString(),
+    settings,
+    elapsedSeconds: Math.round((Date.now() - started) / 1000),
+    scenarios: summaries,
+    targets,
+  };
+  await writeFile(here('./results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  const header =
+    `<!-- npm run bench, ${results.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ` +
+    `Redis ${machine.redis}; ${RUNS} runs of ${env.duration} s, ${connections} connections; medians -->`;
+  await writeFile(here('./results.md'), `${header}\n${markdownReport(summaries, targets)}\n`);
+  console.log('wrote bench/results.json and bench/results.md');
+
+  child.kill('SIGTERM');
+  await Promise.all([sessionRedis.stop(), mfaRedis.stop()]);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

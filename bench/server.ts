@@ -1,0 +1,106 @@
+/**
+ * The server process of `npm run bench`: every app under load, each on its own loopback port,
+ * in a process of its own so that autocannon (in the parent) does not share its event loop.
+ *
+ * env: BENCH_SESSION_REDIS, BENCH_MFA_REDIS (redis:// URLs of the two servers the parent
+ * started). It tells the parent its ports over IPC, then serves until it is killed.
+ *
+ * Control port: `GET /counts`, the commands sent so far by the session-store client and the
+ * MFA-store client (counted at the client, they are round trips: a Lua script is one, where
+ * INFO commandstats also counts every command a script runs inside Redis); `GET /cpu`, the
+ * process's CPU time, so the parent can wait until it is idle before a run.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { RedisStore as ConnectRedisStore } from 'connect-redis';
+import express, { type Express } from 'express';
+import { Redis } from 'ioredis';
+import { hashPassword, MemoryStore, RedisStore } from '../lib/index.js';
+import { BENCH_PASSWORD, bareApp, oursApp } from './apps.js';
+import { usualApp } from './usual-stack.js';
+
+export interface ServerPorts {
+  readonly bare: number;
+  readonly ours: number;
+  readonly oursMemory: number;
+  readonly usual: number;
+  readonly control: number;
+}
+
+export interface ClientCounts {
+  readonly session: number;
+  readonly mfa: number;
+}
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`bench/server.ts: ${name} is not set (start it through bench/run.ts)`);
+  return value;
+}
+
+/** Count every command the client sends (one per round trip: no auto-pipelining here). */
+function counted(client: Redis): () => number {
+  let sent = 0;
+  const send = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    sent++;
+    return send(...args);
+  }) as Redis['sendCommand'];
+  return () => sent;
+}
+
+async function listen(app: Express): Promise<number> {
+  const server: Server = createServer(app);
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+async function main(): Promise<void> {
+  const sessionRedis = new Redis(required('BENCH_SESSION_REDIS'), { maxRetriesPerRequest: 1 });
+  // As the README recommends for the MFA store: fail fast instead of queueing.
+  const mfaRedis = new Redis(required('BENCH_MFA_REDIS'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  await Promise.all([sessionRedis.ping(), new Promise((resolve) => mfaRedis.once('ready', resolve))]);
+  const sessionCount = counted(sessionRedis);
+  const mfaCount = counted(mfaRedis);
+  const passwordHash = await hashPassword(BENCH_PASSWORD);
+
+  const control = express();
+  control.get('/counts', (_req, res) => {
+    const counts: ClientCounts = { session: sessionCount(), mfa: mfaCount() };
+    res.json(counts);
+  });
+  // CPU time of the whole process (main thread and the libuv pool, where argon2id runs).
+  control.get('/cpu', (_req, res) => {
+    const { user, system } = process.cpuUsage();
+    res.json({ micros: user + system, at: performance.now() });
+  });
+
+  const ports: ServerPorts = {
+    bare: await listen(bareApp()),
+    ours: await listen(
+      oursApp({
+        store: new RedisStore({ client: mfaRedis, prefix: 'stepup:' }),
+        sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'ours:sess:' }),
+        passwordHash,
+      }),
+    ),
+    oursMemory: await listen(oursApp({ store: new MemoryStore(), sessionStore: undefined, passwordHash })),
+    usual: await listen(
+      usualApp({
+        sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'usual:sess:' }),
+        redis: mfaRedis,
+        passwordHash,
+      }),
+    ),
+    control: await listen(control),
+  };
+  process.send?.({ type: 'ready', ports });
+  // The parent owns this process: when it goes, so do we.
+  process.on('disconnect', () => process.exit(0));
+}
+
+main().catch((err: unknown) => {
+  console.error('bench server failed to start:', err);
+  process.exit(1);
+});

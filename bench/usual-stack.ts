@@ -1,0 +1,78 @@
+/**
+ * The hand-assembled stack passport-stepup replaces: express-session on Redis, passport-local,
+ * then passport-totp on a second route, as in passport-totp's own example. The TOTP key lives
+ * in Redis (one GET per check, as an app would read it from its user store).
+ *
+ * Set up to be a fair (and favourable) comparison: `window: 1` (±1 step like ours, instead of
+ * its ±3 minute default). It has no replay check, no attempt counter, no CSRF check and no
+ * encryption of the key at rest: everything it skips makes it faster.
+ */
+import express, { type Express } from 'express';
+import type { Store } from 'express-session';
+import type { Redis } from 'ioredis';
+import { Passport } from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { Strategy as TotpStrategy } from 'passport-totp';
+import { verifyPassword } from '../lib/index.js';
+import { generateTotpSecret } from '../lib/totp/totp-core.js';
+import { ensureLoggedIn, sessionMiddleware } from './apps.js';
+import { base32Decode } from './totp-code.js';
+
+export interface UsualOptions {
+  readonly sessionStore: Store;
+  /** Where the TOTP keys live (the same Redis as our MFA store, other keys). */
+  readonly redis: Redis;
+  readonly passwordHash: string;
+}
+
+export function usualApp(options: UsualOptions): Express {
+  const { redis, passwordHash } = options;
+  const passport = new Passport();
+  passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
+  passport.deserializeUser((id: string, done) => done(null, { id }));
+  passport.use(
+    new LocalStrategy((username, password, done) => {
+      verifyPassword(passwordHash, password).then((match) => done(null, match ? { id: username } : false), done);
+    }),
+  );
+  passport.use(
+    new TotpStrategy({ window: 1 }, (user, done) => {
+      redis.get(`usual:totp:${(user as { id: string }).id}`).then(
+        (hex) => (hex ? done(null, Buffer.from(hex, 'hex'), 30) : done(new Error('no TOTP key'))),
+        done,
+      );
+    }),
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(sessionMiddleware(options.sessionStore));
+  app.use(passport.initialize());
+  app.use(passport.session());
+  // Not measured (argon2id would dominate); the bench signs users in through /bench/seed instead.
+  app.post('/login', express.json(), passport.authenticate('local'), (_req, res) => {
+    res.json({ status: 'mfa_required' });
+  });
+  // passport.authenticate() answers 401 itself on a wrong code; on success Passport 0.7's
+  // req.logIn() regenerates the session, as ours does.
+  app.post('/login-otp', express.json(), ensureLoggedIn, passport.authenticate('totp'), (req, res) => {
+    (req.session as unknown as Record<string, unknown>).secondFactor = 'totp';
+    res.json({ status: 'authenticated' });
+  });
+  // What passport.authenticate('local') does on success, minus argon2id: req.logIn().
+  app.post('/bench/seed/:id', (req, res, next) => {
+    const id = String(req.params.id);
+    const secret = generateTotpSecret();
+    redis
+      .set(`usual:totp:${id}`, base32Decode(secret).toString('hex'))
+      .then(
+        () =>
+          req.logIn({ id }, (err: unknown) => {
+            if (err) next(err);
+            else res.json({ secret });
+          }),
+        next,
+      );
+  });
+  return app;
+}

@@ -1,0 +1,165 @@
+/**
+ * The demo app, wired the way the README teaches:
+ *   express-session → passport.session() → stepup.middleware() → /auth (JSON router) → pages.
+ * `createExampleApp(env)` builds it without listening, so tests can start it on any port.
+ */
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import session, { type Store } from 'express-session';
+import helmet from 'helmet';
+import { Passport } from 'passport';
+import { Redis } from 'ioredis';
+import { RedisStore as RedisSessionStore } from 'connect-redis';
+import { createStepup, csrfProtection, isBackendUnavailable, isStepupError, RedisStore, type MfaStore, type Stepup } from '../lib/index.js';
+import { ActivityLog } from './activity.js';
+import { readConfig, type ExampleConfig, type ExampleEnv } from './config.js';
+import type { ExampleContext } from './context.js';
+import { buildFactors, ISSUER, type Features } from './factors.js';
+import { emailNotifier } from '../lib/mail/notifier.js';
+import { createMail, type Mail } from './mail.js';
+import { authPages } from './routes/auth-pages.js';
+import { apiRoutes, contentPages } from './routes/pages.js';
+import { securityPages } from './routes/security.js';
+import { seedDemoFactors, type DemoSecrets } from './seed.js';
+import { UserDirectory, type SessionUser } from './users.js';
+import { createRenderer } from './views.js';
+
+export interface ExampleApp {
+  readonly app: Express;
+  readonly stepup: Stepup;
+  readonly config: ExampleConfig;
+  readonly users: UserDirectory;
+  readonly mail: Mail;
+  readonly features: Features;
+  /** Bob's TOTP secret and recovery codes, for the start-up log and the tests. */
+  readonly demo: DemoSecrets;
+  /** Close Redis connections and the mail transport (the HTTP server is the caller's). */
+  close(): Promise<void>;
+}
+
+const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
+
+export interface ExampleOptions {
+  /** Print each development-outbox message to the console. @default true */
+  readonly printMail?: boolean;
+}
+
+export async function createExampleApp(env: ExampleEnv = process.env, options: ExampleOptions = {}): Promise<ExampleApp> {
+  const config = readConfig(env);
+  const users = await UserDirectory.seed();
+  const mail = createMail({ smtpUrl: config.smtpUrl, production: config.production, print: options.printMail ?? true });
+
+  // Redis: one client for sessions (connect-redis 8.1 speaks ioredis), the MFA store owns its own.
+  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
+  if (redis) await redis.connect();
+  const store: MfaStore | undefined = config.redisUrl ? new RedisStore({ url: config.redisUrl }) : undefined;
+  const sessionStore: Store | undefined = redis ? new RedisSessionStore({ client: redis, prefix: 'example:sess:' }) : undefined;
+
+  // A Passport instance of our own (not the singleton), so several apps can share a process.
+  const passport = new Passport();
+  passport.serializeUser((user, done) => done(null, (user as SessionUser).id));
+  passport.deserializeUser((id: string, done) => done(null, users.findById(id) ?? false));
+
+  const { factors, features } = buildFactors(config, mail);
+  const stepup = createStepup({
+    passport,
+    ...(store ? { store } : {}),
+    mode: 'optional',
+    factors,
+    password: {
+      findUser: (username) => users.findByUsername(username),
+      onRehash: (id, hash) => users.setPasswordHash(id, hash),
+      // For one-prompt clients (a CLI): bob may send `bob-password-1` + his current TOTP code in
+      // the password field and be fully signed in by one request (DESIGN §4).
+      appendedTotp: true,
+    },
+    isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
+    // Security notices by mail (factor added or removed, recovery code used, admin reset…).
+    notify: emailNotifier({ mailer: mail.mailer, getEmail: (id) => users.findById(id)?.email, appName: ISSUER }),
+    // "Remember this browser" (30 days, AAL1 only): the cookie's HMAC key comes from the config.
+    rememberBrowser: { secret: config.keys.rememberBrowser, secure: config.production },
+  });
+  const activity = new ActivityLog(stepup.events);
+  const demo = await seedDemoFactors(stepup);
+
+  const render = createRenderer(stepup, features, { cache: config.production, devOutbox: mail.outbox() !== undefined });
+  const ctx: ExampleContext = { stepup, users, mail, activity, features, config, render };
+
+  const app = express();
+  app.disable('x-powered-by');
+  // Behind a TLS-terminating proxy in production: needed for `secure` cookies and real client IPs.
+  if (config.production) app.set('trust proxy', 1);
+  app.use(
+    helmet({
+      // On http://localhost an upgrade-insecure-requests directive would send the stylesheet to https.
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.production ? [] : null } },
+      strictTransportSecurity: config.production,
+    }),
+  );
+  app.use('/static', express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
+  app.use(
+    session({
+      // `__Host-` pins the cookie to this origin over HTTPS, path /, no Domain (DESIGN §5.10).
+      name: config.production ? '__Host-sid' : 'sid',
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      ...(sessionStore ? { store: sessionStore } : {}),
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.production, path: '/', maxAge: 8 * 3600 * 1000 },
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(stepup.middleware());
+
+  // The JSON API of DESIGN §4, for SPAs and CLIs (its own body parsing and CSRF check).
+  app.use('/auth', stepup.router());
+  app.use('/api', apiRoutes(ctx));
+
+  // The pages: forms are urlencoded, every POST carries `_csrf` (login included: login CSRF).
+  app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
+  app.use(csrfProtection());
+  app.use(authPages(ctx), securityPages(ctx), contentPages(ctx));
+  app.use((req, res) => render(req, res, 'error', { title: 'Not found', error: 'There is no page here.' }, 404));
+  app.use(pageErrors(ctx));
+
+  return {
+    app,
+    stepup,
+    config,
+    users,
+    mail,
+    features,
+    demo,
+    async close() {
+      await store?.close?.();
+      await redis?.quit().catch(() => undefined);
+      await mail.close();
+    },
+  };
+}
+
+/** Errors on pages: the library's errors as a page with their status; a store outage is 503. */
+function pageErrors(ctx: ExampleContext): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) return next(err);
+    if (isStepupError(err) && err.code === 'csrf_invalid') {
+      const error = 'This form has expired (you signed in or out in another tab, or the page was open too long). Reload the page and try again.';
+      return ctx.render(req, res, 'error', { title: 'Form expired', error }, err.status);
+    }
+    if (isStepupError(err)) {
+      return ctx.render(req, res, 'error', { title: 'Request refused', error: err.message }, err.status);
+    }
+    if (isBackendUnavailable(err)) {
+      res.set('Retry-After', '5');
+      return ctx.render(req, res, 'error', { title: 'Unavailable', error: 'The sign-in service is unavailable. Try again shortly.' }, 503);
+    }
+    const status = (err as { status?: unknown } | null)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return ctx.render(req, res, 'error', { title: 'Bad request', error: 'The request was not valid.' }, status);
+    }
+    console.error('example-app: unexpected error', err);
+    return ctx.render(req, res, 'error', { title: 'Error', error: 'Something went wrong.' }, 500);
+  };
+}

@@ -1,0 +1,59 @@
+/**
+ * `npm run example`: start the demo on http://localhost:3000 (PORT overrides) and print what a
+ * newcomer needs: the demo users, bob's authenticator secret as a QR code to scan, and his
+ * recovery codes. See config.ts for REDIS_URL, SMTP_URL, SESSION_SECRET, MFA_ENCRYPTION_KEY.
+ */
+import { createServer } from 'node:http';
+import { renderQrTerminal } from '../lib/index.js';
+import { createExampleApp } from './app.js';
+import { DEMO_USERS } from './users.js';
+
+const example = await createExampleApp(process.env).catch((err: unknown) => {
+  // A configuration mistake gets one readable line, not a stack trace.
+  console.error(`example-app: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
+const { config, demo } = example;
+const server = createServer(example.app);
+server.listen(config.port, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const lines = [
+    '',
+    `passport-stepup demo on http://localhost:${port}`,
+    `  sessions and MFA state: ${config.redisUrl ? 'Redis' : 'memory'}; mail: ${config.smtpUrl ? 'SMTP' : `development outbox at http://localhost:${port}/dev/outbox`}`,
+    '',
+    'Demo users (the id is the username):',
+    ...DEMO_USERS.map((u) => `  ${u.username.padEnd(6)} ${u.password.padEnd(18)} ${u.note}`),
+    '',
+  ];
+  console.log(lines.join('\n'));
+  void printBob(port);
+});
+
+async function printBob(port: number): Promise<void> {
+  // A demo convenience only: a real app never prints a user's secret or recovery codes.
+  console.log("bob's authenticator: scan this QR code, or type the secret below.");
+  console.log(await renderQrTerminal(demo.bob.otpauthUrl));
+  console.log(`  secret: ${demo.bob.secret}`);
+  if (demo.bob.recoveryCodes.length > 0) {
+    console.log(`  recovery codes: ${demo.bob.recoveryCodes.slice(0, 3).join('  ')}  (…${demo.bob.recoveryCodes.length} in all)`);
+  }
+  console.log(`\nOpen http://localhost:${port}/login and sign in. Ctrl+C stops the app.\n`);
+}
+
+for (const warning of config.warnings) console.warn(`warning: ${warning}`);
+
+let closing = false;
+function shutdown(): void {
+  if (closing) return;
+  closing = true;
+  server.close();
+  server.closeAllConnections();
+  example.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+}
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

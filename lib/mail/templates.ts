@@ -1,0 +1,186 @@
+/**
+ * Message templates: the one-time code (email and SMS) and the security notices. Each part
+ * (subject, text, html) can be replaced by the app; what a template receives is listed in its
+ * data type, and a notice template never receives a code or a secret.
+ *
+ * Every value placed in HTML goes through `escapeHtml`: an email address, a user agent or a
+ * browser label is attacker-influenced text (OWASP ASVS 5.0 V1.2: output encoding).
+ */
+
+/** Why a code was sent. */
+export type CodePurpose = 'sign-in' | 'step-up' | 'enroll';
+
+export interface CodeMessageData {
+  /** The 6-digit code: only code templates receive it. */
+  readonly code: string;
+  readonly minutes: number;
+  readonly purpose: CodePurpose;
+  readonly appName: string;
+}
+
+/** An email template; `html` is optional (text-only mail when absent). */
+export interface EmailTemplate<D> {
+  readonly subject: (data: D) => string;
+  readonly text: (data: D) => string;
+  readonly html?: (data: D) => string;
+}
+
+/** Override any part of an email template; the others stay the defaults. */
+export type EmailTemplateOverrides<D> = Partial<EmailTemplate<D>>;
+
+export type SmsTemplate = (data: CodeMessageData) => string;
+
+export interface RenderedEmail {
+  readonly subject: string;
+  readonly text: string;
+  readonly html?: string;
+}
+
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const PURPOSE_LINES: Record<CodePurpose, string> = {
+  'sign-in': 'Someone (hopefully you) is signing in and entered your password.',
+  'step-up': 'You are confirming your identity for a sensitive action.',
+  enroll: 'You asked to use this address for sign-in codes.',
+};
+
+export const DEFAULT_CODE_EMAIL: EmailTemplate<CodeMessageData> = {
+  subject: (d) => `${d.code} is your ${d.appName} verification code`,
+  text: (d) =>
+    [
+      `Your ${d.appName} verification code is: ${d.code}`,
+      '',
+      `It expires in ${d.minutes} minutes and works once. ${PURPOSE_LINES[d.purpose]}`,
+      '',
+      `Never share this code. ${d.appName} will never ask you for it by phone or chat.`,
+      'If you did not ask for it, someone may know your password: change it.',
+    ].join('\n'),
+  html: (d) =>
+    `<p>Your ${escapeHtml(d.appName)} verification code is:</p>` +
+    `<p style="font-size:24px;font-weight:bold;letter-spacing:4px">${escapeHtml(d.code)}</p>` +
+    `<p>It expires in ${d.minutes} minutes and works once. ` +
+    `${escapeHtml(PURPOSE_LINES[d.purpose])}</p>` +
+    `<p>Never share this code. If you did not ask for it, someone may know your password: ` +
+    'change it.</p>',
+};
+
+/** Short, code first (phones show the start in the notification); no link (phishing bait). */
+export const DEFAULT_CODE_SMS: SmsTemplate = (d) =>
+  `${d.code} is your ${d.appName} code. It expires in ${d.minutes} min. Never share it.`;
+
+export function renderEmail<D>(
+  data: D,
+  defaults: EmailTemplate<D>,
+  overrides: EmailTemplateOverrides<D> = {},
+): RenderedEmail {
+  const html = overrides.html ?? defaults.html;
+  return {
+    subject: (overrides.subject ?? defaults.subject)(data),
+    text: (overrides.text ?? defaults.text)(data),
+    ...(html ? { html: html(data) } : {}),
+  };
+}
+
+/** What a notice template receives: facts about the event, never a code or a secret. */
+export interface NoticeMessageData {
+  readonly kind: string;
+  readonly appName: string;
+  /** ISO 8601, UTC. */
+  readonly time: string;
+  readonly ip?: string;
+  readonly userAgent?: string;
+  /** Human name of the factor concerned, when there is one ("authenticator app"). */
+  readonly factor?: string;
+  /** Recovery codes left, for `recovery_code_used`. */
+  readonly remaining?: number;
+  /** Label of the remembered browser, for `remembered_browser_added`. */
+  readonly label?: string;
+}
+
+// Maps, not object literals: a kind or factor named `constructor` must not find Object's.
+const FACTOR_NAMES = new Map([
+  ['totp', 'authenticator app'],
+  ['email-otp', 'email codes'],
+  ['sms-otp', 'text-message codes'],
+  ['recovery-code', 'recovery codes'],
+]);
+
+export function factorLabel(name: string): string {
+  return FACTOR_NAMES.get(name) ?? name;
+}
+
+type NoticeLines = (d: NoticeMessageData) => { subject: string; line: string };
+
+const NOTICE_LINES = new Map<string, NoticeLines>(Object.entries({
+  factor_enabled: (d) => ({
+    subject: `A sign-in method was added to your ${d.appName} account`,
+    line: `${capital(d.factor ?? 'A second factor')} can now be used to sign in.`,
+  }),
+  factor_disabled: (d) => ({
+    subject: `A sign-in method was removed from your ${d.appName} account`,
+    line: `${capital(d.factor ?? 'A second factor')} can no longer be used to sign in.`,
+  }),
+  recovery_code_used: (d) => ({
+    subject: `A recovery code was used on your ${d.appName} account`,
+    line:
+      'A recovery code was used to sign in.' +
+      (d.remaining !== undefined ? ` ${d.remaining} unused codes are left.` : ''),
+  }),
+  recovery_codes_regenerated: (d) => ({
+    subject: `New recovery codes for your ${d.appName} account`,
+    line: 'New recovery codes were created; the old ones no longer work.',
+  }),
+  remembered_browser_added: (d) => ({
+    subject: `A new browser was remembered on your ${d.appName} account`,
+    line: `A browser${d.label ? ` (${d.label})` : ''} will skip the second factor for a while.`,
+  }),
+  admin_reset: (d) => ({
+    subject: `The sign-in methods of your ${d.appName} account were reset`,
+    line: 'An administrator removed every second factor of your account. Set one up again.',
+  }),
+  lockout: (d) => ({
+    subject: `Too many wrong codes on your ${d.appName} account`,
+    line:
+      'Someone entered your password correctly, then too many wrong codes. Second-factor ' +
+      'sign-in is paused for a few minutes.',
+  }),
+  password_changed: (d) => ({
+    subject: `Your ${d.appName} password was changed`,
+    line: 'The password of your account was changed and other sessions were signed out.',
+  }),
+} satisfies Record<string, NoticeLines>));
+
+const GENERIC = (d: NoticeMessageData) => ({
+  subject: `Security notice for your ${d.appName} account`,
+  line: `A security-relevant change happened on your account (${d.kind}).`,
+});
+
+function linesOf(d: NoticeMessageData) {
+  return (NOTICE_LINES.get(d.kind) ?? GENERIC)(d);
+}
+
+function contextLines(d: NoticeMessageData): string[] {
+  return [
+    `When: ${d.time}`,
+    ...(d.ip ? [`IP address: ${d.ip}`] : []),
+    ...(d.userAgent ? [`Browser: ${d.userAgent}`] : []),
+  ];
+}
+
+const WARNING = 'If this was not you, change your password now and review your sign-in methods.';
+
+/** The default notice template; one function for every kind, specialised by `NOTICE_LINES`. */
+export const DEFAULT_NOTICE_EMAIL: EmailTemplate<NoticeMessageData> = {
+  subject: (d) => linesOf(d).subject,
+  text: (d) => [linesOf(d).line, '', ...contextLines(d), '', WARNING].join('\n'),
+  html: (d) =>
+    `<p>${escapeHtml(linesOf(d).line)}</p>` +
+    `<p>${contextLines(d).map(escapeHtml).join('<br>')}</p>` +
+    `<p>${escapeHtml(WARNING)}</p>`,
+};
+
+function capital(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}

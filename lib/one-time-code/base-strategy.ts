@@ -1,0 +1,144 @@
+/**
+ * The base of the `email-otp` and `sms-otp` strategies (strategies/one-time-code.ts): the
+ * parts that must be the same for every channel. Enrolment check (with the optional "only
+ * next to a stronger factor" rule), sending through the engine with the binding of this
+ * login or session, and the mapping of a channel failure to `503 delivery_failed` (which
+ * uses up nothing: no cooldown, no attempt).
+ */
+import type { Request, Router } from 'express';
+import type { Stepup } from '../create-stepup.js';
+import { DeliveryError } from '../delivery-error.js';
+import { StepupError } from '../errors.js';
+import {
+  SecondFactorStrategy,
+  type CodeCheck,
+  type StepupContext,
+  type Subject,
+} from '../factor-strategy.js';
+import type { CodeMessageData, CodePurpose } from '../mail/templates.js';
+import { bindingOf } from './binding.js';
+import { OneTimeCodeEngine, type CheckOutcome, type Issued } from './engine.js';
+import { hasStrongerFactor, type ContextWithFactors } from './policy.js';
+import { mountSendRoute } from './routes.js';
+
+export interface ResolvedCodeOptions {
+  readonly key: Buffer;
+  readonly appName: string;
+  readonly requireStrongerFactor: boolean;
+}
+
+/** Sign-in codes sent by some channel; a subclass says where to and how. */
+export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
+  abstract readonly channel: 'email' | 'sms';
+  readonly engine: OneTimeCodeEngine;
+  readonly appName: string;
+  private readonly requireStronger: boolean;
+
+  constructor(ctx: StepupContext, namespace: string, resolved: ResolvedCodeOptions) {
+    super(ctx);
+    this.appName = resolved.appName;
+    this.requireStronger = resolved.requireStrongerFactor;
+    const { store, now } = ctx;
+    this.engine = new OneTimeCodeEngine({ store, now, namespace, key: resolved.key });
+    if (this.requireStronger && !(ctx as ContextWithFactors).factors) {
+      throw new TypeError(
+        `${namespace}: requireStrongerFactor needs createStepup to expose ctx.factors ` +
+          '(the registry of every factor)',
+      );
+    }
+  }
+
+  /** Where codes go for this user (verified address or phone), or undefined. */
+  abstract destination(userId: string): Promise<string | undefined>;
+  /** Send one code; reject when the channel fails. */
+  protected abstract deliver(to: string, code: string, purpose: CodePurpose): Promise<void>;
+
+  async isEnrolled(userId: string): Promise<boolean> {
+    if ((await this.destination(userId)) === undefined) return false;
+    const factors = (this.ctx as ContextWithFactors).factors;
+    if (!this.requireStronger) return true;
+    return factors !== undefined && (await hasStrongerFactor(factors, userId));
+  }
+
+  /** `POST /mfa/<channel>/send`: a new code for the subject's login or session. */
+  async send(req: Request, subject: Subject): Promise<Issued & { destination: string }> {
+    const enrolled = await this.isEnrolled(subject.userId);
+    const to = enrolled ? await this.destination(subject.userId) : undefined;
+    if (to === undefined) throw new StepupError('FACTOR_NOT_ENROLLED');
+    const binding = bindingOf(req, subject, true);
+    if (binding === undefined) throw new StepupError('MFA_SESSION_EXPIRED');
+    const purpose = subject.status === 'pending' ? 'sign-in' : 'step-up';
+    const issued = await this.issueVia(req, subject.userId, this.engine, binding, (code) =>
+      this.deliver(to, code, purpose),
+    );
+    return { ...issued, destination: mask(to) };
+  }
+
+  /** Issue through `engine`; a channel failure becomes `503 delivery_failed` and an event. */
+  protected async issueVia(
+    req: Request,
+    userId: string,
+    engine: OneTimeCodeEngine,
+    binding: string,
+    deliver: (code: string) => Promise<void>,
+    data?: Record<string, string>,
+  ): Promise<Issued> {
+    const guarded = async (code: string) => {
+      try {
+        await deliver(code);
+      } catch (err) {
+        throw err instanceof DeliveryError
+          ? err
+          : new DeliveryError(this.channel, 'error', `${this.channel} delivery failed`, {
+              cause: err,
+            });
+      }
+    };
+    try {
+      const issued = await engine.issue(userId, binding, guarded, data);
+      const { name: factor, channel } = this;
+      this.ctx.events.emitFor(req, 'otp.sent', { userId, factor, channel });
+      return issued;
+    } catch (err) {
+      if (!(err instanceof DeliveryError)) throw err;
+      this.ctx.events.emitFor(req, 'otp.delivery_failed', {
+        userId,
+        factor: this.name,
+        reason: err.reason,
+      });
+      throw new StepupError('DELIVERY_FAILED', { retryAfter: 5 });
+    }
+  }
+
+  protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {
+    const binding = bindingOf(req, subject, false);
+    return toCodeCheck(await this.engine.check(subject.userId, binding, code));
+  }
+
+  async reset(userId: string): Promise<void> {
+    await this.engine.clear(userId);
+  }
+
+  override mountRoutes(router: Router, stepup: Stepup): void {
+    mountSendRoute(router, stepup, this, `/mfa/${this.channel}/send`);
+  }
+
+  protected message(code: string, purpose: CodePurpose): CodeMessageData {
+    const minutes = Math.round(this.engine.ttlMs / 60_000);
+    return { code, purpose, minutes, appName: this.appName };
+  }
+}
+
+/** An answer given without comparing the code (expired, tried out) costs no lockout attempt. */
+export function toCodeCheck(outcome: CheckOutcome): CodeCheck {
+  if (outcome.result === 'ok') return { ok: true };
+  if (outcome.result === 'invalid') return { ok: false, error: 'INVALID_CODE' };
+  return { ok: false, error: 'CODE_EXPIRED', countsAsFailure: false };
+}
+
+/** `alice@example.com` → `a***@example.com`; `+15551234567` → `*********67`. */
+export function mask(destination: string): string {
+  const at = destination.lastIndexOf('@');
+  if (at > 0) return `${destination.charAt(0)}***${destination.slice(at)}`;
+  return '*'.repeat(Math.max(0, destination.length - 2)) + destination.slice(-2);
+}

@@ -1,0 +1,273 @@
+/**
+ * One-time codes by email (`email-otp`, amr `email`) and SMS (`sms-otp`, amr `sms`), on one
+ * engine (lib/one-time-code/engine.ts): 6 digits, 5 minutes, 5 tries, single use, bound to the
+ * login or session that asked, 60 s between sends, stored only as an HMAC.
+ *
+ * How strong are they? Weak, and the API says so:
+ *   - NIST SP 800-63B-4 §3.1.3.1 does NOT accept email as an out-of-band authenticator: a
+ *     mailbox is reachable from anywhere with its password, so a code in it proves no device.
+ *     Whoever can reset the account password through the same mailbox holds both "factors".
+ *   - §3.1.3.3 makes SMS a *restricted* authenticator (SIM swap, number porting, SS7): allowed
+ *     only with a stronger alternative and with the risk explained (OWASP ASVS 5.0 V6.6.1).
+ * Hence: `assertEmailNotAlone` (email only next to another factor type), `requireStrongerFactor`
+ * (offer these codes only to users who also have e.g. TOTP), and routes that refuse them with
+ * `requireMfa({ factors: ['totp'] })`.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, Router } from 'express';
+import type { Stepup } from '../lib/create-stepup.js';
+import { StepupError } from '../lib/errors.js';
+import type { FactorFactory, StepupContext, Subject } from '../lib/factor-strategy.js';
+import type { Mailer } from '../lib/mail/mailer.js';
+import {
+  DEFAULT_CODE_EMAIL,
+  DEFAULT_CODE_SMS,
+  renderEmail,
+  type CodeMessageData,
+  type CodePurpose,
+  type EmailTemplateOverrides,
+  type SmsTemplate,
+} from '../lib/mail/templates.js';
+import {
+  mask,
+  OneTimeCodeStrategy,
+  toCodeCheck,
+  type ResolvedCodeOptions,
+} from '../lib/one-time-code/base-strategy.js';
+import { bindingOf } from '../lib/one-time-code/binding.js';
+import { OneTimeCodeEngine, OTP_DEFAULTS, toCodeKey } from '../lib/one-time-code/engine.js';
+import { mountEmailEnrollmentRoutes } from '../lib/one-time-code/routes.js';
+import { assertKnownKeys } from '../lib/options.js';
+import type { SmsSender } from '../lib/sms/sender.js';
+import { MemoryStore } from '../lib/stores/memory.js';
+import { storeKey, type MfaStore } from '../lib/stores/types.js';
+
+type Lookup = (userId: string) => string | undefined | null | Promise<string | undefined | null>;
+
+interface CommonOptions {
+  /**
+   * HMAC key for stored codes, ≥ 32 bytes, the same on every instance, kept outside the store.
+   * @default a random key per process (refused in production with a shared store)
+   */
+  readonly codeKey?: string | Uint8Array;
+  /** Product name in messages. @default 'passport-stepup' */
+  readonly appName?: string;
+  /** Offer the factor only to users who also have a stronger one (e.g. TOTP). @default false */
+  readonly requireStrongerFactor?: boolean;
+}
+
+export interface EmailOtpOptions extends CommonOptions {
+  readonly mailer: Mailer;
+  /** An address the app has already verified; such users need no enrolment. */
+  readonly getAddress?: Lookup;
+  /** Replace the subject, text or HTML of the code email. */
+  readonly templates?: EmailTemplateOverrides<CodeMessageData>;
+  /** Mount `POST /mfa/email/enroll`, `/confirm` and `/disable`. @default true */
+  readonly enrollment?: boolean;
+}
+
+export interface SmsOtpOptions extends CommonOptions {
+  readonly sender: SmsSender;
+  /** The user's verified phone number (E.164); `undefined` means not enrolled. */
+  readonly getPhone: Lookup;
+  /** Replace the text of the SMS. */
+  readonly template?: SmsTemplate;
+}
+
+/** The `email-otp` factor, with optional enrolment of an address (`/mfa/email/enroll`). */
+export class EmailOtpStrategy extends OneTimeCodeStrategy {
+  readonly name = 'email-otp';
+  readonly amr = 'email';
+  readonly channel = 'email';
+  /** Codes that prove a new address; separate keys, cooldown and tries from sign-in codes. */
+  readonly enrollEngine: OneTimeCodeEngine;
+  readonly enrollment: boolean;
+  private readonly mailer: Mailer;
+  private readonly getAddress: Lookup | undefined;
+  private readonly templates: EmailTemplateOverrides<CodeMessageData>;
+
+  constructor(ctx: StepupContext, resolved: ResolvedCodeOptions, options: EmailOtpOptions) {
+    super(ctx, 'email-otp', resolved);
+    this.mailer = options.mailer;
+    this.getAddress = options.getAddress;
+    this.templates = options.templates ?? {};
+    this.enrollment = options.enrollment ?? true;
+    this.enrollEngine = new OneTimeCodeEngine({
+      store: ctx.store,
+      now: ctx.now,
+      namespace: 'email-otp:enroll',
+      key: resolved.key,
+    });
+  }
+
+  /** The address codes go to: the one the user enrolled, else the one the app declares. */
+  async addressOf(userId: string): Promise<string | undefined> {
+    const raw = await this.ctx.store.get(addressKey(userId));
+    if (raw !== null) return (JSON.parse(raw) as { email: string }).email;
+    const declared = await this.getAddress?.(userId);
+    return typeof declared === 'string' && declared.length > 0 ? declared : undefined;
+  }
+
+  destination(userId: string): Promise<string | undefined> {
+    return this.addressOf(userId);
+  }
+
+  /** True when the user enrolled an address here (not only declared by the app). */
+  async hasEnrolledAddress(userId: string): Promise<boolean> {
+    return (await this.ctx.store.get(addressKey(userId))) !== null;
+  }
+
+  protected async deliver(to: string, code: string, purpose: CodePurpose): Promise<void> {
+    const rendered = renderEmail(this.message(code, purpose), DEFAULT_CODE_EMAIL, this.templates);
+    await this.mailer.send({ to, ...rendered });
+  }
+
+  /** Send a code that proves `email`; the address is bound into the code's MAC. */
+  async beginEnrollment(req: Request, subject: Subject, email: string) {
+    const binding = bindingOf(req, subject, true);
+    if (binding === undefined) throw new StepupError('MFA_SESSION_EXPIRED');
+    const deliver = (code: string) => this.deliver(email, code, 'enroll');
+    const { userId } = subject;
+    const data = { address: email };
+    const issued = await this.issueVia(req, userId, this.enrollEngine, binding, deliver, data);
+    return { ...issued, destination: mask(email) };
+  }
+
+  /** Check the enrolment code; on success the address becomes the user's verified one. */
+  async confirmEnrollment(req: Request, subject: Subject, code: string) {
+    const binding = bindingOf(req, subject, false);
+    const outcome = await this.enrollEngine.check(subject.userId, binding, code);
+    if (outcome.result !== 'ok') return { ok: false as const, check: toCodeCheck(outcome) };
+    const address = outcome.data.address ?? '';
+    const replaced = await this.hasEnrolledAddress(subject.userId);
+    return { ok: true as const, address, replaced };
+  }
+
+  async saveAddress(userId: string, email: string): Promise<void> {
+    const record = { email, verifiedAt: this.ctx.now() };
+    await this.ctx.store.set(addressKey(userId), JSON.stringify(record));
+  }
+
+  async removeAddress(userId: string): Promise<boolean> {
+    return (await this.ctx.store.delete(addressKey(userId))) > 0;
+  }
+
+  override async reset(userId: string): Promise<void> {
+    await super.reset(userId);
+    await this.enrollEngine.clear(userId);
+    await this.removeAddress(userId);
+  }
+
+  override mountRoutes(router: Router, stepup: Stepup): void {
+    super.mountRoutes(router, stepup);
+    if (this.enrollment) mountEmailEnrollmentRoutes(router, stepup, this);
+  }
+}
+
+/** The `sms-otp` factor: the phone number comes from the app (`getPhone`), already verified. */
+export class SmsOtpStrategy extends OneTimeCodeStrategy {
+  readonly name = 'sms-otp';
+  readonly amr = 'sms';
+  readonly channel = 'sms';
+  private readonly sender: SmsSender;
+  private readonly getPhone: Lookup;
+  private readonly template: SmsTemplate;
+
+  constructor(ctx: StepupContext, resolved: ResolvedCodeOptions, options: SmsOtpOptions) {
+    super(ctx, 'sms-otp', resolved);
+    this.sender = options.sender;
+    this.getPhone = options.getPhone;
+    this.template = options.template ?? DEFAULT_CODE_SMS;
+  }
+
+  async destination(userId: string): Promise<string | undefined> {
+    const phone = await this.getPhone(userId);
+    return typeof phone === 'string' && phone.length > 0 ? phone : undefined;
+  }
+
+  protected async deliver(to: string, code: string, purpose: CodePurpose): Promise<void> {
+    await this.sender.send({ to, text: this.template(this.message(code, purpose)) });
+  }
+}
+
+const COMMON = ['codeKey', 'appName', 'requireStrongerFactor'];
+const EMAIL_KNOWN = new Set([...COMMON, 'mailer', 'getAddress', 'templates', 'enrollment']);
+const TEMPLATE_PARTS = new Set(['subject', 'text', 'html']);
+const SMS_KNOWN = new Set([...COMMON, 'sender', 'getPhone', 'template']);
+
+/** `createStepup({ factors: [totp(), emailOtp({ mailer, codeKey })] })`. */
+export function emailOtp(options: EmailOtpOptions): FactorFactory {
+  assertKnownKeys('emailOtp', options, EMAIL_KNOWN);
+  if (typeof options.mailer?.send !== 'function') {
+    throw new TypeError(
+      'emailOtp: mailer is required: smtpMailer(url, { from }), devOutbox() or your own',
+    );
+  }
+  if (options.getAddress !== undefined && typeof options.getAddress !== 'function') {
+    throw new TypeError(
+      'emailOtp: getAddress must be a function (userId) => verified address | undefined',
+    );
+  }
+  assertKnownKeys('emailOtp templates', options.templates ?? {}, TEMPLATE_PARTS);
+  const common = resolveCommon('emailOtp', options);
+  return (ctx) => new EmailOtpStrategy(ctx, { ...common, key: common.key(ctx.store) }, options);
+}
+
+/** `createStepup({ factors: [totp(), smsOtp({ sender, getPhone, codeKey })] })`. */
+export function smsOtp(options: SmsOtpOptions): FactorFactory {
+  assertKnownKeys('smsOtp', options, SMS_KNOWN);
+  if (typeof options.sender?.send !== 'function') {
+    throw new TypeError(
+      'smsOtp: sender is required: webhookSmsSender({ url }), consoleSmsSender() or your own',
+    );
+  }
+  if (typeof options.getPhone !== 'function') {
+    throw new TypeError(
+      'smsOtp: getPhone(userId) is required; it returns the verified phone number or undefined',
+    );
+  }
+  if (options.template !== undefined && typeof options.template !== 'function') {
+    throw new TypeError('smsOtp: template must be a function (data) => text');
+  }
+  const common = resolveCommon('smsOtp', options);
+  return (ctx) => new SmsOtpStrategy(ctx, { ...common, key: common.key(ctx.store) }, options);
+}
+
+function resolveCommon(where: string, options: CommonOptions) {
+  const given = options.codeKey === undefined ? undefined : toCodeKey(where, options.codeKey);
+  const { appName } = options;
+  if (appName !== undefined && (typeof appName !== 'string' || appName === '')) {
+    throw new TypeError(`${where}: appName must be a non-empty string`);
+  }
+  const strong = options.requireStrongerFactor ?? false;
+  if (typeof strong !== 'boolean') {
+    throw new TypeError(`${where}: requireStrongerFactor must be true or false`);
+  }
+  return {
+    appName: options.appName ?? 'passport-stepup',
+    requireStrongerFactor: strong,
+    key: (store: MfaStore) => given ?? ephemeralKey(where, store),
+  };
+}
+
+/**
+ * No `codeKey`: a random key for this process. On the memory store nothing is lost (codes die
+ * with the process anyway). On a shared store, a code sent by one instance would fail on the
+ * others and after a restart: refused in production, a warning elsewhere.
+ */
+function ephemeralKey(where: string, store: MfaStore): Buffer {
+  if (!(store instanceof MemoryStore)) {
+    const why =
+      `${where}: no codeKey with a shared store: codes sent by one instance fail on the others. ` +
+      'Pass codeKey (32+ random bytes, the same on every instance).';
+    if (process.env.NODE_ENV === 'production') throw new TypeError(why);
+    process.emitWarning(why, { code: 'PASSPORT_STEPUP_OTP_KEY' });
+  }
+  return randomBytes(32);
+}
+
+function addressKey(userId: string): string {
+  return storeKey(userId, 'email-otp', 'address');
+}
+
+export { mask, OneTimeCodeStrategy, OTP_DEFAULTS };
