@@ -102,18 +102,35 @@ export function checkTargets(s: Readonly<Record<string, ScenarioSummary>>): Targ
     {
       name: 'guard under login load',
       goal: 'p99 requireMfaUnderLogin <= 2 x p99 requireMfa',
-      actual: `${fmt(tail)}x`,
+      actual: tail === undefined ? 'n/a' : `${fmt(tail)}x`,
       pass: verdict(tail, (v) => v <= 2),
     },
   ];
 }
 
-const COLUMNS = ['scenario', 'req/s', 'p50 ms', 'p99 ms', 'Redis cmds/req', 'session cmds', 'MFA cmds', 'MFA round trips'];
+const COLUMNS = [
+  'scenario',
+  'req/s',
+  'runs (req/s)',
+  'p50 ms',
+  'p99 ms',
+  'Redis cmds/req',
+  'session cmds',
+  'MFA cmds',
+  'MFA round trips',
+];
+
+/** Printed under both tables. */
+const NOTES = [
+  'Redis cmds/req: every command both redis-servers executed (INFO commandstats), Lua-internal ones included;',
+  'MFA round trips: commands the MFA-store client sent. requireMfaUnderLogin: Redis figures include the logins.',
+];
 
 function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
   return Object.entries(s).map(([name, r]) => [
     r.failures > 0 ? `${name} (!${r.failures} failed)` : name,
     String(r.rps),
+    r.runs.map((run) => run.rps).join(' / '),
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
     r.redisCommandsPerRequest.toFixed(2),
@@ -130,6 +147,7 @@ export function textReport(s: Readonly<Record<string, ScenarioSummary>>, targets
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
   const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const out = [line(COLUMNS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows(s).map(line), ''];
+  out.push(...NOTES, '');
   for (const t of targets) out.push(`${mark(t).padEnd(4)}  ${t.name}: ${t.goal}; got ${t.actual}`);
   const login = s.requireMfaUnderLogin?.extra;
   if (login) out.push(`      (login load: ${login.loginRps} logins/s, login p99 ${login.loginP99Ms} ms)`);
@@ -142,6 +160,8 @@ export function markdownReport(s: Readonly<Record<string, ScenarioSummary>>, tar
     md(COLUMNS),
     md(COLUMNS.map((_, i) => (i === 0 ? '---' : '---:'))),
     ...rows(s).map((r) => md([`\`${r[0]}\``, ...r.slice(1)])),
+    '',
+    NOTES.join(' '),
     '',
     md(['target', 'goal', 'result', '']),
     md(['---', '---', '---', '---']),

@@ -8,7 +8,8 @@
  * bench/results.md. Each figure is the median over the runs.
  *
  * Environment: BENCH_DURATION (s per run, 5), BENCH_RUNS (3), BENCH_CONNECTIONS (50),
- * BENCH_LOGIN_CONNECTIONS (16), BENCH_WARMUP (s, 1), BENCH_ONLY (comma-separated scenarios).
+ * BENCH_LOGIN_CONNECTIONS (16), BENCH_WARMUP (s, 1), BENCH_ONLY (comma-separated scenarios),
+ * BENCH_CPU_PROF (a directory for a V8 CPU profile of the server process).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -36,7 +37,9 @@ const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filt
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 async function startServer(sessionUrl: string, mfaUrl: string): Promise<{ child: ChildProcess; ports: ServerPorts }> {
-  const child = spawn(process.execPath, ['--no-deprecation', '--import', 'tsx', here('./server.ts')], {
+  const profile = process.env.BENCH_CPU_PROF; // a directory: V8 CPU profile of the server process
+  const flags = ['--no-deprecation', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const child = spawn(process.execPath, [...flags, '--import', 'tsx', here('./server.ts')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_SESSION_REDIS: sessionUrl, BENCH_MFA_REDIS: mfaUrl },
   });
@@ -80,7 +83,7 @@ async function machineInfo(redis: RedisServer) {
 }
 
 /**
- * Wait until the server process is idle (under 5% of a core for two 250 ms windows): requests
+ * Wait until the server process is idle (under 5% of a core for two 150 ms windows): requests
  * cut off when the previous load stopped (argon2id logins above all) still finish on the
  * server, and their CPU time and Redis commands must not land in the next measurement.
  */
@@ -90,7 +93,7 @@ async function settle(controlUrl: string): Promise<void> {
   let quiet = 0;
   let last = await cpu();
   while (quiet < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 150));
     const now = await cpu();
     quiet = (now.micros - last.micros) / 1000 / (now.at - last.at) < 0.05 ? quiet + 1 : 0;
     last = now;
@@ -191,6 +194,7 @@ async function main(): Promise<void> {
   console.log('wrote bench/results.json and bench/results.md');
 
   child.kill('SIGTERM');
+  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
   await Promise.all([sessionRedis.stop(), mfaRedis.stop()]);
 }
 

@@ -122,6 +122,7 @@ function verifyScenario(
     async measure(env, { around }) {
       const users = pool;
       let next = 0;
+      let reported = 0;
       const result = await around(() =>
         runLoad({
           url: url(portOf(env.ports), path),
@@ -135,6 +136,9 @@ function verifyScenario(
                 // amount = pool size, so this never wraps; if it did, the replays would show as 401s.
                 const user = users[next++ % users.length] as PendingUser;
                 return { ...request, ...build(user, Date.now()) };
+              },
+              onResponse: (status, body) => {
+                if (status >= 300 && reported++ < 3) console.error(`${name}: ${status} ${body.slice(0, 200)}`);
               },
             },
           ],

@@ -11,12 +11,21 @@ import helmet from 'helmet';
 import { Passport } from 'passport';
 import { Redis } from 'ioredis';
 import { RedisStore as RedisSessionStore } from 'connect-redis';
-import { createStepup, csrfProtection, isBackendUnavailable, isStepupError, RedisStore, type MfaStore, type Stepup } from '../lib/index.js';
+import {
+  createStepup,
+  csrfProtection,
+  emailNotifier,
+  isBackendUnavailable,
+  isStepupError,
+  RedisStore,
+  sessionDefaults,
+  type MfaStore,
+  type Stepup,
+} from '../lib/index.js';
 import { ActivityLog } from './activity.js';
 import { readConfig, type ExampleConfig, type ExampleEnv } from './config.js';
 import type { ExampleContext } from './context.js';
 import { buildFactors, ISSUER, type Features } from './factors.js';
-import { emailNotifier } from '../lib/mail/notifier.js';
 import { createMail, type Mail } from './mail.js';
 import { authPages } from './routes/auth-pages.js';
 import { apiRoutes, contentPages } from './routes/pages.js';
@@ -98,17 +107,9 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
     }),
   );
   app.use('/static', express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
-  app.use(
-    session({
-      // `__Host-` pins the cookie to this origin over HTTPS, path /, no Domain (DESIGN §5.10).
-      name: config.production ? '__Host-sid' : 'sid',
-      secret: config.sessionSecret,
-      resave: false,
-      saveUninitialized: false,
-      ...(sessionStore ? { store: sessionStore } : {}),
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.production, path: '/', maxAge: 8 * 3600 * 1000 },
-    }),
-  );
+  // The library's cookie settings: HttpOnly, SameSite=Lax, and in production Secure with the
+  // `__Host-` prefix (pinned to this origin, path /, no Domain: DESIGN §5.10).
+  app.use(session(sessionDefaults({ secret: config.sessionSecret, production: config.production, store: sessionStore })));
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(stepup.middleware());

@@ -3,10 +3,16 @@
  * lines here (and its seed in seed.ts); the pages find each factor through `stepup.factors`
  * and show only what is registered.
  */
-import type { FactorFactory, Stepup } from '../lib/index.js';
-import { totp, TotpStrategy } from '../strategies/totp.js';
-import { recoveryCodes, RecoveryCodeStrategy } from '../strategies/recovery-code.js';
-import { emailOtp, EmailOtpStrategy } from '../strategies/one-time-code.js';
+import {
+  emailOtp,
+  EmailOtpStrategy,
+  recoveryCodes,
+  RecoveryCodeStrategy,
+  totp,
+  TotpStrategy,
+  type FactorFactory,
+  type Stepup,
+} from '../lib/index.js';
 import type { ExampleConfig } from './config.js';
 import type { Mail } from './mail.js';
 

@@ -3,7 +3,7 @@
  * SMTP_URL every message lands in the development outbox (kept in memory, printed to the
  * console), which `/dev/outbox` shows, so a newcomer can read codes without a mail server.
  */
-import { devOutbox, smtpMailer, type DevOutbox, type Mailer, type OutboxMessage } from '../lib/mail/mailer.js';
+import { devOutbox, smtpMailer, type DevOutbox, type Mailer, type OutboxMessage } from '../lib/index.js';
 
 export interface Mail {
   readonly mailer: Mailer;

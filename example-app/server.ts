@@ -36,8 +36,10 @@ async function printBob(port: number): Promise<void> {
   console.log("bob's authenticator: scan this QR code, or type the secret below.");
   console.log(await renderQrTerminal(demo.bob.otpauthUrl));
   console.log(`  secret: ${demo.bob.secret}`);
-  if (demo.bob.recoveryCodes.length > 0) {
-    console.log(`  recovery codes: ${demo.bob.recoveryCodes.slice(0, 3).join('  ')}  (…${demo.bob.recoveryCodes.length} in all)`);
+  const codes = demo.bob.recoveryCodes;
+  if (codes.length > 0) {
+    console.log('  recovery codes (each works once):');
+    for (let i = 0; i < codes.length; i += 2) console.log(`    ${codes.slice(i, i + 2).join('   ')}`);
   }
   console.log(`\nOpen http://localhost:${port}/login and sign in. Ctrl+C stops the app.\n`);
 }

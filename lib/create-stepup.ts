@@ -15,6 +15,7 @@ import { Elevation, type ElevationOutcome } from './step-up.js';
 import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser.js';
 import { resolveStepUpOptions, type StepUpOptions } from './remember-browser-options.js';
 import { DeviceRegistry } from './when-rules.js';
+import { assertEmailNotAlone } from './one-time-code/policy.js';
 import { MemoryStore } from './stores/memory.js';
 import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
@@ -80,7 +81,10 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const store = options.store ?? new MemoryStore({ now });
   const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
-  const attempts = new AttemptCounter(store, events, options.lockout);
+  // The lockout notice tells the real user that someone holding their password guesses codes.
+  const attempts = new AttemptCounter(store, events, options.lockout, (req, userId, factor) =>
+    context.notify(req, userId, 'lockout', { factor }),
+  );
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 
   const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
@@ -98,6 +102,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
       await store.increment(epochKey(userId), 100 * 365 * 24 * 3600 * 1000);
       events.emitFor(req, 'credentials.changed', { userId, reason });
     },
+    factors,
     factor: (name) => factors.get(name),
     async credentialEpoch(userId) {
       return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
@@ -140,6 +145,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   }
   if (options.password) passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
   const registered: SecondFactorName[] = [...factors.keys()];
+  assertEmailNotAlone(registered, resolved.firstFactor);
   const elevation = new Elevation(context, passport, factors);
   // After the factors, so that their own option errors surface first.
   const rememberedBrowsers = createRememberedBrowsers(context, options.rememberBrowser);

@@ -42,6 +42,8 @@ export interface StepupContext {
    * fails without a scan.
    */
   credentialsChanged(req: Request | undefined, userId: string, reason: string): Promise<void>;
+  /** Every registered second factor by name (filled as they are built). */
+  readonly factors: ReadonlyMap<string, SecondFactorStrategy>;
   /** A registered second factor by name. */
   factor(name: string): SecondFactorStrategy | undefined;
   /** The user's credential epoch (0 when never bumped). */

@@ -79,3 +79,49 @@ export {
   type RecoveryCodeOptions,
   type ResolvedRecoveryCodeOptions,
 } from '../strategies/recovery-code.js';
+export { sessionDefaults, type SessionDefaults, type SessionDefaultsInput } from './session-options.js';
+export {
+  emailOtp,
+  smsOtp,
+  EmailOtpStrategy,
+  SmsOtpStrategy,
+  OneTimeCodeStrategy,
+  mask,
+  type EmailOtpOptions,
+  type SmsOtpOptions,
+} from '../strategies/one-time-code.js';
+export { OneTimeCodeEngine, OTP_DEFAULTS, type CheckOutcome, type Issued } from './one-time-code/engine.js';
+export { assertEmailNotAlone, WEAK_FACTORS } from './one-time-code/policy.js';
+export {
+  smtpMailer,
+  devOutbox,
+  type Mailer,
+  type MailMessage,
+  type SmtpMailerOptions,
+  type DevOutbox,
+  type DevOutboxOptions,
+  type OutboxMessage,
+} from './mail/mailer.js';
+export { emailNotifier, type EmailNotifierOptions } from './mail/notifier.js';
+export {
+  DEFAULT_CODE_EMAIL,
+  DEFAULT_CODE_SMS,
+  DEFAULT_NOTICE_EMAIL,
+  escapeHtml,
+  type CodeMessageData,
+  type CodePurpose,
+  type EmailTemplate,
+  type EmailTemplateOverrides,
+  type NoticeMessageData,
+  type SmsTemplate,
+} from './mail/templates.js';
+export {
+  webhookSmsSender,
+  consoleSmsSender,
+  type SmsSender,
+  type SmsMessage,
+  type WebhookSmsSenderOptions,
+  type ConsoleSmsSender,
+  type ConsoleSmsSenderOptions,
+} from './sms/sender.js';
+export { DeliveryError, isDeliveryError } from './delivery-error.js';

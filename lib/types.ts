@@ -113,4 +113,11 @@ export type StepupEventType =
   | 'remember.revoked'
   | 'admin.mfa_reset'
   | 'store.unavailable'
+  | 'otp.sent'
+  | 'otp.delivery_failed'
+  | 'email_otp.enabled'
+  | 'email_otp.disabled'
+  | 'notify.failed'
+  | 'credentials.changed'
+  | 'password.changed'
   | (string & {});

@@ -20,7 +20,10 @@ import { CODE_KEY, codeIn } from './helpers/otp-app.js';
 import { TEST_HMAC_KEY } from './helpers/recovery-app.js';
 import { KEYS } from './helpers/totp-app.js';
 
-/** 1,000 bodies for the five endpoints that matter most, fewer for the rest (runtime). */
+/**
+ * 1,000 bodies per endpoint. On a slow machine `FUZZ_RUNS_OTHER=300` keeps the five endpoints
+ * that matter most (login, verify, TOTP confirm and disable, regenerate) at 1,000.
+ */
 const RUNS_MAIN = 1000;
 const RUNS_OTHER = Number(process.env.FUZZ_RUNS_OTHER ?? 1000);
 const CHEAP = { memoryCost: 1024, timeCost: 1, parallelism: 1 };
@@ -38,15 +41,19 @@ interface Body {
 
 const SPECIAL = [
   '', ' ', '\u0000', '\uD800', '\uDFFF', '\uDBFF\uDC00', '\u202E654321', '123\u200B456',
-  '\uFEFF123456', '１２３４５６', '١٢٣٤٥٦', '۱۲۳۴۵۶', '१२३४५६', '𝟏𝟐𝟑𝟒𝟓𝟔', '12345６', ' 123456 ',
-  '123456\n', '1e5', '-123456', '123 456', '0x1E240', 'ａｌｉｃｅ', 'alice', 'ALICE', 'alice\u0000',
-  'root', 'totp', 'recovery-code', 'email-otp', 'sms-otp', 'test-code', '__proto__', 'constructor',
-  'prototype', 'toString', 'hasOwnProperty', '${7*7}', '<script>', "' OR 1=1 --", 'true', 'null',
-  'a@b.c', 'alice@example.test', 'x@xn--80ak6aa92e.com', 'AAAA-BBBB-CCCC-DDDD', 'aaaa-bbbb-cccc-dddd-eeee',
+  '\uFEFF123456', '１２３４５６', '١٢٣٤٥٦', '۱۲۳۴۵۶', '१२३४५६', '𝟏𝟐𝟑𝟒𝟓𝟔', '12345６',
+  ' 123456 ', '123456\n', '1e5', '-123456', '123 456', '0x1E240', 'ａｌｉｃｅ', 'alice', 'ALICE',
+  'alice\u0000', 'root', 'totp', 'recovery-code', 'email-otp', 'sms-otp', 'test-code', '__proto__',
+  'constructor', 'prototype', 'toString', 'hasOwnProperty', '${7*7}', '<script>', "' OR 1=1 --",
+  'true', 'null', 'a@b.c', 'alice@example.test', 'x@xn--80ak6aa92e.com', 'AAAA-BBBB-CCCC-DDDD',
+  'aaaa-bbbb-cccc-dddd-eeee',
 ];
 const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 10 });
 const huge = fc
-  .tuple(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }), fc.integer({ min: 1000, max: 20_000 }))
+  .tuple(
+    fc.string({ unit: 'grapheme', minLength: 1, maxLength: 3 }),
+    fc.integer({ min: 1000, max: 20_000 }),
+  )
   .map(([s, n]) => s.repeat(Math.ceil(n / s.length)).slice(0, n));
 const oddString = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...SPECIAL) },
@@ -75,13 +82,26 @@ const value = fc.oneof(oddString, wrongType);
 
 /** encodeURIComponent throws on a lone surrogate: send the invalid UTF-8 bytes of one instead. */
 function encode(s: string): string {
-  return s.split(/(\p{Cs})/u).map((part, i) => (i % 2 === 1 ? '%ED%A0%80' : encodeURIComponent(part))).join('');
+  return s
+    .split(/(\p{Cs})/u)
+    .map((part, i) => (i % 2 === 1 ? '%ED%A0%80' : encodeURIComponent(part)))
+    .join('');
 }
 
 /** `{"k":v,...}` written by hand: duplicate keys and a literal `__proto__` survive. */
 function rawObject(entries: readonly (readonly [string, unknown])[]): string {
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`).join(',')}}`;
+  const pairs = entries.map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`);
+  return `{${pairs.join(',')}}`;
 }
+
+const OTHER_TYPES = [
+  'text/plain',
+  'application/xml',
+  'application/json; charset=latin1',
+  'application/json; charset=utf-16',
+  'application/merge-patch+json',
+  'multipart/form-data; boundary=x',
+];
 
 function bodies(fields: readonly string[]): fc.Arbitrary<Body> {
   const names = fields.length > 0 ? fields : ['code', 'email', 'factor', 'id'];
@@ -89,8 +109,16 @@ function bodies(fields: readonly string[]): fc.Arbitrary<Body> {
   const json = (raw: string): Body => ({ raw, contentType: 'application/json' });
   const form = (raw: string): Body => ({ raw, contentType: 'application/x-www-form-urlencoded' });
   const first = names[0] ?? 'code';
-  const formKeys = fc.constantFrom(...names, `${first}[]`, `${first}[x]`, '__proto__', '_csrf',
-    'constructor[prototype][polluted]', '__proto__[polluted]');
+  const formKeys = fc.constantFrom(
+    ...names,
+    `${first}[]`,
+    `${first}[x]`,
+    '__proto__',
+    '_csrf',
+    'constructor[prototype][polluted]',
+    '__proto__[polluted]',
+  );
+  const entries = fc.array(fc.tuple(keys, value), { minLength: 1, maxLength: 6 });
   return fc.oneof(
     // Arbitrary JSON (top-level scalars too: strict mode refuses them).
     { weight: 2, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => json(JSON.stringify(v))) },
@@ -102,11 +130,11 @@ function bodies(fields: readonly string[]): fc.Arbitrary<Body> {
         .map((o) => json(JSON.stringify(o))),
     },
     // Prototype keys and duplicate keys, in raw JSON text.
-    { weight: 3, arbitrary: fc.array(fc.tuple(keys, value), { minLength: 1, maxLength: 6 }).map((e) => json(rawObject(e))) },
+    { weight: 3, arbitrary: entries.map((e) => json(rawObject(e))) },
     {
       weight: 2,
       arbitrary: fc
-        .tuple(fc.constantFrom(...names), value, value, fc.array(fc.tuple(keys, value), { maxLength: 3 }))
+        .tuple(fc.constantFrom(...names), value, value, entries)
         .map(([k, a, b, rest]) => json(rawObject([[k, a], ...rest, [k, b]]))),
     },
     // Urlencoded forms with repeated fields (`code=1&code=2`), brackets, too many parameters.
@@ -118,14 +146,17 @@ function bodies(fields: readonly string[]): fc.Arbitrary<Body> {
     },
     { weight: 1, arbitrary: fc.string({ unit: 'binary-ascii', maxLength: 60 }).map(form) },
     // Truncated JSON, other content types and charsets.
-    { weight: 1, arbitrary: fc.tuple(fc.jsonValue(), fc.nat()).map(([v, n]) => json(JSON.stringify(v).slice(0, n % 20))) },
     {
       weight: 1,
-      arbitrary: fc.tuple(
-        fc.constantFrom('text/plain', 'application/xml', 'application/json; charset=latin1',
-          'application/json; charset=utf-16', 'application/merge-patch+json', 'multipart/form-data; boundary=x'),
-        fc.jsonValue({ maxDepth: 2 }),
-      ).map(([contentType, v]) => ({ raw: JSON.stringify(v), contentType })),
+      arbitrary: fc
+        .tuple(fc.jsonValue(), fc.nat())
+        .map(([v, n]) => json(JSON.stringify(v).slice(0, n % 20))),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(fc.constantFrom(...OTHER_TYPES), fc.jsonValue({ maxDepth: 2 }))
+        .map(([contentType, v]) => ({ raw: JSON.stringify(v), contentType })),
     },
     { weight: 1, arbitrary: fc.constant<Body>({}) },
   );
@@ -137,8 +168,12 @@ const loginBodies = fc.tuple(
   fc.option(
     fc.oneof(
       // Node itself refuses headers over 16 kB (431, before Express): keep them under that.
-      fc.tuple(oddString, oddString).map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`.slice(0, 4000)).toString('base64')}`),
-      fc.string({ unit: fc.constantFrom(...'AZaz09+/=:-_. !~%'), maxLength: 40 }).map((s) => `Basic ${s}`),
+      fc
+        .tuple(oddString, oddString)
+        .map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`.slice(0, 4000)).toString('base64')}`),
+      fc
+        .string({ unit: fc.constantFrom(...'AZaz09+/=:-_. !~%'), maxLength: 40 })
+        .map((s) => `Basic ${s}`),
     ),
     { freq: 4 },
   ),
@@ -163,13 +198,17 @@ const USERS = [
   { id: 'u-alice', username: 'alice', password: 'alice-password-1', role: 'user' },
   { id: 'u-root', username: 'root', password: 'root-password-1', role: 'admin' },
 ];
+/** Alice's address and phone are declared (verified) by the app: both factors are hers. */
+const ADDRESSES: Readonly<Record<string, string>> = { 'u-alice': 'alice@example.test' };
+const PHONES: Readonly<Record<string, string>> = { 'u-alice': '+15550001111' };
 const hashes = new Map<string, string>();
 const passport = new Passport();
 passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
 passport.deserializeUser((id: string, done) => {
   const u = USERS.find((x) => x.id === id);
   // Alice's user object has no `isAdmin`: only a polluted prototype could give her one.
-  done(null, u ? { id: u.id, username: u.username, ...(u.role === 'admin' ? { isAdmin: true } : {}) } : false);
+  const admin = u?.role === 'admin' ? { isAdmin: true } : {};
+  done(null, u ? { id: u.id, username: u.username, ...admin } : false);
 });
 const stepup = createStepup({
   store,
@@ -190,12 +229,19 @@ const stepup = createStepup({
   factors: [
     totp({ issuer: 'Fuzz', encryptionKeys: KEYS }),
     recoveryCodes({ hmacKey: TEST_HMAC_KEY }),
-    emailOtp({ mailer: outbox, codeKey: CODE_KEY, getAddress: (id) => (id === 'u-alice' ? 'alice@example.test' : null) }),
-    smsOtp({ sender: texts, codeKey: CODE_KEY, getPhone: (id) => (id === 'u-alice' ? '+15550001111' : null) }),
+    emailOtp({ mailer: outbox, codeKey: CODE_KEY, getAddress: (id) => ADDRESSES[id] }),
+    smsOtp({ sender: texts, codeKey: CODE_KEY, getPhone: (id) => PHONES[id] }),
   ],
 });
 const app = express();
-app.use(session({ name: 'sid', secret: 'fuzz-session-secret-0123456789', resave: false, saveUninitialized: false }));
+app.use(
+  session({
+    name: 'sid',
+    secret: 'fuzz-session-secret-0123456789',
+    resave: false,
+    saveUninitialized: false,
+  }),
+);
 app.use(passport.initialize());
 app.use(passport.session());
 app.use(stepup.middleware());
@@ -205,10 +251,12 @@ let server: Server;
 /** Codes that would be accepted right now: never sent by the fuzzer (fc.pre skips them). */
 const validCodes = new Set<string>();
 const totpSecrets: string[] = [];
-const agents = {} as Record<'anon' | 'pending' | 'pendingSend' | 'stale' | 'fresh' | 'root', Client>;
+type AgentName = 'anon' | 'pending' | 'pendingSend' | 'stale' | 'fresh' | 'root';
+const agents = {} as Record<AgentName, Client>;
 
 async function totpCodes(secret: string): Promise<string[]> {
-  return Promise.all([-2, -1, 0, 1, 2].map((s) => generateTotp({ secret, now: clock.now() + s * 30_000 })));
+  const steps = [-2, -1, 0, 1, 2];
+  return Promise.all(steps.map((s) => generateTotp({ secret, now: clock.now() + s * 30_000 })));
 }
 async function login(username: string): Promise<Client> {
   const c = await client(server);
@@ -221,7 +269,8 @@ async function satisfied(opts: { remember?: boolean } = {}): Promise<Client> {
   clock.advance(30_000);
   const c = await login('alice');
   const code = await generateTotp({ secret: totpSecrets[0] ?? '', now: clock.now() });
-  const res = await c.post('/auth/mfa/verify', { factor: 'totp', code, rememberBrowser: opts.remember === true });
+  const rememberBrowser = opts.remember === true;
+  const res = await c.post('/auth/mfa/verify', { factor: 'totp', code, rememberBrowser });
   if (res.status !== 200) throw new Error(`verify: ${JSON.stringify(res.body)}`);
   return c;
 }
@@ -235,19 +284,23 @@ beforeAll(async () => {
   const a = await login('alice');
   expect((await a.post('/auth/mfa/email/send')).status).toBe(202);
   const emailed = codeIn(outbox.last('alice@example.test')?.text);
-  expect((await a.post('/auth/mfa/verify', { factor: 'email-otp', code: emailed })).status).toBe(200);
+  const viaEmail = await a.post('/auth/mfa/verify', { factor: 'email-otp', code: emailed });
+  expect(viaEmail.status).toBe(200);
   const secret = (await a.post('/auth/mfa/totp/enroll')).body.secret as string;
   totpSecrets.push(secret);
-  const confirm = await a.post('/auth/mfa/totp/confirm', { code: await generateTotp({ secret, now: clock.now() }) });
+  const first = await generateTotp({ secret, now: clock.now() });
+  const confirm = await a.post('/auth/mfa/totp/confirm', { code: first });
   expect(confirm.body.recoveryCodes).toHaveLength(10);
-  // A stale session (second factor 10 minutes ago) with a remembered browser; then fresh ones.
+  // A stale session (second factor 10 minutes ago) with a remembered browser; then a fresh one.
   agents.stale = await satisfied({ remember: true });
   clock.advance(10 * 60_000);
   agents.fresh = await satisfied();
   // The fresh session starts a re-enrolment (for /totp/confirm) and an email enrolment.
   const pending = (await agents.fresh.post('/auth/mfa/totp/enroll')).body.secret as string;
   totpSecrets.push(pending);
-  expect((await agents.fresh.post('/auth/mfa/email/enroll', { email: 'new@example.test' })).status).toBe(202);
+  const newAddress = { email: 'new@example.test' };
+  const enrolEmail = await agents.fresh.post('/auth/mfa/email/enroll', newAddress);
+  expect(enrolEmail.status).toBe(202);
   validCodes.add(codeIn(outbox.last('new@example.test')?.text));
   agents.root = await login('root');
   agents.anon = await client(server);
@@ -299,39 +352,46 @@ async function send(c: Client, t: Target, body: Body, id: string) {
   return body.raw === undefined ? req : req.send(body.raw);
 }
 
+function isKnownCode(error: unknown): boolean {
+  return typeof error === 'string' && /^[a-z_]+$/.test(error) && KNOWN_CODES.has(error);
+}
+
 async function fuzz(t: Target): Promise<void> {
   const c = t.agent();
   const sessionBefore = (await c.get('/auth/session')).body as unknown;
   const storeBefore = snapshot();
   const protoBefore = Object.getOwnPropertyNames(Object.prototype).sort().join();
-  const mails = outbox.messages().length + texts.messages().length;
+  const sent = () => outbox.messages().length + texts.messages().length;
+  const sentBefore = sent();
   const seen = new Map<string, number>();
-  await assertShort(
-    fc.asyncProperty(t.bodies, t.ids ?? fc.constant(''), async (body, id) => {
-      fc.pre(![...validCodes].some((code) => body.raw?.includes(code) === true));
-      const res = await send(c, t, body, id);
-      const error = (res.body as { error?: unknown }).error;
-      const label = `${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
-      expect(res.status, label).toBeGreaterThanOrEqual(400);
-      expect(res.status, label).toBeLessThan(500);
-      expect(typeof error === 'string' && /^[a-z_]+$/.test(error) && KNOWN_CODES.has(error), label).toBe(true);
-      // Every endpoint may refuse the body before it runs (bad JSON, too large, bad charset).
-      expect([...t.errors, 'invalid_request'], label).toContain(error);
-      seen.set(String(error), (seen.get(String(error)) ?? 0) + 1);
-      expect((await c.get('/auth/session')).body).toEqual(sessionBefore);
-      expect(snapshot()).toBe(storeBefore);
-      expect(Object.getOwnPropertyNames(Object.prototype).sort().join()).toBe(protoBefore);
-      expect(outbox.messages().length + texts.messages().length).toBe(mails);
-    }),
-    { numRuns: t.runs, endOnFailure: true },
-  );
+  const property = fc.asyncProperty(t.bodies, t.ids ?? fc.constant(''), async (body, id) => {
+    fc.pre(![...validCodes].some((code) => body.raw?.includes(code) === true));
+    const res = await send(c, t, body, id);
+    const error = (res.body as { error?: unknown }).error;
+    const label = `${res.status} ${JSON.stringify(res.body).slice(0, 200)}`;
+    expect(res.status, label).toBeGreaterThanOrEqual(400);
+    expect(res.status, label).toBeLessThan(500);
+    expect(isKnownCode(error), label).toBe(true);
+    // Every endpoint may refuse the body before it runs (bad JSON, too large, bad charset).
+    expect([...t.errors, 'invalid_request'], label).toContain(error);
+    seen.set(String(error), (seen.get(String(error)) ?? 0) + 1);
+    expect((await c.get('/auth/session')).body).toEqual(sessionBefore);
+    expect(snapshot()).toBe(storeBefore);
+    expect(Object.getOwnPropertyNames(Object.prototype).sort().join()).toBe(protoBefore);
+    expect(sent()).toBe(sentBefore);
+  });
+  await assertShort(property, { numRuns: t.runs, endOnFailure: true });
   expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(true);
-  // Which validation the bodies reached, visible with --reporter=verbose.
-  console.info(`${typeof t.path === 'string' ? t.path : t.path(':id')}: ${JSON.stringify(Object.fromEntries(seen))}`);
+  // Which checks the bodies reached, visible in the test output.
+  const path = typeof t.path === 'string' ? t.path : t.path(':id');
+  console.info(`${path}: ${JSON.stringify(Object.fromEntries(seen))}`);
 }
 
 /** fc.assert, with the counterexample cut short (a 20 kB body would flood the report). */
-async function assertShort<T>(property: fc.IAsyncProperty<T>, params: fc.Parameters<T>): Promise<void> {
+async function assertShort<T>(
+  property: fc.IAsyncProperty<T>,
+  params: fc.Parameters<T>,
+): Promise<void> {
   try {
     await fc.assert(property, params);
   } catch (err) {
@@ -343,92 +403,213 @@ async function assertShort<T>(property: fc.IAsyncProperty<T>, params: fc.Paramet
 
 // ---- the endpoints ---------------------------------------------------------------------------
 
-const TIMEOUT = 120_000;
-const code = ['code'];
+const TIMEOUT = 150_000;
+const code = bodies(['code']);
+const adminPath = (id: string) => `/auth/admin/users/${id}/mfa/reset`;
+/** Ids over the 256-character limit, percent-encoded (`é` is 6 bytes encoded). */
+const longIds = fc.integer({ min: 257, max: 1500 }).map((n) => encodeURIComponent('é'.repeat(n)));
+
+const cases: [string, Target][] = [
+  [
+    'POST /auth/login (anonymous; JSON, forms and Basic credentials)',
+    {
+      agent: () => agents.anon,
+      method: 'post',
+      path: '/auth/login',
+      bodies: loginBodies,
+      runs: RUNS_MAIN,
+      errors: ['invalid_credentials'],
+    },
+  ],
+  [
+    'POST /auth/mfa/verify (pending; email and SMS codes sent)',
+    {
+      agent: () => agents.pending,
+      method: 'post',
+      path: '/auth/mfa/verify',
+      bodies: bodies(['factor', 'code', 'rememberBrowser', 'remember']),
+      runs: RUNS_MAIN,
+      errors: ['invalid_code', 'code_expired', 'factor_not_allowed'],
+    },
+  ],
+  [
+    'POST /auth/mfa/totp/confirm (fresh; re-enrolment pending)',
+    {
+      agent: () => agents.fresh,
+      method: 'post',
+      path: '/auth/mfa/totp/confirm',
+      bodies: code,
+      runs: RUNS_MAIN,
+      errors: ['invalid_code'],
+    },
+  ],
+  [
+    'POST /auth/mfa/totp/disable (fresh)',
+    {
+      agent: () => agents.fresh,
+      method: 'post',
+      path: '/auth/mfa/totp/disable',
+      bodies: code,
+      runs: RUNS_MAIN,
+      errors: ['invalid_code'],
+    },
+  ],
+  [
+    'POST /auth/mfa/recovery-codes/regenerate (stale; the inline TOTP `code` path)',
+    {
+      agent: () => agents.stale,
+      method: 'post',
+      path: '/auth/mfa/recovery-codes/regenerate',
+      bodies: code,
+      runs: RUNS_MAIN,
+      errors: ['invalid_code', 'mfa_required'],
+    },
+  ],
+  [
+    'POST /auth/logout (satisfied; no CSRF header, `_csrf` fields fuzzed)',
+    {
+      agent: () => agents.stale,
+      method: 'post',
+      path: '/auth/logout',
+      csrf: false,
+      bodies: bodies(['_csrf']),
+      runs: RUNS_OTHER,
+      errors: ['csrf_invalid'],
+    },
+  ],
+  [
+    'POST /auth/mfa/totp/enroll (stale)',
+    {
+      agent: () => agents.stale,
+      method: 'post',
+      path: '/auth/mfa/totp/enroll',
+      bodies: bodies([]),
+      runs: RUNS_OTHER,
+      errors: ['mfa_required'],
+    },
+  ],
+  [
+    'POST /auth/admin/users/:id/mfa/reset (not an admin; ids and bodies fuzzed)',
+    {
+      agent: () => agents.stale,
+      method: 'post',
+      path: adminPath,
+      bodies: bodies(['id', 'isAdmin', 'role']),
+      ids,
+      runs: RUNS_OTHER,
+      errors: ['forbidden'],
+    },
+  ],
+  [
+    'POST /auth/admin/users/:id/mfa/reset (admin; ids over 256 characters)',
+    {
+      agent: () => agents.root,
+      method: 'post',
+      path: adminPath,
+      bodies: bodies(['id']),
+      ids: longIds,
+      runs: RUNS_OTHER,
+      errors: [],
+    },
+  ],
+  [
+    'POST /auth/mfa/email/send (pending; cooldown running)',
+    {
+      agent: () => agents.pendingSend,
+      method: 'post',
+      path: '/auth/mfa/email/send',
+      bodies: bodies([]),
+      runs: RUNS_OTHER,
+      errors: ['resend_too_soon'],
+    },
+  ],
+  [
+    'POST /auth/mfa/sms/send (pending; cooldown running)',
+    {
+      agent: () => agents.pendingSend,
+      method: 'post',
+      path: '/auth/mfa/sms/send',
+      bodies: bodies([]),
+      runs: RUNS_OTHER,
+      errors: ['resend_too_soon'],
+    },
+  ],
+  [
+    'POST /auth/mfa/email/enroll (stale)',
+    {
+      agent: () => agents.stale,
+      method: 'post',
+      path: '/auth/mfa/email/enroll',
+      bodies: bodies(['email']),
+      runs: RUNS_OTHER,
+      errors: ['mfa_required'],
+    },
+  ],
+  [
+    'POST /auth/mfa/email/confirm (fresh; enrolment code sent)',
+    {
+      agent: () => agents.fresh,
+      method: 'post',
+      path: '/auth/mfa/email/confirm',
+      bodies: code,
+      runs: RUNS_OTHER,
+      errors: ['invalid_code', 'code_expired'],
+    },
+  ],
+  [
+    'POST /auth/mfa/email/disable (fresh; no enrolled address)',
+    {
+      agent: () => agents.fresh,
+      method: 'post',
+      path: '/auth/mfa/email/disable',
+      bodies: bodies([]),
+      runs: RUNS_OTHER,
+      errors: ['factor_not_enrolled'],
+    },
+  ],
+  [
+    'DELETE /auth/mfa/browsers/:id (signed in; ids and bodies fuzzed)',
+    {
+      agent: () => agents.stale,
+      method: 'delete',
+      path: (id) => `/auth/mfa/browsers/${id}`,
+      bodies: bodies(['id']),
+      ids,
+      runs: RUNS_OTHER,
+      errors: ['not_found'],
+    },
+  ],
+  [
+    'DELETE /auth/mfa/browsers (pending)',
+    {
+      agent: () => agents.pending,
+      method: 'delete',
+      path: '/auth/mfa/browsers',
+      bodies: bodies([]),
+      runs: RUNS_OTHER,
+      errors: ['authentication_required'],
+    },
+  ],
+];
 
 describe('fuzzing every router endpoint: only 4xx with a known code, no state change', () => {
-  const cases: [string, Target][] = [
-    ['POST /auth/login (anonymous)', {
-      agent: () => agents.anon, method: 'post', path: '/auth/login', bodies: loginBodies,
-      runs: RUNS_MAIN, errors: ['invalid_request', 'invalid_credentials'],
-    }],
-    ['POST /auth/mfa/verify (pending)', {
-      agent: () => agents.pending, method: 'post', path: '/auth/mfa/verify',
-      bodies: bodies(['factor', 'code', 'rememberBrowser', 'remember']), runs: RUNS_MAIN,
-      errors: ['invalid_request', 'invalid_code', 'code_expired', 'factor_not_allowed'],
-    }],
-    ['POST /auth/mfa/totp/confirm (fresh, re-enrolment pending)', {
-      agent: () => agents.fresh, method: 'post', path: '/auth/mfa/totp/confirm', bodies: bodies(code),
-      runs: RUNS_MAIN, errors: ['invalid_request', 'invalid_code'],
-    }],
-    ['POST /auth/mfa/totp/disable (fresh)', {
-      agent: () => agents.fresh, method: 'post', path: '/auth/mfa/totp/disable', bodies: bodies(code),
-      runs: RUNS_MAIN, errors: ['invalid_request', 'invalid_code'],
-    }],
-    ['POST /auth/mfa/recovery-codes/regenerate (stale: inline TOTP code)', {
-      agent: () => agents.stale, method: 'post', path: '/auth/mfa/recovery-codes/regenerate',
-      bodies: bodies(code), runs: RUNS_MAIN, errors: ['invalid_request', 'invalid_code', 'mfa_required'],
-    }],
-    ['POST /auth/logout (satisfied, no CSRF header: `_csrf` fields fuzzed)', {
-      agent: () => agents.stale, method: 'post', path: '/auth/logout', csrf: false,
-      bodies: bodies(['_csrf']), runs: RUNS_OTHER, errors: ['csrf_invalid'],
-    }],
-    ['POST /auth/mfa/totp/enroll (stale)', {
-      agent: () => agents.stale, method: 'post', path: '/auth/mfa/totp/enroll', bodies: bodies([]),
-      runs: RUNS_OTHER, errors: ['mfa_required'],
-    }],
-    ['POST /auth/admin/users/:id/mfa/reset (not an admin)', {
-      agent: () => agents.stale, method: 'post', path: (id) => `/auth/admin/users/${id}/mfa/reset`,
-      bodies: bodies(['id', 'isAdmin', 'role']), ids, runs: RUNS_OTHER, errors: ['forbidden'],
-    }],
-    ['POST /auth/admin/users/:id/mfa/reset (admin, ids over 256 characters)', {
-      agent: () => agents.root, method: 'post', path: (id) => `/auth/admin/users/${id}/mfa/reset`,
-      bodies: bodies(['id']), ids: fc.integer({ min: 257, max: 1500 }).map((n) => 'é'.repeat(n)).map(encodeURIComponent),
-      runs: RUNS_OTHER, errors: ['invalid_request'],
-    }],
-    ['POST /auth/mfa/email/send (pending, cooldown running)', {
-      agent: () => agents.pendingSend, method: 'post', path: '/auth/mfa/email/send', bodies: bodies([]),
-      runs: RUNS_OTHER, errors: ['resend_too_soon'],
-    }],
-    ['POST /auth/mfa/sms/send (pending, cooldown running)', {
-      agent: () => agents.pendingSend, method: 'post', path: '/auth/mfa/sms/send', bodies: bodies([]),
-      runs: RUNS_OTHER, errors: ['resend_too_soon'],
-    }],
-    ['POST /auth/mfa/email/enroll (stale)', {
-      agent: () => agents.stale, method: 'post', path: '/auth/mfa/email/enroll', bodies: bodies(['email']),
-      runs: RUNS_OTHER, errors: ['invalid_request', 'mfa_required'],
-    }],
-    ['POST /auth/mfa/email/confirm (fresh, enrolment code sent)', {
-      agent: () => agents.fresh, method: 'post', path: '/auth/mfa/email/confirm', bodies: bodies(code),
-      runs: RUNS_OTHER, errors: ['invalid_request', 'invalid_code', 'code_expired'],
-    }],
-    ['POST /auth/mfa/email/disable (fresh, no enrolled address)', {
-      agent: () => agents.fresh, method: 'post', path: '/auth/mfa/email/disable', bodies: bodies([]),
-      runs: RUNS_OTHER, errors: ['factor_not_enrolled'],
-    }],
-    ['DELETE /auth/mfa/browsers/:id (signed in)', {
-      agent: () => agents.stale, method: 'delete', path: (id) => `/auth/mfa/browsers/${id}`,
-      bodies: bodies(['id']), ids, runs: RUNS_OTHER, errors: ['invalid_request', 'not_found'],
-    }],
-    ['DELETE /auth/mfa/browsers (pending)', {
-      agent: () => agents.pending, method: 'delete', path: '/auth/mfa/browsers', bodies: bodies([]),
-      runs: RUNS_OTHER, errors: ['authentication_required'],
-    }],
-  ];
-
   it.each(cases)('%s', async (_name, target) => fuzz(target), TIMEOUT);
 
-  it('the remembered browser, the recovery codes and the TOTP factor are all still there', async () => {
-    const recovery = stepup.factors.get('recovery-code') as unknown as { remaining(id: string): Promise<number> };
+  it('afterwards: TOTP, 10 recovery codes and the remembered browser are all there', async () => {
+    const recovery = stepup.factors.get('recovery-code') as unknown as {
+      remaining(id: string): Promise<number>;
+    };
     expect(await recovery.remaining('u-alice')).toBe(10);
     expect((await agents.stale.get('/auth/mfa/browsers')).body.browsers).toHaveLength(1);
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(true);
+    expect((await agents.stale.get('/auth/session')).body.status).toBe('satisfied');
   });
 });
 
 describe('malformed percent-encoding in a path parameter', () => {
-  // BUG (lib/error-handler.ts toStepupError): Express rejects `%E0%A4%A` in `:id` with a URIError
-  // carrying `status: 400` but no body-parser `type`, so it is not mapped and answers 500.
+  // BUG (lib/error-handler.ts, toStepupError): Express rejects `%E0%A4%A` in `:id` with a
+  // URIError that carries `status: 400` but no body-parser `type`, so it is not mapped to
+  // invalid_request and the router answers 500 internal_error. Found by the fuzzer above.
   it.each([
     ['post', '/auth/admin/users/%E0%A4%A/mfa/reset'],
     ['post', '/auth/admin/users/%/mfa/reset'],
@@ -436,7 +617,9 @@ describe('malformed percent-encoding in a path parameter', () => {
     ['delete', '/auth/mfa/browsers/%ED%A0%80'],
   ] as const)('%s %s → 400 invalid_request, not 500', async (method, path) => {
     const c = agents.stale;
-    const res = await c.agent[method](path).set('x-csrf-token', c.csrf).set('Accept', 'application/json');
+    const res = await c.agent[method](path)
+      .set('x-csrf-token', c.csrf)
+      .set('Accept', 'application/json');
     expect(res.status, JSON.stringify(res.body)).toBe(400);
     expect(res.body.error).toBe('invalid_request');
   });

@@ -51,7 +51,7 @@ export function authPages(ctx: ExampleContext): Router {
       req.session.destroy((destroyErr) => {
         if (destroyErr) return next(destroyErr);
         stepup.events.emitFor(req, 'logout', { userId });
-        res.clearCookie(ctx.config.production ? '__Host-sid' : 'sid', { path: '/' });
+        res.clearCookie(ctx.config.production ? '__Host-sid' : 'sid', { path: '/' }); // sessionDefaults' names
         res.redirect(303, '/login?notice=logged-out');
       });
     });

@@ -7,7 +7,6 @@
 import type {
   FactorFactory,
   MfaStore,
-  SecondFactorStrategy,
   StepupOptions,
 } from '../../lib/index.js';
 import { devOutbox, type Mailer } from '../../lib/mail/mailer.js';
@@ -38,19 +37,6 @@ export interface OtpAppOptions extends Omit<MakeAppOptions, 'extraFactors' | 'on
   readonly sms?: Partial<SmsOtpOptions> | false;
   readonly declared?: Readonly<Record<string, string>>;
   readonly now?: () => number;
-}
-
-/**
- * Give every factor the registry of all factors (`ctx.factors`), which `requireStrongerFactor`
- * reads. Stands in for createStepup until it exposes the registry itself; harmless after.
- */
-export function withRegistry(factories: readonly FactorFactory[]): FactorFactory[] {
-  const registry = new Map<string, SecondFactorStrategy>();
-  return factories.map((make) => (ctx) => {
-    const factor = make({ ...ctx, factors: registry } as typeof ctx);
-    registry.set(factor.name, factor);
-    return factor;
-  });
 }
 
 export function makeOtpApp(options: OtpAppOptions = {}) {
@@ -97,7 +83,7 @@ export function makeOtpApp(options: OtpAppOptions = {}) {
       },
       ...options.stepup,
     },
-    onlyFactors: withRegistry(factories),
+    onlyFactors: factories,
   });
   return { ...built, enrolled, clock, outbox, texts, notices };
 }
