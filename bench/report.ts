@@ -156,6 +156,7 @@ export function textReport(s: Readonly<Record<string, ScenarioSummary>>, targets
 
 export function markdownReport(s: Readonly<Record<string, ScenarioSummary>>, targets: readonly Target[]): string {
   const md = (r: readonly string[]) => `| ${r.join(' | ')} |`;
+  const login = s.requireMfaUnderLogin?.extra;
   return [
     md(COLUMNS),
     md(COLUMNS.map((_, i) => (i === 0 ? '---' : '---:'))),
@@ -166,5 +167,6 @@ export function markdownReport(s: Readonly<Record<string, ScenarioSummary>>, tar
     md(['target', 'goal', 'result', '']),
     md(['---', '---', '---', '---']),
     ...targets.map((t) => md([t.name, t.goal, t.actual, mark(t)])),
+    ...(login ? ['', `Login load during requireMfaUnderLogin: ${login.loginRps} logins/s, p99 ${login.loginP99Ms} ms.`] : []),
   ].join('\n');
 }

@@ -3,10 +3,12 @@
  * alice and admin have none, bob has TOTP and recovery codes, carol has email codes.
  * With Redis the MFA store outlives the process, so each start resets the demo users first.
  */
-import type { Request } from 'express';
-import { generateTotp, type Stepup } from '../lib/index.js';
+import type { Stepup } from '../lib/index.js';
 import { emailOtpOf, recoveryOf, totpOf } from './factors.js';
 import { DEMO_USERS } from './users.js';
+
+/** Bob's authenticator secret in the demo (160 bits of Base32, printed at start). */
+export const BOB_DEMO_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 export interface DemoSecrets {
   /** Bob's TOTP secret and its otpauth:// URI (the start-up log prints both and a QR code). */
@@ -21,21 +23,13 @@ export async function seedDemoFactors(stepup: Stepup): Promise<DemoSecrets> {
 
   const totp = totpOf(stepup);
   if (!totp) throw new Error('example-app: the totp factor is not registered');
-  // Bob enrols the way a user does (a new secret, then a confirming code), without a request.
-  // TODO(lead): replace with `totp.enrollWithSecret('bob', secret)` once the library has it.
-  // Until then: confirmEnrollment only uses `req` for replay events, which accept undefined.
-  const noRequest = undefined as unknown as Request;
-  const enrollment = await totp.beginEnrollment('bob');
-  // The previous step's code (±1 step is accepted): the code on bob's phone right now is
-  // still unused, so a person who scans the QR code can sign in at once.
-  const code = await generateTotp({ secret: enrollment.secret, now: stepup.context.now() - 30_000 });
-  if (!(await totp.confirmEnrollment(noRequest, 'bob', code))) {
-    throw new Error('example-app: could not enrol bob in TOTP');
-  }
+  // Bob keeps one well-known demo secret across restarts, so a person scans his QR code once.
+  // (A demo secret is public by definition: never seed real users this way.)
+  const { otpauthUrl } = await totp.enrollWithSecret('bob', BOB_DEMO_SECRET);
   const recoveryCodes = (await recoveryOf(stepup)?.generate(undefined, 'bob')) ?? [];
 
   // Carol's address counts as verified (as if she had confirmed a code sent to it).
   await emailOtpOf(stepup)?.saveAddress('carol', 'carol@example.test');
 
-  return { bob: { secret: enrollment.secret, otpauthUrl: enrollment.otpauthUrl, recoveryCodes } };
+  return { bob: { secret: BOB_DEMO_SECRET, otpauthUrl, recoveryCodes } };
 }

@@ -24,6 +24,10 @@ export function toStepupError(err: unknown): StepupError | Error {
   if (isBackendUnavailable(err)) return new StepupError('SERVICE_UNAVAILABLE');
   const e = err as { code?: unknown; type?: unknown; status?: unknown } | null;
   if (e?.code === 'EBADCSRFTOKEN') return new StepupError('CSRF_INVALID');
+  // Express answers a path that cannot be percent-decoded (`/browsers/%zz`) with a URIError.
+  if (err instanceof URIError || (e?.status === 400 && e.type === undefined)) {
+    return new StepupError('INVALID_REQUEST', {}, 'The request URL is not valid.');
+  }
   // body-parser: malformed JSON, too large, bad charset. A 1 MB password is refused here,
   // before anything hashes it.
   if (typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {

@@ -111,8 +111,6 @@ export class Elevation {
     const enrolled = await this.enrolledFactors(userId);
     const authTime = now();
     events.emitFor(req, 'login.first_factor', { userId, factor: proof.factor });
-    const decision = await this.loginDecision(req, userId, user);
-
     const signIn = async (record: Omit<SessionMfaRecord, 'v' | 'userId' | 'authTime'>) => {
       await logIn(req, user);
       writeRecord(req, { v: 1, userId, authTime, ...record });
@@ -123,10 +121,14 @@ export class Elevation {
     };
 
     // Password and a TOTP code in one request (DESIGN §4, non-interactive clients).
-    if (proof.alsoSecond && decision !== 'remembered') {
+    // Both factors are real: no remembered browser or adaptive rule can weaken this session.
+    if (proof.alsoSecond) {
       const amr = [proof.amr, proof.alsoSecond.amr];
       return signIn({ status: 'satisfied', amr, factors: [proof.alsoSecond.factor], mfaAt: authTime, viaRememberedBrowser: false });
     }
+    const decision = await this.loginDecision(req, userId, user);
+
+
     if (decision === 'remembered' && enrolled.length > 0) {
       // NIST SP 800-63B-4 §5.1.1: a remembered browser is worth AAL1 only. The session is
       // satisfied for routes that accept it, but carries no `mfaAt` and no real factor, so any

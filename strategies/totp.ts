@@ -157,6 +157,18 @@ export class TotpStrategy extends SecondFactorStrategy {
     return true;
   }
 
+  /**
+   * Enable a secret the app already holds (seeding demo users, migrating from another system).
+   * Skips the confirming code: only use it for secrets that never left your control.
+   */
+  async enrollWithSecret(userId: string, secret: string): Promise<{ otpauthUrl: string }> {
+    if (!/^[A-Z2-7]{32,}$/.test(secret)) {
+      throw new TypeError('enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more');
+    }
+    await this.writeRecord(userId, { secret: this.encrypt(userId, secret), enabledAt: this.ctx.now() });
+    return { otpauthUrl: buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) }) };
+  }
+
   /** Check a current code of the enabled authenticator (used by disable). */
   async verifyCurrent(req: Request, userId: string, code: string): Promise<boolean> {
     const record = await this.readRecord(userId);
@@ -179,7 +191,7 @@ export class TotpStrategy extends SecondFactorStrategy {
   }
 
   override mountRoutes(router: Router, stepup: Stepup): void {
-    mountTotpRoutes(router, stepup, this);
+    mountTotpRoutes(router, stepup);
   }
 
   private async readRecord(userId: string): Promise<TotpRecord | undefined> {

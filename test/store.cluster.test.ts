@@ -53,7 +53,8 @@ describe('Redis Cluster: one user, one slot', () => {
   it('CLUSTER KEYSLOT gives every key of one user the same slot, and users spread', async () => {
     const node = cluster.nodeClient(0);
     const prefix = 'stepup:';
-    const slotOf = async (key: string) => Number(await node.call('CLUSTER', 'KEYSLOT', prefix + key));
+    const slotOf = async (key: string) =>
+      Number(await node.call('CLUSTER', 'KEYSLOT', prefix + key));
     const userSlots = new Set<number>();
     for (const userId of ['u-alice', 'u-bob', 'user{with}braces', 'ключ 🔑', '42']) {
       const slots = new Set(await Promise.all(userKeys(userId).map(slotOf)));
@@ -116,7 +117,9 @@ describe('races on the Cluster, split across two app instances', () => {
     const clock = fakeClock();
     // Each instance has its own Cluster connection; they share the prefix: one truth.
     const stores = [0, 1].map(() => new RedisStore({ client: cluster.client(), prefix }));
-    const [a, b] = stores.map((store) => makeTotpApp({ stepup: { store, now: clock.now, rememberBrowser } }));
+    const [a, b] = stores.map((store) =>
+      makeTotpApp({ stepup: { store, now: clock.now, rememberBrowser } }),
+    );
     if (!a || !b || !stores[0]) throw new Error('no instances');
     try {
       const { secret } = await enrolledClient(a.app, clock.now);
@@ -161,7 +164,9 @@ describe('races on the Cluster, split across two app instances', () => {
           return c;
         }),
       );
-      const responses = await Promise.all(sessions.map((c) => c.verify(code ?? '', 'recovery-code')));
+      const responses = await Promise.all(
+        sessions.map((c) => c.verify(code ?? '', 'recovery-code')),
+      );
       const ok = responses.filter((r) => r.status === 200).length;
       const invalid = responses.filter((r) => r.status === 401 && r.body.error === 'invalid_code');
       expect({ ok, invalid: invalid.length }).toEqual({ ok: 1, invalid: 49 });

@@ -5,11 +5,18 @@
  * library says `mfa_required`, the page sends the user to `/mfa` and back here.
  */
 import { Router, type Request, type Response } from 'express';
-import { isStepupError } from '../../lib/index.js';
+import {
+  beginEmail,
+  beginTotp,
+  confirmEmail,
+  confirmTotp,
+  disableTotp,
+  isStepupError,
+  regenerateRecoveryCodes,
+  removeEmail,
+} from '../../lib/index.js';
 import { describeError, field, page, withQuery, type ExampleContext } from '../context.js';
 import { emailOtpOf, recoveryOf, totpOf } from '../factors.js';
-import { beginEmail, confirmEmail, removeEmail } from '../email-actions.js';
-import { beginTotp, confirmTotp, disableTotp, regenerateRecoveryCodes } from '../totp-actions.js';
 
 const HERE = '/settings/security';
 
@@ -95,7 +102,7 @@ export function securityPages(ctx: ExampleContext): Router {
     `${HERE}/recovery-codes`,
     page(async (req, res) => {
       try {
-        const recoveryCodes = await regenerateRecoveryCodes(stepup, req);
+        const recoveryCodes = await regenerateRecoveryCodes(stepup, req, res);
         await show(req, res, { recoveryCodes, message: 'New recovery codes. The old ones no longer work.' });
       } catch (err) {
         await failed(req, res, err);

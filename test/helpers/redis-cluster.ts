@@ -63,6 +63,11 @@ export const RECOMMENDED_CLUSTER_OPTIONS: ClusterOptions = {
 export async function startRedisCluster(): Promise<RedisCluster> {
   const serverBin = findOnPath('redis-server');
   const cliBin = findOnPath('redis-cli');
+  // `--cluster-port` (the bus port, below) needs Redis 7; RedisStore itself needs 6.2 (GETDEL).
+  const version = /v=(\d+)\./.exec(await run(serverBin, ['--version']))?.[1];
+  if (Number(version) < 7) {
+    throw new Error(`The Redis Cluster tests need redis-server ≥ 7, found v${version ?? '?'}.`);
+  }
   const dir = mkdtempSync(join(tmpdir(), 'stepup-cluster-'));
   dirs.add(dir);
   const children: ChildProcess[] = [];
@@ -130,7 +135,8 @@ function findOnPath(name: string): string {
     }
   }
   throw new Error(
-    `${name} is not on PATH; the Redis Cluster tests need redis-server and redis-cli (Redis ≥ 7). ` +
+    `${name} is not on PATH; the Redis Cluster tests need redis-server and redis-cli ` +
+      '(Redis ≥ 7). ' +
       'Install them: `apt-get install -y redis-server` (Debian/Ubuntu, brings redis-cli) ' +
       'or `brew install redis` (macOS).',
   );
@@ -180,20 +186,23 @@ async function spawnNode(bin: string, dir: string, port: number, busPort: number
   while (Date.now() < deadline) {
     if (spawnError || child.exitCode !== null || child.signalCode !== null) {
       live.delete(child);
-      throw new Error(`redis-server (cluster node ${port}) did not start: ${spawnError?.message ?? output}`);
+      const why = spawnError?.message ?? output;
+      throw new Error(`redis-server (cluster node ${port}) did not start: ${why}`);
     }
     if ((await ping(port)) && child.exitCode === null) return child;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   await terminate(child);
-  throw new Error(`cluster node ${port} did not answer PING within ${READY_DEADLINE_MS} ms:\n${output}`);
+  throw new Error(
+    `cluster node ${port} did not answer PING within ${READY_DEADLINE_MS} ms:\n${output}`,
+  );
 }
 
 function run(bin: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(bin, args, { timeout: READY_DEADLINE_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${bin} ${args.join(' ')} failed: ${stderr || stdout}`, { cause: err }));
-      else resolve(stdout);
+      if (!err) resolve(stdout);
+      else reject(new Error(`${bin} ${args.join(' ')}: ${stderr || stdout}`, { cause: err }));
     });
   });
 }
@@ -206,9 +215,9 @@ async function waitForClusterOk(nodes: readonly ClusterNode[]): Promise<void> {
   try {
     const deadline = Date.now() + READY_DEADLINE_MS;
     while (Date.now() < deadline) {
-      const infos = await Promise.all(
-        clients.map((c) => (c.call('CLUSTER', 'INFO') as Promise<string>).catch((e: unknown) => String(e))),
-      );
+      const info = (c: Redis) =>
+        (c.call('CLUSTER', 'INFO') as Promise<string>).catch((e: unknown) => String(e));
+      const infos = await Promise.all(clients.map(info));
       last = infos.join('\n---\n');
       const ok = infos.every(
         (info) =>

@@ -1,0 +1,100 @@
+import type { Request } from 'express';
+import type { Stepup } from '../create-stepup.js';
+import { StepupError } from '../errors.js';
+import { assertFreshMfa } from '../router/guards.js';
+import type { TotpStrategy } from '../../strategies/totp.js';
+
+/**
+ * TOTP enrolment and removal as services, shared by the JSON router (lib/totp/routes.ts) and
+ * apps with server-rendered forms (the example app), so both run the same checks in the same
+ * order.
+ */
+
+/** What the TOTP services need from the recovery-code factor, when it is registered. */
+interface RecoveryCodes {
+  generate(req: Request, userId: string): Promise<string[]>;
+  remaining(userId: string): Promise<number>;
+  consume(req: Request, userId: string, code: string): Promise<boolean>;
+  reset(userId: string): Promise<void>;
+}
+
+export function recoveryOf(stepup: Stepup): RecoveryCodes | undefined {
+  const factor = stepup.factors.get('recovery-code') as Partial<RecoveryCodes> | undefined;
+  return factor && typeof factor.generate === 'function' ? (factor as RecoveryCodes) : undefined;
+}
+
+function totpOf(stepup: Stepup): TotpStrategy {
+  const factor = stepup.factors.get('totp') as TotpStrategy | undefined;
+  if (!factor) throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The totp factor is not configured.');
+  return factor;
+}
+
+/**
+ * Who may enrol: a signed-in user (with a fresh second factor when they already have one), or
+ * a pending login that `required` mode sent to enrolment (DESIGN §1 "When to ask").
+ */
+export async function enrollingUser(stepup: Stepup, req: Request): Promise<string> {
+  const view = stepup.mfaOf(req);
+  if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined) return view.userId;
+  if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
+  return assertFreshMfa(stepup, req);
+}
+
+/** A new secret, QR code and otpauth URI; nothing is active until `confirmTotp`. */
+export async function beginTotp(stepup: Stepup, req: Request) {
+  const totp = totpOf(stepup);
+  return totp.beginEnrollment(await enrollingUser(stepup, req));
+}
+
+/**
+ * Turn the pending secret on with a code from the app. Returns the first recovery codes when
+ * the user had none (shown once). Confirming proved possession in this session, so it counts
+ * as a second factor: a pending enrolment login becomes satisfied and the session id rotates.
+ */
+export async function confirmTotp(stepup: Stepup, req: Request, code: string) {
+  const { attempts, events } = stepup.context;
+  const totp = totpOf(stepup);
+  const userId = await enrollingUser(stepup, req);
+  await attempts.assertNotLocked(userId);
+  const replaced = await totp.isEnrolled(userId);
+  if (!(await totp.confirmEnrollment(req, userId, code))) {
+    await attempts.recordFailure(req, userId, 'totp');
+    throw new StepupError('INVALID_CODE');
+  }
+  await attempts.reset(userId);
+  events.emitFor(req, 'totp.enabled', { userId, replaced });
+  await stepup.context.notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });
+  const recovery = recoveryOf(stepup);
+  const recoveryCodes =
+    recovery && (await recovery.remaining(userId)) === 0 ? await recovery.generate(req, userId) : [];
+  const outcome = await stepup.elevation.secondFactor(req, { kind: 'second', factor: 'totp', amr: 'otp' });
+  return { recoveryCodes, amr: outcome.status === 'authenticated' ? outcome.amr : [] };
+}
+
+/**
+ * Remove the authenticator: a fresh second factor AND a current TOTP or recovery code
+ * (DESIGN §5.11). Bumps the credential epoch, so every remembered browser dies with it.
+ */
+export async function disableTotp(stepup: Stepup, req: Request, code: string): Promise<void> {
+  const { attempts, events } = stepup.context;
+  const totp = totpOf(stepup);
+  const userId = await assertFreshMfa(stepup, req);
+  if (!(await totp.isEnrolled(userId))) throw new StepupError('FACTOR_NOT_ENROLLED');
+  await attempts.assertNotLocked(userId);
+  const recovery = recoveryOf(stepup);
+  const ok =
+    (await totp.verifyCurrent(req, userId, code)) ||
+    (recovery ? await recovery.consume(req, userId, code) : false);
+  if (!ok) {
+    await attempts.recordFailure(req, userId, 'totp');
+    throw new StepupError('INVALID_CODE');
+  }
+  await attempts.reset(userId);
+  await totp.reset(userId);
+  // Recovery codes back up the authenticator; alone they would be a weak sole factor.
+  const others = (await stepup.elevation.enrolledFactors(userId)).filter((f) => f !== 'recovery-code');
+  if (recovery && others.length === 0) await recovery.reset(userId);
+  await stepup.context.credentialsChanged(req, userId, 'totp_disabled');
+  events.emitFor(req, 'totp.disabled', { userId });
+  await stepup.context.notify(req, userId, 'factor_disabled', { factor: 'totp' });
+}
