@@ -110,7 +110,11 @@ const codeLike = fc.oneof(
   fc.string({ unit: fc.constantFrom(...'abcdefghjkmnpqrstvwxyz0123456789-'), maxLength: 40 }),
   fc.string({ unit: 'binary', minLength: 100, maxLength: 140 }),
 );
-const localPart = fc.string({ unit: fc.constantFrom(...'abcxyz019._+-'), minLength: 1, maxLength: 12 });
+const localPart = fc.string({
+  unit: fc.constantFrom(...'abcxyz019._+-'),
+  minLength: 1,
+  maxLength: 12,
+});
 const emailLike = fc.oneof(
   fc
     .tuple(localPart, fc.domain())
