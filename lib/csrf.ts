@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameString } from './crypto/keys.js';
 import type { Request, RequestHandler } from 'express';
 import { StepupError } from './errors.js';
 import { sessionBag } from './session-state.js';
@@ -33,9 +34,7 @@ export function hasValidCsrfToken(req: Request): boolean {
   const field = (req.body as Record<string, unknown> | undefined)?._csrf;
   const sent = header ?? (typeof field === 'string' ? field : undefined);
   if (typeof stored !== 'string' || typeof sent !== 'string') return false;
-  const a = Buffer.from(stored);
-  const b = Buffer.from(sent);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameString(stored, sent);
 }
 
 /** Middleware: refuse a state-changing request without the token (403 `csrf_invalid`). */

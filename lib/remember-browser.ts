@@ -18,7 +18,8 @@
  *     a password change, a recovery code or an admin reset bump it, and every older cookie fails.
  *   - Lifetime is absolute (from the second factor); using the cookie does not extend it.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { sameString } from './crypto/keys.js';
 import type { Request, Response } from 'express';
 import type { AfterVerifyHook } from './create-stepup.js';
 import type { StepupContext } from './factor-strategy.js';
@@ -57,12 +58,6 @@ const MAX_PER_USER = 20;
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-/** Constant-time equality of ASCII strings (OWASP ASVS 5.0 V11: no timing oracle on secrets). */
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 // Requests whose login step refuses remembered browsers (`stepUp({ allowRememberBrowser: false })`)
 // A WeakSet, not a request property: nothing the client sends can set or clear it.

@@ -32,7 +32,7 @@ import {
   type Subject,
 } from '../lib/factor-strategy.js';
 import { assertKnownKeys } from '../lib/options.js';
-import { codeDigest, generateCodes, normalizeCode, toKeyBytes } from '../lib/recovery/codes.js';
+import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import { storeKey } from '../lib/stores/types.js';
@@ -74,7 +74,7 @@ function resolve(options: RecoveryCodeOptions) {
   if (!Number.isInteger(lowThreshold) || lowThreshold < 0 || lowThreshold >= count) {
     throw new TypeError(`${WHERE}: lowThreshold must be an integer from 0 to count - 1`);
   }
-  const key = options.hmacKey === undefined ? undefined : toKeyBytes(WHERE, options.hmacKey);
+  const key = options.hmacKey === undefined ? undefined : toHmacKey(WHERE, options.hmacKey);
   return { count, lowThreshold, key };
 }
 

@@ -22,6 +22,7 @@
  * only a hashed code; DESIGN §5.7: the store holds no usable secret).
  */
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { sameString, toKeyBytes } from '../crypto/keys.js';
 import { StepupError } from '../errors.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 
@@ -34,7 +35,6 @@ export const OTP_DEFAULTS = Object.freeze({
 
 /** Records outlive their code this long, so that a late code answers `code_expired`. */
 const TOMBSTONE_MS = 10 * 60_000;
-const MIN_KEY_BYTES = 32;
 const DIGITS = /^[0-9]{6}$/;
 
 export interface EngineConfig {
@@ -220,24 +220,8 @@ function parseRecord(raw: string): ChallengeRecord | undefined {
   }
 }
 
-function sameString(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
 
 /** Validate `codeKey` (≥ 32 bytes; a string counts as its UTF-8 bytes) and copy it. */
 export function toCodeKey(where: string, key: unknown): Buffer {
-  let bytes: Buffer;
-  if (typeof key === 'string') bytes = Buffer.from(key, 'utf8');
-  else if (key instanceof Uint8Array) bytes = Buffer.from(key);
-  else throw new TypeError(`${where}: codeKey must be a string or a Uint8Array/Buffer`);
-  if (bytes.length < MIN_KEY_BYTES) {
-    throw new TypeError(
-      `${where}: codeKey must be at least ${MIN_KEY_BYTES} bytes (got ${bytes.length}). ` +
-        'Generate one with `openssl rand -base64 32`, keep it outside the MFA store, ' +
-        "and pass Buffer.from(value, 'base64').",
-    );
-  }
-  return bytes;
+  return toKeyBytes(where, 'codeKey', key, 'a secret store');
 }

@@ -14,6 +14,7 @@
  *     (256 is a multiple of 32).
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { toKeyBytes } from '../crypto/keys.js';
 
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const CODE_LENGTH = 25;
@@ -21,7 +22,7 @@ export const GROUP_SIZE = 5;
 /** Entropy of one code in bits: length × log2(alphabet size). */
 export const CODE_BITS = CODE_LENGTH * Math.log2(CODE_ALPHABET.length);
 /** Smallest accepted HMAC key, in bytes (HMAC-SHA-256: a key as long as the output). */
-export const MIN_KEY_BYTES = 32;
+export { MIN_KEY_BYTES } from '../crypto/keys.js';
 
 const NORMALISED = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
 /**
@@ -84,18 +85,7 @@ export function codeDigest(key: Uint8Array, userId: string, canonical: string): 
     .digest('hex');
 }
 
-/** Validate and copy an HMAC key given as bytes or as a string (its UTF-8 bytes). */
-export function toKeyBytes(where: string, key: unknown): Buffer {
-  let bytes: Buffer;
-  if (typeof key === 'string') bytes = Buffer.from(key, 'utf8');
-  else if (key instanceof Uint8Array) bytes = Buffer.from(key);
-  else throw new TypeError(`${where}: hmacKey must be a string or a Uint8Array/Buffer`);
-  if (bytes.length < MIN_KEY_BYTES) {
-    throw new TypeError(
-      `${where}: hmacKey must be at least ${MIN_KEY_BYTES} bytes (got ${bytes.length}). ` +
-        'Generate one with `openssl rand -base64 32`, keep it in a secret store (not the MFA ' +
-        "store) and pass Buffer.from(value, 'base64').",
-    );
-  }
-  return bytes;
+/** Validate and copy the HMAC key given as bytes or as a string (its UTF-8 bytes). */
+export function toHmacKey(where: string, key: unknown): Buffer {
+  return toKeyBytes(where, 'hmacKey', key);
 }
