@@ -97,6 +97,14 @@ export abstract class SecondFactorStrategy extends Strategy {
   /** True when this user can use the factor now (enrolled and confirmed). */
   abstract isEnrolled(userId: string): Promise<boolean>;
 
+  /**
+   * `isEnrolled` for this request. A factor whose enrolment check reads the record that
+   * `verifyCode` needs anyway may override this to read it once per request.
+   */
+  protected isEnrolledFor(_req: Request, userId: string): Promise<boolean> {
+    return this.isEnrolled(userId);
+  }
+
   /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
   mountRoutes?(router: Router, stepup: Stepup): void;
 
@@ -130,7 +138,7 @@ export abstract class SecondFactorStrategy extends Strategy {
       return new StepupError('INVALID_REQUEST', { field: 'code' }, 'The code must be a non-empty string.');
     }
     await this.ctx.attempts.assertNotLocked(subject.userId);
-    if (!(await this.isEnrolled(subject.userId))) return new StepupError('FACTOR_NOT_ALLOWED');
+    if (!(await this.isEnrolledFor(req, subject.userId))) return new StepupError('FACTOR_NOT_ALLOWED');
     const check = await this.verifyCode(req, subject, code);
     if (!check.ok) {
       if (check.countsAsFailure !== false) {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { PassportLike } from './passport-glue.js';
+import { csrfToken } from './csrf.js';
 import { StepupError } from './errors.js';
 import type { FactorProof, SecondFactorStrategy, StepupContext } from './factor-strategy.js';
 import { deserializeUser, logIn, serializeUser } from './passport-glue.js';
@@ -114,6 +115,7 @@ export class Elevation {
     const signIn = async (record: Omit<SessionMfaRecord, 'v' | 'userId' | 'authTime'>) => {
       await logIn(req, user);
       writeRecord(req, { v: 1, userId, authTime, ...record });
+      csrfToken(req); // the new session's token, saved with it rather than in a second write
       await saveSession(req);
       const type = record.status === 'satisfied' ? 'login.satisfied' : 'login.authenticated';
       events.emitFor(req, type, { userId, amr: record.amr, viaRememberedBrowser: record.viaRememberedBrowser });
@@ -167,6 +169,7 @@ export class Elevation {
       next,
       loginId: randomBytes(16).toString('base64url'),
     });
+    csrfToken(req);
     await saveSession(req);
     delete (req as { user?: unknown }).user;
     const expiresIn = Math.floor(options.pendingTtlMs / 1000);
@@ -212,6 +215,7 @@ export class Elevation {
       mfaAt,
       viaRememberedBrowser: false,
     });
+    csrfToken(req);
     await saveSession(req);
     events.emitFor(req, subject.status === 'pending' ? 'login.satisfied' : 'mfa.step_up', {
       userId: subject.userId,

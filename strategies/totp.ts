@@ -59,6 +59,8 @@ export class TotpStrategy extends SecondFactorStrategy {
   private readonly cipher: SecretCipher;
   private readonly label: (userId: string) => string | Promise<string>;
   readonly enrollmentTtlMs: number;
+  /** Records read by `isEnrolledFor` in this request (weak: gone with the request). */
+  private readonly fetched = new WeakMap<Request, { userId: string; record: TotpRecord }>();
 
   constructor(ctx: StepupContext, options: TotpOptions = {}) {
     super(ctx);
@@ -77,8 +79,17 @@ export class TotpStrategy extends SecondFactorStrategy {
     return (await this.ctx.store.get(recordKey(userId))) !== null;
   }
 
+  /** One read of the record per verify: the enrolment check keeps it for `verifyCode`. */
+  protected override async isEnrolledFor(req: Request, userId: string): Promise<boolean> {
+    const record = await this.readRecord(userId);
+    if (record) this.fetched.set(req, { userId, record });
+    return record !== undefined;
+  }
+
   protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {
-    const record = await this.readRecord(subject.userId);
+    const cached = this.fetched.get(req);
+    this.fetched.delete(req);
+    const record = cached?.userId === subject.userId ? cached.record : await this.readRecord(subject.userId);
     if (!record) return { ok: false, error: 'INVALID_CODE' };
     const secret = this.decrypt(subject.userId, record.secret);
     const ok = (await this.checkAndConsume(req, subject.userId, secret, code)) !== undefined;
