@@ -71,7 +71,7 @@ const cases: [string, Target][] = [
   ],
 ];
 
-describe('fuzzing login, verify, logout, admin: only 4xx with a known code, no state change', () => {
+describe('fuzzing sign-in, logout and admin: only 4xx with a known code, no state change', () => {
   it.each(cases)('%s', async (_name, target) => fuzz(target), TIMEOUT);
 });
 

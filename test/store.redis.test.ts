@@ -68,6 +68,27 @@ describe('RedisStore: keys and options', () => {
   });
 });
 
+describe('RedisStore: commands sent before the client is ready', () => {
+  it('30 parallel set() at start share one ready wait: no MaxListeners warning', async () => {
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    const store = new RedisStore({ url: server.url, prefix: `test:${randomUUID()}:` });
+    try {
+      expect(store.client.status).not.toBe('ready'); // every call below waits for the connection
+      const keys = Array.from({ length: 30 }, (_, i) => `k${i}`);
+      await Promise.all(keys.map((key) => store.set(key, 'v', 60_000)));
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on nextTick
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+      expect(Object.keys(await store.dump()).sort()).toEqual([...keys].sort());
+      expect(await store.delete(...keys)).toBe(30);
+    } finally {
+      process.off('warning', onWarning);
+      await store.close();
+    }
+  });
+});
+
 // Fault injection needs a redis-server of our own: it spawns one even when REDIS_URL is set.
 describe('RedisStore: outage and recovery', () => {
   let own: RedisServer;

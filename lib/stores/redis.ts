@@ -65,6 +65,8 @@ export class RedisStore implements MfaStore {
   private readonly timeoutMs: number;
   private readonly owned: boolean;
   private lastError: unknown;
+  /** The one wait for 'ready' that every command started before it shares (see `ready`). */
+  private readyWait: Promise<void> | undefined;
 
   constructor(options: RedisStoreOptions) {
     const { client, url, prefix = 'stepup:', commandTimeoutMs = 2000 } = options;
@@ -226,7 +228,6 @@ export class RedisStore implements MfaStore {
 
   /** Run commands with a deadline; map "Redis is unreachable" to StoreUnavailableError. */
   private async run<T>(fn: (client: Redis | Cluster) => Promise<T>): Promise<T> {
-    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -239,7 +240,7 @@ export class RedisStore implements MfaStore {
       }, this.timeoutMs);
     });
     try {
-      return await Promise.race([this.ready(abort.signal).then(() => fn(this.client)), deadline]);
+      return await Promise.race([this.ready().then(() => fn(this.client)), deadline]);
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
       const { name, message } = err instanceof Error ? err : { name: '', message: String(err) };
@@ -250,7 +251,6 @@ export class RedisStore implements MfaStore {
       });
     } finally {
       clearTimeout(timer);
-      abort.abort();
     }
   }
 
@@ -258,8 +258,13 @@ export class RedisStore implements MfaStore {
    * Without an offline queue, ioredis rejects commands sent before the connection is ready.
    * Wait for it while connecting (right after start, or mid-reconnect), but fail fast when the
    * client already knows Redis is down, so an outage answers 503 at once.
+   *
+   * Commands waiting together share one `once(client, 'ready')` (one 'ready' and one 'error'
+   * listener, however many commands: no MaxListenersExceededWarning at start-up). It settles on
+   * 'ready' or rejects on the next 'error', and is then forgotten; each command still gives up
+   * on its own deadline in `run`, the shared wait does not.
    */
-  private async ready(signal: AbortSignal): Promise<void> {
+  private async ready(): Promise<void> {
     const c = this.client;
     if (c.status === 'ready' || c.options.enableOfflineQueue !== false) return;
     if (c.status === 'wait') void c.connect().catch(() => undefined); // a lazyConnect client
@@ -267,7 +272,15 @@ export class RedisStore implements MfaStore {
       const cause = this.lastError ?? new Error(`ioredis client status: ${c.status}`);
       throw new StoreUnavailableError(`Redis connection is ${c.status}`, { cause });
     }
-    await once(c, 'ready', { signal });
+    if (this.readyWait === undefined) {
+      const wait = once(c, 'ready')
+        .then(() => undefined)
+        .finally(() => {
+          if (this.readyWait === wait) this.readyWait = undefined;
+        });
+      this.readyWait = wait;
+    }
+    await this.readyWait;
   }
 }
 
