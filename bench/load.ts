@@ -43,6 +43,9 @@ export function startLoad(options: autocannon.Options): RunningLoad {
   const statuses: Record<string, number> = {};
   let started = performance.now();
   let ended = 0;
+  // autocannon notices that an `amount` run is done only on its 1-second tick, so the end of a
+  // run is the last answer received, not the moment autocannon reports.
+  let lastResponse = 0;
   let instance: autocannon.Instance | undefined;
   const done = new Promise<LoadResult>((resolve, reject) => {
     instance = autocannon({ pipelining: 1, timeout: 30, ...options }, (err, result) => {
@@ -53,7 +56,7 @@ export function startLoad(options: autocannon.Options): RunningLoad {
       }
       const sorted = Float64Array.from(latencies).sort();
       // The span between the first request sent and the last answer received.
-      const durationS = Math.max(1e-3, (ended - started) / 1000);
+      const durationS = Math.max(1e-3, ((lastResponse || ended) - started) / 1000);
       let non2xx = 0;
       for (const [code, count] of Object.entries(statuses)) if (!code.startsWith('2')) non2xx += count;
       resolve({
@@ -70,6 +73,7 @@ export function startLoad(options: autocannon.Options): RunningLoad {
     });
     instance.on('start', () => (started = performance.now()));
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      lastResponse = performance.now();
       latencies.push(responseTime);
       const key = String(statusCode);
       statuses[key] = (statuses[key] ?? 0) + 1;

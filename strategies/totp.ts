@@ -113,20 +113,12 @@ export class TotpStrategy extends SecondFactorStrategy {
   ): Promise<number | undefined> {
     // Validate before otplib sees it: otplib throws on a wrong length or a non-digit.
     if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return undefined;
-    const raw = await this.ctx.store.get(stepKey);
-    const last = raw === null ? undefined : Number.parseInt(raw, 10);
-    const result = await verifyTotp({
-      secret,
-      code,
-      now: this.ctx.now(),
-      ...(last !== undefined && Number.isSafeInteger(last) ? { afterTimeStep: last } : {}),
-    });
-    if (!result.valid) {
-      if (result.reason === 'replayed') this.ctx.events.emitFor(req, 'totp.replay', { userId });
-      return undefined;
-    }
-    // The read above is only a fast path; this compare-and-set is what makes the step single use
-    // when two requests carry the same code at the same moment.
+    // No read of the last accepted step first: the atomic compare-and-set below refuses the
+    // same step and every earlier one (RFC 6238 §5.2), in one round trip instead of two.
+    // (If a used step and a later one share the same 6 digits, about 1 in 10^6, otplib reports
+    // the earlier step and the code is refused: the rare error is on the safe side.)
+    const result = await verifyTotp({ secret, code, now: this.ctx.now() });
+    if (!result.valid) return undefined;
     if (!(await this.ctx.store.advance(stepKey, result.timeStep, LAST_STEP_TTL_MS))) {
       this.ctx.events.emitFor(req, 'totp.replay', { userId });
       return undefined;
