@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Redis-backed suites spawn their own redis-server; files run in parallel on separate ports.
     pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
