@@ -254,6 +254,10 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     async adminReset(req, userId, adminId) {
       for (const factor of factors.values()) await factor.reset?.(userId);
       await attempts.clear(userId);
+      // The epoch bump below already kills every remembered browser; deleting the records too
+      // leaves nothing of the old state behind (and empties the user's browser list).
+      await rememberedBrowsers?.revokeAll(userId, req);
+      await store.delete(storeKey(userId, 'devices'), storeKey(userId, 'grace-logins'));
       await context.credentialsChanged(req, userId, 'admin_reset');
       events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
       await context.notify(req, userId, 'admin_reset', {});
