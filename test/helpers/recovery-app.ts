@@ -1,18 +1,16 @@
 /**
- * An app like `makeApp()` (test/helpers/app.ts) with the recovery-code factor registered next to
- * the test factor, a chosen MFA store (memory or Redis), and the notices the notifier received.
+ * `makeApp()` (test/helpers/app.ts) with the recovery-code factor registered next to the test
+ * factor (and no other), a chosen MFA store (memory or Redis), and the notices the notifier
+ * received.
  */
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import express from 'express';
-import session, { type Store } from 'express-session';
-import { Passport } from 'passport';
-import { Strategy as LocalStrategy } from 'passport-local';
+import type express from 'express';
+import type { Store } from 'express-session';
 import {
-  createStepup,
   MemoryStore,
+  type FactorFactory,
   type MfaStore,
-  type StepupEvent,
   type StepupOptions,
 } from '../../lib/index.js';
 import {
@@ -20,7 +18,7 @@ import {
   RecoveryCodeStrategy,
   type RecoveryCodeOptions,
 } from '../../strategies/recovery-code.js';
-import { TestCodeFactor, USERS } from './app.js';
+import { makeApp, TestCodeFactor } from './app.js';
 
 export type Notice = Parameters<NonNullable<StepupOptions['notify']>>[0];
 
@@ -39,62 +37,28 @@ export interface RecoveryAppOptions {
 }
 
 export function makeRecoveryApp(options: RecoveryAppOptions = {}) {
-  const passport = new Passport();
   const enrolled = new Set(options.enrolled ?? ['u-bob']);
-  const events: StepupEvent[] = [];
   const notices: Notice[] = [];
-  const byName = new Map(USERS.map((u) => [u.username, u]));
-  const byId = new Map(USERS.map((u) => [u.id, u]));
-  passport.use(
-    'password',
-    new LocalStrategy((username, password, done) => {
-      const user = byName.get(username);
-      if (!user || user.password !== password) return done(null, false);
-      return done(null, { id: user.id, username: user.username });
-    }),
-  );
-  passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
-  passport.deserializeUser((id: string, done) => {
-    const user = byId.get(id);
-    done(null, user ? { id: user.id, username: user.username } : false);
-  });
-
   const now = options.stepup?.now;
   const store = options.store ?? new MemoryStore(now ? { now } : {});
-  const stepup = createStepup({
-    ...options.stepup,
-    store,
-    passport,
-    onEvent: (e) => events.push(e),
-    notify: (n) => {
-      notices.push(n);
+  const factors: FactorFactory[] = [
+    (ctx) => new TestCodeFactor(ctx, enrolled),
+    recoveryCodes(options.recovery ?? { hmacKey: TEST_HMAC_KEY }),
+  ];
+  const built = makeApp({
+    sessionStore: options.sessionStore,
+    stepup: {
+      ...options.stepup,
+      store,
+      notify: (n) => {
+        notices.push(n);
+      },
     },
-    factors: [
-      (ctx) => new TestCodeFactor(ctx, enrolled),
-      recoveryCodes(options.recovery ?? { hmacKey: TEST_HMAC_KEY }),
-    ],
+    onlyFactors: factors,
   });
-  const recovery = stepup.factors.get('recovery-code');
+  const recovery = built.stepup.factors.get('recovery-code');
   if (!(recovery instanceof RecoveryCodeStrategy)) throw new Error('recovery-code not registered');
-
-  const app = express();
-  app.use(
-    session({
-      name: 'sid',
-      secret: 'test-secret-test-secret-test-secret',
-      resave: false,
-      saveUninitialized: false,
-      ...(options.sessionStore ? { store: options.sessionStore } : {}),
-    }),
-  );
-  app.use(passport.initialize());
-  app.use(passport.session());
-  app.use(stepup.middleware());
-  app.use('/auth', stepup.router());
-  app.get('/reports', stepup.requireMfa(), (_req, res) => {
-    res.json({ ok: true });
-  });
-  return { app, stepup, store, recovery, events, notices, enrolled };
+  return { ...built, enrolled, store, recovery, notices };
 }
 
 /** `MemoryStore.dump()` or `RedisStore.dump()`: every key and value, for secret-hygiene tests. */

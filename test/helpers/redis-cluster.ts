@@ -7,13 +7,12 @@
  * them. `stop()` disconnects the clients it made, stops the servers and removes the directory;
  * a process `exit` handler does the same if a test run ends without calling it.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { type AddressInfo, connect, createServer, type Server } from 'node:net';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { Cluster, type ClusterOptions, Redis } from 'ioredis';
+import { findOnPath, freePorts, HOST, spawnReady, terminate } from './redis-process.js';
 
 export interface ClusterNode {
   readonly host: string;
@@ -34,17 +33,20 @@ export interface RedisCluster {
   stop(): Promise<void>;
 }
 
-const HOST = '127.0.0.1';
 const MASTERS = 3;
 const READY_DEADLINE_MS = 20_000;
-const live = new Set<ChildProcess>();
 const dirs = new Set<string>();
 
-// Never leave a redis-server or a temporary directory behind.
+// Never leave a temporary directory behind (redis-process.ts kills leftover servers).
 process.on('exit', () => {
-  for (const child of live) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+
+/** How to get the binaries, appended to "… is not on PATH" when one is missing. */
+const MISSING =
+  '; the Redis Cluster tests need redis-server and redis-cli (Redis ≥ 7). ' +
+  'Install them: `apt-get install -y redis-server` (Debian/Ubuntu, brings redis-cli) ' +
+  'or `brew install redis` (macOS).';
 
 /** The ioredis Cluster options that work with RedisStore (see the README, "Redis Cluster"). */
 export const RECOMMENDED_CLUSTER_OPTIONS: ClusterOptions = {
@@ -61,8 +63,8 @@ export const RECOMMENDED_CLUSTER_OPTIONS: ClusterOptions = {
 };
 
 export async function startRedisCluster(): Promise<RedisCluster> {
-  const serverBin = findOnPath('redis-server');
-  const cliBin = findOnPath('redis-cli');
+  const serverBin = findOnPath('redis-server', MISSING);
+  const cliBin = findOnPath('redis-cli', MISSING);
   // `--cluster-port` (the bus port, below) needs Redis 7; RedisStore itself needs 6.2 (GETDEL).
   const version = /v=(\d+)\./.exec(await run(serverBin, ['--version']))?.[1];
   if (Number(version) < 7) {
@@ -124,41 +126,8 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   }
 }
 
-function findOnPath(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(
-    `${name} is not on PATH; the Redis Cluster tests need redis-server and redis-cli ` +
-      '(Redis ≥ 7). ' +
-      'Install them: `apt-get install -y redis-server` (Debian/Ubuntu, brings redis-cli) ' +
-      'or `brew install redis` (macOS).',
-  );
-}
-
-/** `n` distinct free loopback ports, all held open at once while they are chosen. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const server = createServer();
-      server.listen(0, HOST);
-      await once(server, 'listening');
-      servers.push(server);
-    }
-    return servers.map((s) => (s.address() as AddressInfo).port);
-  } finally {
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  }
-}
-
-async function spawnNode(bin: string, dir: string, port: number, busPort: number) {
+/** Spawn one cluster-enabled node (config and data in `dir`); resolves once it answers PING. */
+function spawnNode(bin: string, dir: string, port: number, busPort: number): Promise<ChildProcess> {
   const args = [
     '--port', String(port),
     '--cluster-port', String(busPort),
@@ -170,32 +139,11 @@ async function spawnNode(bin: string, dir: string, port: number, busPort: number
     '--bind', HOST,
     '--dir', dir,
   ];
-  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  live.add(child);
-  let output = '';
-  const collect = (chunk: Buffer): void => {
-    output = (output + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  let spawnError: Error | undefined;
-  child.on('error', (err) => (spawnError = err));
-  child.on('exit', () => live.delete(child));
-
-  const deadline = Date.now() + READY_DEADLINE_MS;
-  while (Date.now() < deadline) {
-    if (spawnError || child.exitCode !== null || child.signalCode !== null) {
-      live.delete(child);
-      const why = spawnError?.message ?? output;
-      throw new Error(`redis-server (cluster node ${port}) did not start: ${why}`);
-    }
-    if ((await ping(port)) && child.exitCode === null) return child;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  await terminate(child);
-  throw new Error(
-    `cluster node ${port} did not answer PING within ${READY_DEADLINE_MS} ms:\n${output}`,
-  );
+  return spawnReady(bin, args, {
+    port,
+    label: `redis-server (cluster node ${port})`,
+    deadlineMs: READY_DEADLINE_MS,
+  });
 }
 
 function run(bin: string, args: string[]): Promise<string> {
@@ -232,36 +180,4 @@ async function waitForClusterOk(nodes: readonly ClusterNode[]): Promise<void> {
   } finally {
     for (const c of clients) c.disconnect();
   }
-}
-
-/** One PING over a raw socket: true on +PONG. */
-function ping(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ port, host: HOST });
-    let reply = '';
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (chunk) => {
-      reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
-    });
-    socket.on('error', () => done(false));
-  });
-}
-
-async function terminate(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    live.delete(child);
-    return;
-  }
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-  live.delete(child);
 }
