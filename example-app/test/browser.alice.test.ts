@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { CodeSource, launchBrowser, readQr, secretOf, shot, startExample, type RunningExample } from './helpers/browser.js';
+import { closeStage, CodeSource, openStage, readQr, type RunningExample, secretOf, shot } from './helpers/browser.js';
 import { FEATURES } from '../factors.js';
 import { presentCode, sessionStatus, signIn, signOut } from './helpers/flows.js';
 
@@ -27,16 +27,9 @@ describe.sequential('alice: enrol TOTP from the QR code, sign in with it, rememb
   let codes: CodeSource;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    running = await startExample();
-    context = await browser.newContext({ viewport: { width: 960, height: 720 } });
-    page = await context.newPage();
+    ({ browser, running, context, page } = await openStage());
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await running?.close();
-  });
+  afterAll(() => closeStage({ browser, running, context }));
 
   it('signs in with the password alone and enrols TOTP by reading the QR image', async () => {
     const base = running.baseUrl;

@@ -3,7 +3,7 @@
 // can set up a new phone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, shot, startExample, type RunningExample } from './helpers/browser.js';
+import { closeStage, openStage, type RunningExample, shot } from './helpers/browser.js';
 import { presentCode, sessionStatus, signIn, signOut } from './helpers/flows.js';
 
 describe.sequential('bob: recovery code, then an administrator resets his MFA', () => {
@@ -13,16 +13,9 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    running = await startExample();
-    context = await browser.newContext({ viewport: { width: 960, height: 720 } });
-    page = await context.newPage();
+    ({ browser, running, context, page } = await openStage());
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await running?.close();
-  });
+  afterAll(() => closeStage({ browser, running, context }));
 
   it('signs in with a recovery code, which then no longer works', async () => {
     const base = running.baseUrl;

@@ -2,7 +2,7 @@
 // development outbox and enters it; a second code sent at once is refused (60 s cooldown).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchBrowser, shot, startExample, type RunningExample } from './helpers/browser.js';
+import { closeStage, openStage, type RunningExample, shot } from './helpers/browser.js';
 import { presentCode, sessionStatus, signIn } from './helpers/flows.js';
 
 describe.sequential('carol: email code read from the outbox', () => {
@@ -12,16 +12,9 @@ describe.sequential('carol: email code read from the outbox', () => {
   let page: Page;
 
   beforeAll(async () => {
-    browser = await launchBrowser();
-    running = await startExample();
-    context = await browser.newContext({ viewport: { width: 960, height: 720 } });
-    page = await context.newPage();
+    ({ browser, running, context, page } = await openStage());
   });
-  afterAll(async () => {
-    await context?.close();
-    await browser?.close();
-    await running?.close();
-  });
+  afterAll(() => closeStage({ browser, running, context }));
 
   it('signs in with a code sent to her verified address', async () => {
     const base = running.baseUrl;

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import jsQRModule from 'jsqr';
 import { generateTotp } from '../../../lib/index.js';
@@ -123,4 +123,25 @@ export function secretOf(uri: string): string {
   const secret = new URL(uri).searchParams.get('secret');
   if (!secret) throw new Error(`no secret in ${uri}`);
   return secret;
+}
+
+/** A browser, a page and the example app on a random port: what every story starts from. */
+export interface Stage {
+  readonly browser: Browser;
+  readonly running: RunningExample;
+  readonly context: BrowserContext;
+  readonly page: Page;
+}
+
+export async function openStage(): Promise<Stage> {
+  const browser = await launchBrowser();
+  const running = await startExample();
+  const context = await browser.newContext({ viewport: { width: 960, height: 720 } });
+  return { browser, running, context, page: await context.newPage() };
+}
+
+export async function closeStage(stage: Partial<Stage>): Promise<void> {
+  await stage.context?.close();
+  await stage.browser?.close();
+  await stage.running?.close();
 }
