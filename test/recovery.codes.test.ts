@@ -13,9 +13,10 @@ import {
   generateCodes,
   normalizeCode,
 } from '../lib/recovery/codes.js';
-import { createStepup, MemoryStore, type MfaStore } from '../lib/index.js';
+import { createStepup } from '../lib/index.js';
 import { recoveryCodes } from '../strategies/recovery-code.js';
 import { TEST_HMAC_KEY } from './helpers/recovery-app.js';
+import { sharedStore } from './helpers/shared-store.js';
 
 const toFullwidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0);
 const SHAPE = /^[0-9A-HJKMNP-TV-Z]{5}(-[0-9A-HJKMNP-TV-Z]{5}){4}$/;
@@ -138,22 +139,6 @@ describe('recoveryCodes() options', () => {
 
   // A per-process key on a shared store breaks every code after a restart: loud, not silent.
   describe('without hmacKey', () => {
-    const sharedStore = (): MfaStore => {
-      const inner = new MemoryStore();
-      return {
-        get: (k) => inner.get(k),
-        set: (k, v, t) => inner.set(k, v, t),
-        setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
-        take: (k) => inner.take(k),
-        delete: (...k) => inner.delete(...k),
-        increment: (k, t) => inner.increment(k, t),
-        advance: (k, v, t) => inner.advance(k, v, t),
-        ttl: (k) => inner.ttl(k),
-        hashSet: (k, f, v, t) => inner.hashSet(k, f, v, t),
-        hashGetAll: (k) => inner.hashGetAll(k),
-        hashDelete: (k, f) => inner.hashDelete(k, f),
-      };
-    };
 
     it('is silent on the in-memory store (codes die with the process anyway)', () => {
       const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);

@@ -3,9 +3,10 @@
 // secret found in a store dump. The cookie's attributes and the stored shape prevent each.
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createStepup, MemoryStore, type MfaStore } from '../lib/index.js';
+import { createStepup, MemoryStore } from '../lib/index.js';
 import { labelFromUserAgent } from '../lib/user-agent-label.js';
 import { client, TEST_CODE } from './helpers/app.js';
+import { sharedStore } from './helpers/shared-store.js';
 import {
   browser,
   DAY,
@@ -192,20 +193,3 @@ describe('the label from the User-Agent', () => {
   });
 });
 
-/** A store that is not a MemoryStore (as Redis would be), backed by one. */
-function sharedStore(): MfaStore {
-  const inner = new MemoryStore();
-  return {
-    get: (k) => inner.get(k),
-    set: (k, v, t) => inner.set(k, v, t),
-    setIfAbsent: (k, v, t) => inner.setIfAbsent(k, v, t),
-    take: (k) => inner.take(k),
-    delete: (...k) => inner.delete(...k),
-    increment: (k, t) => inner.increment(k, t),
-    advance: (k, v, t) => inner.advance(k, v, t),
-    ttl: (k) => inner.ttl(k),
-    hashSet: (k, f, v, t) => inner.hashSet(k, f, v, t),
-    hashGetAll: (k) => inner.hashGetAll(k),
-    hashDelete: (k, f) => inner.hashDelete(k, f),
-  };
-}
