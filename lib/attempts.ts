@@ -40,6 +40,7 @@ export class AttemptCounter {
       userId: string,
       factor: string,
     ) => void | Promise<void>,
+    private readonly now: () => number = Date.now,
   ) {
     this.maxFailures = options.maxFailures ?? 10;
     this.lockMs = (options.lockSeconds ?? 900) * 1000;
@@ -47,9 +48,33 @@ export class AttemptCounter {
 
   /** Throws 429 `too_many_attempts` with `retryAfter` (seconds) while the account is locked. */
   async assertNotLocked(userId: string): Promise<void> {
-    const remaining = await this.store.ttl(lockKey(userId));
-    if (remaining !== null && remaining > 0) {
-      throw new StepupError('TOO_MANY_ATTEMPTS', { retryAfter: Math.ceil(remaining / 1000) });
+    this.throwIfLocked(await this.snapshot(userId));
+  }
+
+  /**
+   * The lock and the failure count, plus `extraKeys` of the same user, in one store round trip
+   * when the store has `getMany` (a verify then costs one read and one atomic write).
+   */
+  async snapshot(userId: string, extraKeys: readonly string[] = []): Promise<AttemptSnapshot> {
+    const keys = [lockKey(userId), failuresKey(userId), ...extraKeys];
+    const values = this.store.getMany
+      ? await this.store.getMany(keys)
+      : await Promise.all(keys.map((key) => this.store.get(key)));
+    const [lock = null, failures = null, ...rest] = values;
+    // The lock holds its expiry time; the store's TTL removes it at the same moment.
+    const until = lock === null ? undefined : Number(lock);
+    const remainingMs = until === undefined || !Number.isFinite(until) ? undefined : until - this.now();
+    return {
+      ...(remainingMs !== undefined && remainingMs > 0 ? { retryAfter: Math.ceil(remainingMs / 1000) } : {}),
+      failures: Number.parseInt(failures ?? '0', 10) || 0,
+      values: rest,
+    };
+  }
+
+  /** Throws 429 `too_many_attempts` when the snapshot shows a lock. */
+  throwIfLocked(snapshot: AttemptSnapshot): void {
+    if (snapshot.retryAfter !== undefined) {
+      throw new StepupError('TOO_MANY_ATTEMPTS', { retryAfter: snapshot.retryAfter });
     }
   }
 
@@ -57,14 +82,20 @@ export class AttemptCounter {
   async recordFailure(req: Request | undefined, userId: string, factor: string): Promise<boolean> {
     const failures = await this.store.increment(failuresKey(userId), FAILURE_WINDOW_MS);
     if (failures < this.maxFailures) return false;
-    await this.store.set(lockKey(userId), '1', this.lockMs);
+    await this.store.set(lockKey(userId), String(this.now() + this.lockMs), this.lockMs);
     await this.store.delete(failuresKey(userId));
     this.events.emitFor(req, 'mfa.locked', { userId, factor, lockSeconds: this.lockMs / 1000 });
     await this.onLock?.(req, userId, factor);
     return true;
   }
 
-  async reset(userId: string): Promise<void> {
+  /**
+   * A success resets the counter. With `knownFailures` of 0 (read in this request's snapshot)
+   * there is nothing to delete and no round trip; a failure recorded concurrently by another
+   * request then stays counted, which errs on the safe side.
+   */
+  async reset(userId: string, knownFailures?: number): Promise<void> {
+    if (knownFailures === 0) return;
     await this.store.delete(failuresKey(userId));
   }
 
@@ -72,6 +103,14 @@ export class AttemptCounter {
   async clear(userId: string): Promise<void> {
     await this.store.delete(failuresKey(userId), lockKey(userId));
   }
+}
+
+/** What `snapshot()` read: the lock, the failure count, and the extra keys asked for. */
+export interface AttemptSnapshot {
+  /** Seconds until the lock ends; absent when not locked. */
+  readonly retryAfter?: number;
+  readonly failures: number;
+  readonly values: readonly (string | null)[];
 }
 
 function failuresKey(userId: string): string {

@@ -82,8 +82,12 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
   // The lockout notice tells the real user that someone holding their password guesses codes.
-  const attempts = new AttemptCounter(store, events, options.lockout, (req, userId, factor) =>
-    context.notify(req, userId, 'lockout', { factor }),
+  const attempts = new AttemptCounter(
+    store,
+    events,
+    options.lockout,
+    (req, userId, factor) => context.notify(req, userId, 'lockout', { factor }),
+    now,
   );
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 

@@ -98,10 +98,22 @@ export abstract class SecondFactorStrategy extends Strategy {
   abstract isEnrolled(userId: string): Promise<boolean>;
 
   /**
-   * `isEnrolled` for this request. A factor whose enrolment check reads the record that
-   * `verifyCode` needs anyway may override this to read it once per request.
+   * Store keys (of this user) to read together with the lockout state, in one round trip.
+   * Their values reach `isEnrolledFor` as `prefetched`, in the same order.
    */
-  protected isEnrolledFor(_req: Request, userId: string): Promise<boolean> {
+  protected prefetchKeys(_userId: string): readonly string[] {
+    return [];
+  }
+
+  /**
+   * `isEnrolled` for this request. A factor whose enrolment check reads the record that
+   * `verifyCode` needs anyway overrides this (with `prefetchKeys`) to read it once.
+   */
+  protected isEnrolledFor(
+    _req: Request,
+    userId: string,
+    _prefetched: readonly (string | null)[],
+  ): Promise<boolean> {
     return this.isEnrolled(userId);
   }
 
@@ -137,8 +149,12 @@ export abstract class SecondFactorStrategy extends Strategy {
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
       return new StepupError('INVALID_REQUEST', { field: 'code' }, 'The code must be a non-empty string.');
     }
-    await this.ctx.attempts.assertNotLocked(subject.userId);
-    if (!(await this.isEnrolledFor(req, subject.userId))) return new StepupError('FACTOR_NOT_ALLOWED');
+    const { attempts } = this.ctx;
+    const snapshot = await attempts.snapshot(subject.userId, this.prefetchKeys(subject.userId));
+    attempts.throwIfLocked(snapshot);
+    if (!(await this.isEnrolledFor(req, subject.userId, snapshot.values))) {
+      return new StepupError('FACTOR_NOT_ALLOWED');
+    }
     const check = await this.verifyCode(req, subject, code);
     if (!check.ok) {
       if (check.countsAsFailure !== false) {
@@ -151,7 +167,7 @@ export abstract class SecondFactorStrategy extends Strategy {
       });
       return new StepupError(check.error);
     }
-    await this.ctx.attempts.reset(subject.userId);
+    await attempts.reset(subject.userId, snapshot.failures);
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
     // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
     const user = subject.status === 'pending' ? { id: subject.userId } : req.user;

@@ -79,9 +79,19 @@ export class TotpStrategy extends SecondFactorStrategy {
     return (await this.ctx.store.get(recordKey(userId))) !== null;
   }
 
+  /** The record is read with the lockout state, in the same round trip. */
+  protected override prefetchKeys(userId: string): readonly string[] {
+    return [recordKey(userId)];
+  }
+
   /** One read of the record per verify: the enrolment check keeps it for `verifyCode`. */
-  protected override async isEnrolledFor(req: Request, userId: string): Promise<boolean> {
-    const record = await this.readRecord(userId);
+  protected override async isEnrolledFor(
+    req: Request,
+    userId: string,
+    prefetched: readonly (string | null)[],
+  ): Promise<boolean> {
+    const raw = prefetched[0];
+    const record = raw === undefined ? await this.readRecord(userId) : parseRecord(raw);
     if (record) this.fetched.set(req, { userId, record });
     return record !== undefined;
   }
@@ -198,8 +208,7 @@ export class TotpStrategy extends SecondFactorStrategy {
   }
 
   private async readRecord(userId: string): Promise<TotpRecord | undefined> {
-    const raw = await this.ctx.store.get(recordKey(userId));
-    return raw === null ? undefined : (JSON.parse(raw) as TotpRecord);
+    return parseRecord(await this.ctx.store.get(recordKey(userId)));
   }
 
   private async writeRecord(userId: string, record: TotpRecord): Promise<void> {
@@ -219,6 +228,10 @@ export class TotpStrategy extends SecondFactorStrategy {
 export function totp(options: TotpOptions = {}): FactorFactory {
   assertKnownKeys('totp', options, KNOWN);
   return (ctx) => new TotpStrategy(ctx, options);
+}
+
+function parseRecord(raw: string | null): TotpRecord | undefined {
+  return raw === null ? undefined : (JSON.parse(raw) as TotpRecord);
 }
 
 function recordKey(userId: string): string {

@@ -126,6 +126,19 @@ function basicTests(ctx: ConformanceContext): void {
     expect(await store.hashGetAll(b)).toEqual({});
   });
 
+  it('getMany (when the store has it) reads keys of one user in order, null where absent', async () => {
+    const { store } = ctx;
+    if (!store.getMany) return; // optional: callers fall back to get()
+    const [k1, k2, k3, h] = ['x', 'y', 'z', 'h'].map((p) => storeKey('alice', p)) as [string, string, string, string];
+    await store.set(k1, 'one');
+    await store.set(k3, 'three', 250);
+    await store.hashSet(h, 'f', 'v');
+    expect(await store.getMany([k1, k2, k3, h])).toEqual(['one', null, 'three', null]);
+    expect(await store.getMany([])).toEqual([]);
+    await ctx.wait(350);
+    expect(await store.getMany([k3, k1])).toEqual([null, 'one']);
+  });
+
   it('take returns the value once and removes it', async () => {
     const { store } = ctx;
     expect(await store.take(a)).toBeNull();

@@ -77,6 +77,13 @@ export class MemoryStore implements MfaStore {
     return entry?.kind === 'string' ? entry.value : null;
   }
 
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((key) => {
+      const entry = this.live(key);
+      return entry?.kind === 'string' ? entry.value : null;
+    });
+  }
+
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     this.write(key, { kind: 'string', value, expiresAt: this.expiry(ttlMs) });
   }

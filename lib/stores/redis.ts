@@ -110,6 +110,12 @@ export class RedisStore implements MfaStore {
     return this.run((c) => c.get(this.k(key)));
   }
 
+  /** MGET: one round trip; the keys share a hash tag, so a Cluster serves them from one slot. */
+  async getMany(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.run((c) => c.mget(...keys.map((key) => this.k(key))));
+  }
+
   async set(key: string, value: string, ttlMs?: number): Promise<void> {
     const k = this.k(key);
     if (ttlMs === undefined) {

@@ -17,6 +17,12 @@ export interface MfaStore {
   set(key: string, value: string, ttlMs?: number): Promise<void>;
   /** Write only when the key does not exist (SET NX). True for the one caller that wrote. */
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  /**
+   * Optional: several values in one round trip (MGET), in the order of `keys`, null where
+   * absent. All keys must belong to one user (one `{userId}` hash tag), so that a Redis Cluster
+   * serves them from one slot. Callers fall back to `get` when a store has no `getMany`.
+   */
+  getMany?(keys: readonly string[]): Promise<(string | null)[]>;
   /** Read and delete in one step (GETDEL). Of many parallel callers, one gets the value. */
   take(key: string): Promise<string | null>;
   /** Delete keys; resolves to how many existed. */
