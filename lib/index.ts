@@ -126,7 +126,7 @@ export {
 } from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
-export { regenerateRecoveryCodes } from './recovery/routes.js';
+export { regenerateRecoveryCodes, recoveryCodesOf, type RecoveryCodeService } from './recovery/service.js';
 export { beginEmail, confirmEmail, removeEmail } from './one-time-code/email-service.js';
 export { RememberedBrowsers, type RememberedBrowser } from './remember-browser.js';
 export type { RememberBrowserOptions, RememberBrowserSecret, StepUpOptions } from './remember-browser-options.js';

@@ -2,7 +2,7 @@ import type { Request } from 'express';
 import type { Stepup } from '../create-stepup.js';
 import { StepupError } from '../errors.js';
 import type { CodeCheck, Subject } from '../factor-strategy.js';
-import { assertFreshMfa } from '../router/guards.js';
+import { assertCanEnroll, assertFreshMfa } from '../router/guards.js';
 import type { Issued } from './engine.js';
 
 /**
@@ -39,17 +39,9 @@ function emailFactorOf(stepup: Stepup): EnrollingFactor {
   return factor;
 }
 
-/**
- * Who may enrol an address: a pending login that `required` mode sent to enrolment, or a
- * signed-in user with a fresh second factor when they have one (changing where codes go is
- * changing a factor: DESIGN §5.11, ASVS 5.0 V6.4: re-authenticate first).
- */
+/** The subject of an enrolment (changing where codes go is changing a factor). */
 async function enrollingSubject(stepup: Stepup, req: Request): Promise<Subject> {
-  const view = stepup.mfaOf(req);
-  if (view.status === 'pending' && view.next !== 'enroll') {
-    throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
-  }
-  if (view.status !== 'pending') await assertFreshMfa(stepup, req);
+  await assertCanEnroll(stepup, req);
   const subject = stepup.context.subjectOf(req);
   if (!subject) throw new StepupError('MFA_SESSION_EXPIRED');
   return subject;

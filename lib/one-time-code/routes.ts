@@ -14,13 +14,12 @@ import { csrfToken } from '../csrf.js';
 import { StepupError } from '../errors.js';
 import type { Subject } from '../factor-strategy.js';
 import { route } from '../router/handler.js';
-import { parseBody } from '../router/schemas.js';
+import { codeBody, parseBody } from '../router/schemas.js';
 import type { Issued } from './engine.js';
 import { beginEmail, confirmEmail, removeEmail, type EnrollingFactor } from './email-service.js';
 
 /** RFC 5321 caps a path at 256 octets, so an address at 254. */
 const emailBody = z.object({ email: z.string().trim().max(254).pipe(z.email()) });
-const codeBody = z.object({ code: z.string().min(1).max(128) });
 
 /** What the send route needs from a factor (kept narrow: no import of the strategy classes). */
 interface SendingFactor {

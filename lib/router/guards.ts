@@ -46,6 +46,19 @@ export async function assertFreshMfa(stepup: Stepup, req: Request): Promise<stri
 }
 
 /**
+ * Who may enrol a factor (TOTP, an email address): a pending login that `required` mode sent
+ * to enrolment (DESIGN §1 "When to ask"), or a signed-in user with a fresh second factor when
+ * they already have one (changing factors needs re-authentication: DESIGN §5.11, ASVS 5.0
+ * V6.4.x). A pending login that owes a second factor must present it first. Returns the user id.
+ */
+export async function assertCanEnroll(stepup: Stepup, req: Request): Promise<string> {
+  const view = stepup.mfaOf(req);
+  if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined) return view.userId;
+  if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
+  return assertFreshMfa(stepup, req);
+}
+
+/**
  * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (DESIGN §4:
  * `POST /auth/mfa/recovery-codes/regenerate {code}`): the code goes through the `totp`
  * strategy exactly as `POST /auth/mfa/verify` would (lockout, replay, session id rotation).

@@ -11,6 +11,9 @@ export const loginBody = z.object({
   password: z.string().min(1).max(1024),
 });
 
+/** `{ code }` of the enrol-confirm and disable endpoints. */
+export const codeBody = z.object({ code: z.string().min(1).max(128) });
+
 const formBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'on', '1', '0'])]);
 
 export const verifyBody = z.object({

@@ -1,12 +1,9 @@
 import type { Router } from 'express';
-import { z } from 'zod';
 import type { Stepup } from '../create-stepup.js';
 import { csrfToken } from '../csrf.js';
 import { route } from '../router/handler.js';
-import { parseBody } from '../router/schemas.js';
+import { codeBody, parseBody } from '../router/schemas.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
-
-const codeBody = z.object({ code: z.string().min(1).max(128) });
 
 /** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (DESIGN §4), over lib/totp/service.ts. */
 export function mountTotpRoutes(router: Router, stepup: Stepup): void {

@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import type { Stepup } from '../create-stepup.js';
 import { StepupError } from '../errors.js';
-import { assertFreshMfa } from '../router/guards.js';
+import { assertCanEnroll, assertFreshMfa } from '../router/guards.js';
+import { recoveryCodesOf } from '../recovery/service.js';
 import type { TotpStrategy } from '../../strategies/totp.js';
 
 /**
@@ -10,40 +11,16 @@ import type { TotpStrategy } from '../../strategies/totp.js';
  * order.
  */
 
-/** What the TOTP services need from the recovery-code factor, when it is registered. */
-interface RecoveryCodes {
-  generate(req: Request, userId: string): Promise<string[]>;
-  remaining(userId: string): Promise<number>;
-  consume(req: Request, userId: string, code: string): Promise<boolean>;
-  reset(userId: string): Promise<void>;
-}
-
-export function recoveryOf(stepup: Stepup): RecoveryCodes | undefined {
-  const factor = stepup.factors.get('recovery-code') as Partial<RecoveryCodes> | undefined;
-  return factor && typeof factor.generate === 'function' ? (factor as RecoveryCodes) : undefined;
-}
-
 function totpOf(stepup: Stepup): TotpStrategy {
   const factor = stepup.factors.get('totp') as TotpStrategy | undefined;
   if (!factor) throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The totp factor is not configured.');
   return factor;
 }
 
-/**
- * Who may enrol: a signed-in user (with a fresh second factor when they already have one), or
- * a pending login that `required` mode sent to enrolment (DESIGN §1 "When to ask").
- */
-export async function enrollingUser(stepup: Stepup, req: Request): Promise<string> {
-  const view = stepup.mfaOf(req);
-  if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined) return view.userId;
-  if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
-  return assertFreshMfa(stepup, req);
-}
-
 /** A new secret, QR code and otpauth URI; nothing is active until `confirmTotp`. */
 export async function beginTotp(stepup: Stepup, req: Request) {
   const totp = totpOf(stepup);
-  return totp.beginEnrollment(await enrollingUser(stepup, req));
+  return totp.beginEnrollment(await assertCanEnroll(stepup, req));
 }
 
 /**
@@ -54,7 +31,7 @@ export async function beginTotp(stepup: Stepup, req: Request) {
 export async function confirmTotp(stepup: Stepup, req: Request, code: string) {
   const { attempts, events } = stepup.context;
   const totp = totpOf(stepup);
-  const userId = await enrollingUser(stepup, req);
+  const userId = await assertCanEnroll(stepup, req);
   await attempts.assertNotLocked(userId);
   const replaced = await totp.isEnrolled(userId);
   if (!(await totp.confirmEnrollment(req, userId, code))) {
@@ -64,7 +41,7 @@ export async function confirmTotp(stepup: Stepup, req: Request, code: string) {
   await attempts.reset(userId);
   events.emitFor(req, 'totp.enabled', { userId, replaced });
   await stepup.context.notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });
-  const recovery = recoveryOf(stepup);
+  const recovery = recoveryCodesOf(stepup);
   const recoveryCodes =
     recovery && (await recovery.remaining(userId)) === 0 ? await recovery.generate(req, userId) : [];
   const outcome = await stepup.elevation.secondFactor(req, { kind: 'second', factor: 'totp', amr: 'otp' });
@@ -81,7 +58,7 @@ export async function disableTotp(stepup: Stepup, req: Request, code: string): P
   const userId = await assertFreshMfa(stepup, req);
   if (!(await totp.isEnrolled(userId))) throw new StepupError('FACTOR_NOT_ENROLLED');
   await attempts.assertNotLocked(userId);
-  const recovery = recoveryOf(stepup);
+  const recovery = recoveryCodesOf(stepup);
   const ok =
     (await totp.verifyCurrent(req, userId, code)) ||
     (recovery ? await recovery.consume(req, userId, code) : false);
