@@ -46,16 +46,18 @@ const ANONYMOUS: MfaView = Object.freeze({
  */
 export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => string): MfaView {
   const rec = readRecord(req);
-  const loggedIn = isPassportLoggedIn(req);
-  if (rec?.status === 'pending' && !loggedIn) {
-    if (rec.pendingExpiresAt === undefined || rec.pendingExpiresAt <= now) return ANONYMOUS;
-  } else if (!loggedIn) {
-    return ANONYMOUS;
-  } else if (!rec || rec.status === 'pending' || rec.userId !== safeUserId(req, userIdOf)) {
-    const userId = safeUserId(req, userIdOf);
-    return Object.freeze({ ...ANONYMOUS, status: 'authenticated', ...(userId ? { userId } : {}) });
+  if (!rec) {
+    if (!isPassportLoggedIn(req)) return ANONYMOUS;
+    return signedInElsewhere(req, userIdOf);
   }
-  if (!rec) return ANONYMOUS;
+  if (!isPassportLoggedIn(req)) {
+    // Only a pending login lives without a Passport login, and only until it expires.
+    if (rec.status !== 'pending' || rec.pendingExpiresAt === undefined || rec.pendingExpiresAt <= now) {
+      return ANONYMOUS;
+    }
+  } else if (rec.status === 'pending' || rec.userId !== safeUserId(req, userIdOf)) {
+    return signedInElsewhere(req, userIdOf);
+  }
   return Object.freeze({
     status: rec.status,
     userId: rec.userId,
@@ -69,6 +71,12 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
     pendingExpiresAt: rec.status === 'pending' ? rec.pendingExpiresAt : undefined,
     next: rec.status === 'pending' ? rec.next : undefined,
   });
+}
+
+/** A Passport login our record does not describe: signed in, no factor (fail closed). */
+function signedInElsewhere(req: Request, userIdOf: (user: unknown) => string): MfaView {
+  const userId = safeUserId(req, userIdOf);
+  return Object.freeze({ ...ANONYMOUS, status: 'authenticated', ...(userId ? { userId } : {}) });
 }
 
 function safeUserId(req: Request, userIdOf: (user: unknown) => string): string | undefined {

@@ -68,7 +68,7 @@ export class Elevation {
    * login must show a real factor); then the hooks (remembered browser); then `skip`.
    */
   private async loginDecision(req: Request, userId: string, user: unknown) {
-    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY_SLOT] = this.deviceBinding?.(userId);
+    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY] = this.deviceBinding?.(userId);
     const verdict = this.when ? await this.when(req, user) : 'default';
     if (verdict === 'require') return 'require' as const;
     for (const hook of this.loginHooks) {
@@ -234,7 +234,6 @@ export interface GraceOptions {
 }
 
 const GRACE_COUNTER_TTL_MS = 400 * 24 * 3600 * 1000;
-const DEVICE_REGISTRY_SLOT = DEVICE_REGISTRY;
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
