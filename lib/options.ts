@@ -2,7 +2,7 @@ import type { PassportLike } from './passport-glue.js';
 import type { Request } from 'express';
 import type { LockoutOptions } from './attempts.js';
 import type { EventListener } from './events.js';
-import type { FactorFactory } from './factor-strategy.js';
+import type { FactorFactory, NoticeKind } from './factor-strategy.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from '../strategies/password.js';
 import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser-options.js';
@@ -70,13 +70,12 @@ export interface StepupOptions {
 /** A security notice about one user; never carries a code or a secret. */
 export interface SecurityNotice {
   readonly userId: string;
-  readonly kind: NoticeKindName;
+  readonly kind: NoticeKind;
   readonly time: number;
   readonly ip?: string;
   readonly userAgent?: string;
   readonly data: Readonly<Record<string, unknown>>;
 }
-export type NoticeKindName = string;
 export type Notifier = (notice: SecurityNotice) => void | Promise<void>;
 
 export interface ResolvedOptions {
