@@ -8,18 +8,11 @@ import { round, type RedisUsage } from './redis-stats.js';
 
 export type RunRecord = Measurement & RedisUsage;
 
-export interface ScenarioSummary {
+/** Medians over the runs; the per-command maps come from the median-rps run. */
+export interface ScenarioSummary extends RedisUsage {
   readonly rps: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
-  readonly redisCommandsPerRequest: number;
-  readonly sessionCommandsPerRequest: number;
-  readonly mfaCommandsPerRequest: number;
-  readonly mfaRoundTripsPerRequest: number;
-  readonly sessionRoundTripsPerRequest: number;
-  /** MFA-server commands per request by name, from the median-rps run. */
-  readonly mfaCommands: Readonly<Record<string, number>>;
-  readonly sessionCommands: Readonly<Record<string, number>>;
   readonly requests: number;
   /** Non-2xx answers plus socket errors over all runs: anything but 0 makes the row suspect. */
   readonly failures: number;
