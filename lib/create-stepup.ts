@@ -1,25 +1,25 @@
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
 import defaultPassport from 'passport';
-import { AttemptCounter } from './attempts.js';
-import { createErrorHandler, toStepupError } from './error-handler.js';
-import { StepupError } from './errors.js';
-import { StepupEvents } from './events.js';
-import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './factor-strategy.js';
+import { AttemptCounter } from './core/attempts.js';
+import { createErrorHandler, toStepupError } from './http/error-handler.js';
+import { StepupError } from './core/errors.js';
+import { StepupEvents } from './core/events.js';
+import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './core/factor-strategy.js';
 import { resolveOptions, type StepupOptions } from './options.js';
-import { changePassword, type ChangePasswordInput, type ChangePasswordResult } from './password-change.js';
-import type { PassportLike } from './passport-glue.js';
-import { createRequireAuth, createRequireMfa, type GuardDeps } from './require-mfa.js';
+import { changePassword, type ChangePasswordInput, type ChangePasswordResult } from './password/change.js';
+import type { PassportLike } from './core/passport-glue.js';
+import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterOptions } from './router/create-router.js';
-import { readRecord, viewOf } from './session-state.js';
-import { Elevation, type ElevationOutcome } from './step-up.js';
-import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser.js';
-import { resolveStepUpOptions, type StepUpOptions } from './remember-browser-options.js';
-import { DeviceRegistry } from './when-rules.js';
+import { readRecord, viewOf } from './core/session-state.js';
+import { Elevation, type ElevationOutcome } from './step-up/elevation.js';
+import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser/service.js';
+import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
+import { DeviceRegistry } from './step-up/when-rules.js';
 import { assertEmailNotAlone } from './one-time-code/policy.js';
 import { MemoryStore } from './stores/memory.js';
 import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
-import type { MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
+import type { MfaView, RequireMfaOptions, SecondFactorName } from './core/types.js';
 
 /** Runs after a second factor passed through the router's verify endpoint (e.g. remember this browser). */
 export type AfterVerifyHook = (

@@ -2,7 +2,7 @@
  * passport-stepup: multi-factor authentication for Express and Passport.
  * The public entry point; everything exported here is public API.
  */
-import './express-augment.js';
+import './core/express-augment.js';
 
 export { createStepup, type Stepup } from './create-stepup.js';
 export type { StepupOptions } from './options.js';
@@ -15,15 +15,15 @@ export {
   type FactorProof,
   type StepupContext,
   type Subject,
-} from './factor-strategy.js';
-export type { ElevationOutcome } from './step-up.js';
-export { AttemptCounter, type LockoutOptions } from './attempts.js';
-export { StepupEvents, type EventListener } from './events.js';
-export { ERROR_CODES, StepupError, isStepupError, type ErrorCode, type ErrorKey } from './errors.js';
-export { createErrorHandler, isBackendUnavailable } from './error-handler.js';
-export { csrfProtection, csrfToken } from './csrf.js';
-export { safeReturnTo } from './return-to.js';
-export { evaluatePolicy, resolveRoutePolicy } from './policy.js';
+} from './core/factor-strategy.js';
+export type { ElevationOutcome } from './step-up/elevation.js';
+export { AttemptCounter, type LockoutOptions } from './core/attempts.js';
+export { StepupEvents, type EventListener } from './core/events.js';
+export { ERROR_CODES, StepupError, isStepupError, type ErrorCode, type ErrorKey } from './core/errors.js';
+export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
+export { csrfProtection, csrfToken } from './http/csrf.js';
+export { safeReturnTo } from './step-up/return-to.js';
+export { evaluatePolicy, resolveRoutePolicy } from './step-up/route-policy.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { StoreUnavailableError, storeKey, globalKey, type MfaStore } from './stores/types.js';
 export type {
@@ -36,14 +36,14 @@ export type {
   SecondFactorName,
   StepupEvent,
   StepupEventType,
-} from './types.js';
+} from './core/types.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
 export { generateEncryptionKey, createCipher, DecryptionError, type EncryptionKeys } from './crypto/encryption.js';
 export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
 export { renderQrTerminal } from './totp/enrollment-artifacts.js';
-export { assertFreshMfa, assertSignedIn } from './router/guards.js';
-export type { NoticeKind } from './factor-strategy.js';
+export { assertFreshMfa, assertSignedIn } from './http/guards.js';
+export type { NoticeKind } from './core/factor-strategy.js';
 export type { SecurityNotice, Notifier } from './options.js';
 export { PasswordStrategy, type PasswordOptions, type PasswordUser } from '../strategies/password.js';
 export {
@@ -53,15 +53,15 @@ export {
   DEFAULT_ARGON2_PARAMS,
   MAX_PASSWORD_BYTES,
   type Argon2Params,
-} from './crypto/password-hash.js';
+} from './password/hash.js';
 export {
   checkPasswordPolicy,
   type PasswordPolicyContext,
   type PasswordPolicyReason,
   type PasswordPolicyResult,
-} from './password-policy.js';
-export { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from './password-throttle.js';
-export type { ChangePasswordInput, ChangePasswordResult } from './password-change.js';
+} from './password/policy.js';
+export { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from './password/throttle.js';
+export type { ChangePasswordInput, ChangePasswordResult } from './password/change.js';
 export {
   allOf,
   anyOf,
@@ -71,15 +71,15 @@ export {
   riskScore,
   type WhenRule,
   type WhenVerdict,
-} from './when-rules.js';
-export type { GraceOptions } from './step-up.js';
+} from './step-up/when-rules.js';
+export type { GraceOptions } from './step-up/elevation.js';
 export {
   recoveryCodes,
   RecoveryCodeStrategy,
   type RecoveryCodeOptions,
   type ResolvedRecoveryCodeOptions,
 } from '../strategies/recovery-code.js';
-export { sessionDefaults, type SessionDefaults, type SessionDefaultsInput } from './session-options.js';
+export { sessionDefaults, type SessionDefaults, type SessionDefaultsInput } from './step-up/session-options.js';
 export {
   emailOtp,
   smsOtp,
@@ -124,9 +124,9 @@ export {
   type ConsoleSmsSender,
   type ConsoleSmsSenderOptions,
 } from './sms/sender.js';
-export { DeliveryError, isDeliveryError } from './delivery-error.js';
+export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
 export { regenerateRecoveryCodes, recoveryCodesOf, type RecoveryCodeService } from './recovery/service.js';
 export { beginEmail, confirmEmail, removeEmail } from './one-time-code/email-service.js';
-export { RememberedBrowsers, type RememberedBrowser } from './remember-browser.js';
-export type { RememberBrowserOptions, RememberBrowserSecret, StepUpOptions } from './remember-browser-options.js';
+export { RememberedBrowsers, type RememberedBrowser } from './remember-browser/service.js';
+export type { RememberBrowserOptions, RememberBrowserSecret, StepUpOptions } from './remember-browser/options.js';

@@ -1,12 +1,12 @@
-import type { PassportLike } from './passport-glue.js';
+import type { PassportLike } from './core/passport-glue.js';
 import type { Request } from 'express';
-import type { LockoutOptions } from './attempts.js';
-import type { EventListener } from './events.js';
-import type { FactorFactory, NoticeKind } from './factor-strategy.js';
+import type { LockoutOptions } from './core/attempts.js';
+import type { EventListener } from './core/events.js';
+import type { FactorFactory, NoticeKind } from './core/factor-strategy.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from '../strategies/password.js';
-import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser-options.js';
-import type { WhenRule } from './when-rules.js';
+import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser/options.js';
+import type { WhenRule } from './step-up/when-rules.js';
 
 /** Options of `createStepup()`. */
 export interface StepupOptions {

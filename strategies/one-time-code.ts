@@ -16,8 +16,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Router } from 'express';
 import type { Stepup } from '../lib/create-stepup.js';
-import { StepupError } from '../lib/errors.js';
-import type { FactorFactory, StepupContext, Subject } from '../lib/factor-strategy.js';
+import { StepupError } from '../lib/core/errors.js';
+import type { FactorFactory, StepupContext, Subject } from '../lib/core/factor-strategy.js';
 import type { Mailer } from '../lib/mail/mailer.js';
 import {
   DEFAULT_CODE_EMAIL,

@@ -8,11 +8,11 @@ import {
   needsRehash,
   verifyPassword,
   type Argon2Params,
-} from '../lib/crypto/password-hash.js';
-import { StepupError } from '../lib/errors.js';
-import type { FactorProof, StepupContext } from '../lib/factor-strategy.js';
+} from '../lib/password/hash.js';
+import { StepupError } from '../lib/core/errors.js';
+import type { FactorProof, StepupContext } from '../lib/core/factor-strategy.js';
 import { assertKnownKeys } from '../lib/options.js';
-import { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from '../lib/password-throttle.js';
+import { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from '../lib/password/throttle.js';
 import { RedisStore } from '../lib/stores/redis.js';
 
 /** What the app returns for a username: the id, the stored hash, and anything else it likes. */

@@ -23,14 +23,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Router } from 'express';
 import type { Stepup } from '../lib/create-stepup.js';
-import { StepupError } from '../lib/errors.js';
+import { StepupError } from '../lib/core/errors.js';
 import {
   SecondFactorStrategy,
   type CodeCheck,
   type FactorFactory,
   type StepupContext,
   type Subject,
-} from '../lib/factor-strategy.js';
+} from '../lib/core/factor-strategy.js';
 import { assertKnownKeys } from '../lib/options.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';

@@ -7,7 +7,7 @@ import {
   type FactorFactory,
   type StepupContext,
   type Subject,
-} from '../lib/factor-strategy.js';
+} from '../lib/core/factor-strategy.js';
 import { assertKnownKeys } from '../lib/options.js';
 import { storeKey } from '../lib/stores/types.js';
 import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';

@@ -27,7 +27,7 @@ import { Passport } from 'passport';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { createStepup, MemoryStore } from '../lib/index.js';
-import { createPasswordThrottle, type ThrottleLimit } from '../lib/password-throttle.js';
+import { createPasswordThrottle, type ThrottleLimit } from '../lib/password/throttle.js';
 import { fakeClock } from './helpers/clock.js';
 
 const N = 100_000;

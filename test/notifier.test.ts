@@ -2,8 +2,8 @@
 // recovery codes or guesses codes until the lock. The real user must hear about it by email,
 // and that email must never carry a code or a secret that would help the attacker further.
 import { describe, expect, it } from 'vitest';
-import { AttemptCounter } from '../lib/attempts.js';
-import { StepupEvents } from '../lib/events.js';
+import { AttemptCounter } from '../lib/core/attempts.js';
+import { StepupEvents } from '../lib/core/events.js';
 import { devOutbox } from '../lib/mail/mailer.js';
 import { emailNotifier } from '../lib/mail/notifier.js';
 import type { SecurityNotice } from '../lib/options.js';

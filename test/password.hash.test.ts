@@ -10,7 +10,7 @@ import {
   hashPassword,
   needsRehash,
   verifyPassword,
-} from '../lib/crypto/password-hash.js';
+} from '../lib/password/hash.js';
 
 const PASSWORD = 'correct horse battery staple';
 

@@ -4,7 +4,7 @@
 // a blocklist of common and context-specific words.
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
-import { checkPasswordPolicy, commonPasswordSet } from '../lib/password-policy.js';
+import { checkPasswordPolicy, commonPasswordSet } from '../lib/password/policy.js';
 
 const reasonsOf = (password: unknown, context?: Parameters<typeof checkPasswordPolicy>[1]) => {
   const result = checkPasswordPolicy(password, context);

@@ -5,12 +5,12 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { isStepupError } from '../lib/errors.js';
+import { isStepupError } from '../lib/core/errors.js';
 import {
   createPasswordThrottle,
   ipBucket,
   type PasswordThrottle,
-} from '../lib/password-throttle.js';
+} from '../lib/password/throttle.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
 
 const IP_A = '203.0.113.10';

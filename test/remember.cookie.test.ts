@@ -4,7 +4,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStepup, MemoryStore } from '../lib/index.js';
-import { labelFromUserAgent } from '../lib/user-agent-label.js';
+import { labelFromUserAgent } from '../lib/remember-browser/user-agent-label.js';
 import { client, TEST_CODE } from './helpers/app.js';
 import { sharedStore } from './helpers/shared-store.js';
 import {

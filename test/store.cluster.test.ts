@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPasswordThrottle } from '../lib/password-throttle.js';
+import { createPasswordThrottle } from '../lib/password/throttle.js';
 import { runStoreConformance } from '../lib/stores/conformance.js';
 import { RedisStore } from '../lib/stores/redis.js';
 import { storeKey } from '../lib/stores/types.js';

@@ -6,7 +6,7 @@
  * Apps with a mail API (SES, Postmark…) implement `Mailer` in a few lines.
  */
 import { createTransport } from 'nodemailer';
-import { DeliveryError } from '../delivery-error.js';
+import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../options.js';
 
 export interface MailMessage {

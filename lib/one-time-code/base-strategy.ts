@@ -7,14 +7,14 @@
  */
 import type { Request, Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { DeliveryError } from '../delivery-error.js';
-import { StepupError } from '../errors.js';
+import { DeliveryError } from '../core/delivery-error.js';
+import { StepupError } from '../core/errors.js';
 import {
   SecondFactorStrategy,
   type CodeCheck,
   type StepupContext,
   type Subject,
-} from '../factor-strategy.js';
+} from '../core/factor-strategy.js';
 import type { CodeMessageData, CodePurpose } from '../mail/templates.js';
 import { bindingOf } from './binding.js';
 import { OneTimeCodeEngine, type CheckOutcome, type Issued } from './engine.js';

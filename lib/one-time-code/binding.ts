@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Subject } from '../factor-strategy.js';
-import { sessionBag } from '../session-state.js';
+import type { Subject } from '../core/factor-strategy.js';
+import { sessionBag } from '../core/session-state.js';
 
 const SESSION_FIELD = 'stepupOtpBinding';
 

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { StepupError } from '../errors.js';
-import type { CodeCheck, Subject } from '../factor-strategy.js';
-import { assertCanEnroll, assertFreshMfa } from '../router/guards.js';
+import { StepupError } from '../core/errors.js';
+import type { CodeCheck, Subject } from '../core/factor-strategy.js';
+import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import type { Issued } from './engine.js';
 
 /**

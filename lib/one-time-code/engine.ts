@@ -23,7 +23,7 @@
  */
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { sameString, toKeyBytes } from '../crypto/keys.js';
-import { StepupError } from '../errors.js';
+import { StepupError } from '../core/errors.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 
 export const OTP_DEFAULTS = Object.freeze({

@@ -8,7 +8,7 @@
  *     (OWASP ASVS 5.0 V6.6.1: phone codes only with a stronger alternative offered);
  *   - a route refuses them with `requireMfa({ factors: ['totp', 'recovery-code'] })`.
  */
-import type { SecondFactorStrategy, StepupContext } from '../factor-strategy.js';
+import type { SecondFactorStrategy, StepupContext } from '../core/factor-strategy.js';
 
 /** Factors that are not "stronger" than an email or SMS code. */
 export const WEAK_FACTORS: ReadonlySet<string> = new Set(['email-otp', 'sms-otp', 'recovery-code']);

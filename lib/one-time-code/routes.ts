@@ -10,11 +10,11 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import type { Stepup } from '../create-stepup.js';
-import { csrfToken } from '../csrf.js';
-import { StepupError } from '../errors.js';
-import type { Subject } from '../factor-strategy.js';
-import { route } from '../router/handler.js';
-import { codeBody, parseBody } from '../router/schemas.js';
+import { csrfToken } from '../http/csrf.js';
+import { StepupError } from '../core/errors.js';
+import type { Subject } from '../core/factor-strategy.js';
+import { route } from '../http/handler.js';
+import { codeBody, parseBody } from '../http/schemas.js';
 import type { Issued } from './engine.js';
 import { beginEmail, confirmEmail, removeEmail, type EnrollingFactor } from './email-service.js';
 

@@ -5,10 +5,10 @@
  */
 import type { Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { assertSignedIn } from '../router/guards.js';
+import { assertSignedIn } from '../http/guards.js';
 import { regenerateRecoveryCodes, type RecoveryCodeService } from './service.js';
-import { csrfToken } from '../csrf.js';
-import { route } from '../router/handler.js';
+import { csrfToken } from '../http/csrf.js';
+import { route } from '../http/handler.js';
 
 export function mountRecoveryRoutes(
   router: Router,

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { StepupError } from '../errors.js';
-import { assertFreshMfaOrCode } from '../router/guards.js';
+import { StepupError } from '../core/errors.js';
+import { assertFreshMfaOrCode } from '../http/guards.js';
 
 /**
  * The recovery-code factor as a service for the router, the TOTP services and apps with

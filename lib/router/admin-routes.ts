@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { StepupError } from '../errors.js';
-import { assertSignedIn } from './guards.js';
-import { route } from './handler.js';
+import { StepupError } from '../core/errors.js';
+import { assertSignedIn } from '../http/guards.js';
+import { route } from '../http/handler.js';
 
 /**
  * `POST /admin/users/:id/mfa/reset`: for a user who lost their authenticator. The app decides

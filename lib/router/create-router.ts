@@ -1,9 +1,9 @@
 import express, { type Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { basicCredentials, csrfProtection } from '../csrf.js';
-import { createErrorHandler } from '../error-handler.js';
+import { basicCredentials, csrfProtection } from '../http/csrf.js';
+import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
-import { mountRememberBrowserRoutes } from '../remember-browser-routes.js';
+import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
 import { mountSessionRoutes } from './session-routes.js';
 
 export interface RouterOptions {

@@ -1,12 +1,12 @@
 import type { Request, Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { basicCredentials, csrfToken } from '../csrf.js';
-import { StepupError } from '../errors.js';
-import { logOut } from '../passport-glue.js';
-import { destroySession, writeRecord } from '../session-state.js';
-import type { ElevationOutcome } from '../step-up.js';
-import { route, runMiddleware } from './handler.js';
-import { isTruthy, loginBody, parseBody, verifyBody } from './schemas.js';
+import { basicCredentials, csrfToken } from '../http/csrf.js';
+import { StepupError } from '../core/errors.js';
+import { logOut } from '../core/passport-glue.js';
+import { destroySession, writeRecord } from '../core/session-state.js';
+import type { ElevationOutcome } from '../step-up/elevation.js';
+import { route, runMiddleware } from '../http/handler.js';
+import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
 
 /** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
 function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, unknown> {

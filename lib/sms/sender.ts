@@ -8,7 +8,7 @@
  * SS7 interception): offer it only with a stronger alternative and tell users the risk
  * (OWASP ASVS 5.0 V6.6.1; ASVS Level 3 forbids it).
  */
-import { DeliveryError } from '../delivery-error.js';
+import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../options.js';
 
 export interface SmsMessage {

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { csrfToken } from '../csrf.js';
-import { route } from '../router/handler.js';
-import { codeBody, parseBody } from '../router/schemas.js';
+import { csrfToken } from '../http/csrf.js';
+import { route } from '../http/handler.js';
+import { codeBody, parseBody } from '../http/schemas.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
 
 /** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (DESIGN §4), over lib/totp/service.ts. */

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import type { Stepup } from '../create-stepup.js';
-import { StepupError } from '../errors.js';
-import { assertCanEnroll, assertFreshMfa } from '../router/guards.js';
+import { StepupError } from '../core/errors.js';
+import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import { recoveryCodesOf } from '../recovery/service.js';
 import type { TotpStrategy } from '../../strategies/totp.js';
 

@@ -1,9 +1,9 @@
 import type { Request } from 'express';
-import { hashPassword, type Argon2Params } from './crypto/password-hash.js';
-import { StepupError } from './errors.js';
-import type { StepupContext } from './factor-strategy.js';
-import { checkPasswordPolicy, type PasswordPolicyContext } from './password-policy.js';
-import { SESSION_KEY } from './session-state.js';
+import { hashPassword, type Argon2Params } from './hash.js';
+import { StepupError } from '../core/errors.js';
+import type { StepupContext } from '../core/factor-strategy.js';
+import { checkPasswordPolicy, type PasswordPolicyContext } from './policy.js';
+import { SESSION_KEY } from '../core/session-state.js';
 
 export interface ChangePasswordInput {
   readonly userId: string;

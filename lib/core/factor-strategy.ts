@@ -1,11 +1,11 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
-import type { Stepup } from './create-stepup.js';
+import type { Stepup } from '../create-stepup.js';
 import type { AttemptCounter } from './attempts.js';
 import { StepupError, type ErrorKey } from './errors.js';
 import type { StepupEvents } from './events.js';
-import type { ResolvedOptions } from './options.js';
-import type { MfaStore } from './stores/types.js';
+import type { ResolvedOptions } from '../options.js';
+import type { MfaStore } from '../stores/types.js';
 import type { Amr, SecondFactorName } from './types.js';
 
 /** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { sameString } from './crypto/keys.js';
+import { sameString } from '../crypto/keys.js';
 import type { Request, RequestHandler } from 'express';
-import { StepupError } from './errors.js';
-import { sessionBag } from './session-state.js';
+import { StepupError } from '../core/errors.js';
+import { sessionBag } from '../core/session-state.js';
 
 /**
  * CSRF protection, synchroniser-token pattern (OWASP CSRF Prevention Cheat Sheet; ASVS 5.0 V3.5.1):

@@ -2,7 +2,7 @@
  * The stored shape of a remembered browser and the few pure helpers around it. A record is the
  * server-side truth for one cookie: it holds SHA-256 of the token, never the token itself.
  */
-import { storeKey } from './stores/types.js';
+import { storeKey } from '../stores/types.js';
 
 export interface BrowserRecord {
   readonly v: 1;

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { runMiddleware } from './handler.js';
 import type { Stepup } from '../create-stepup.js';
-import { StepupError } from '../errors.js';
+import { StepupError } from '../core/errors.js';
 
 /**
  * Signed in (authenticated or satisfied), for account endpoints. Returns the user id.

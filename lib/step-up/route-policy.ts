@@ -1,5 +1,5 @@
-import { assertKnownKeys } from './options.js';
-import type { MfaView, PolicyDecision, RequireMfaOptions, SecondFactorName } from './types.js';
+import { assertKnownKeys } from '../options.js';
+import type { MfaView, PolicyDecision, RequireMfaOptions, SecondFactorName } from '../core/types.js';
 
 export interface ResolvedRoutePolicy {
   readonly maxAgeMs?: number;

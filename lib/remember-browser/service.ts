@@ -19,12 +19,12 @@
  *   - Lifetime is absolute (from the second factor); using the cookie does not extend it.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { sameString } from './crypto/keys.js';
+import { sameString } from '../crypto/keys.js';
 import type { Request, Response } from 'express';
-import type { AfterVerifyHook } from './create-stepup.js';
-import type { StepupContext } from './factor-strategy.js';
-import type { LoginHook } from './step-up.js';
-import { MemoryStore } from './stores/memory.js';
+import type { AfterVerifyHook } from '../create-stepup.js';
+import type { StepupContext } from '../core/factor-strategy.js';
+import type { LoginHook } from '../step-up/elevation.js';
+import { MemoryStore } from '../stores/memory.js';
 import { labelFromUserAgent } from './user-agent-label.js';
 import {
   BROWSER_ID,
@@ -33,12 +33,12 @@ import {
   parseRecord,
   recordKey,
   type BrowserRecord,
-} from './remember-browser-record.js';
+} from './record.js';
 import {
   resolveRememberBrowserOptions,
   type RememberBrowserOptions,
   type ResolvedRememberBrowser,
-} from './remember-browser-options.js';
+} from './options.js';
 
 /** One remembered browser, as `GET /auth/mfa/browsers` lists it (times in ms since epoch). */
 export interface RememberedBrowser {

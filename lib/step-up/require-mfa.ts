@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ERROR_CODES } from './errors.js';
+import { ERROR_CODES } from '../core/errors.js';
 import { safeReturnTo } from './return-to.js';
-import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './policy.js';
-import type { MfaReason, MfaView, RequireMfaOptions, SecondFactorName } from './types.js';
+import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './route-policy.js';
+import type { MfaReason, MfaView, RequireMfaOptions, SecondFactorName } from '../core/types.js';
 
 export interface GuardDeps {
   readonly now: () => number;

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { PassportLike } from './passport-glue.js';
-import { csrfToken } from './csrf.js';
-import { StepupError } from './errors.js';
-import type { FactorProof, SecondFactorStrategy, StepupContext } from './factor-strategy.js';
-import { deserializeUser, logIn, serializeUser } from './passport-glue.js';
-import { readRecord, regenerateSession, saveSession, writeRecord } from './session-state.js';
-import { storeKey } from './stores/types.js';
-import type { Amr, SecondFactorName, SessionMfaRecord } from './types.js';
+import type { PassportLike } from '../core/passport-glue.js';
+import { csrfToken } from '../http/csrf.js';
+import { StepupError } from '../core/errors.js';
+import type { FactorProof, SecondFactorStrategy, StepupContext } from '../core/factor-strategy.js';
+import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
+import { readRecord, regenerateSession, saveSession, writeRecord } from '../core/session-state.js';
+import { storeKey } from '../stores/types.js';
+import type { Amr, SecondFactorName, SessionMfaRecord } from '../core/types.js';
 import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';
 
 /** What a login or verify request achieved (DESIGN §4 `status`). */

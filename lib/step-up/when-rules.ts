@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import type { Request, Response } from 'express';
-import { storeKey, type MfaStore } from './stores/types.js';
+import { storeKey, type MfaStore } from '../stores/types.js';
 
 /**
  * Adaptive rules: when to ask for a second factor at login (DESIGN §1 "When to ask").

@@ -24,7 +24,7 @@ import { isIPv4, isIPv6 } from 'node:net';
 import type { Cluster, Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { StepupError } from './errors.js';
+import { StepupError } from '../core/errors.js';
 
 export interface ThrottleLimit {
   /** Failures allowed in the window. */

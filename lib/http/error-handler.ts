@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
-import { StepupError } from './errors.js';
-import { StoreUnavailableError } from './stores/types.js';
+import { StepupError } from '../core/errors.js';
+import { StoreUnavailableError } from '../stores/types.js';
 
 /**
  * True for errors that mean "a backend (MFA store or session store) cannot be reached".

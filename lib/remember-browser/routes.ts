@@ -1,10 +1,10 @@
 import type { Router } from 'express';
-import type { Stepup } from './create-stepup.js';
-import { StepupError } from './errors.js';
-import type { RememberedBrowsers } from './remember-browser.js';
-import { BROWSER_ID } from './remember-browser-record.js';
-import { assertSignedIn } from './router/guards.js';
-import { route } from './router/handler.js';
+import type { Stepup } from '../create-stepup.js';
+import { StepupError } from '../core/errors.js';
+import type { RememberedBrowsers } from './service.js';
+import { BROWSER_ID } from './record.js';
+import { assertSignedIn } from '../http/guards.js';
+import { route } from '../http/handler.js';
 
 /**
  * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (DESIGN §4).

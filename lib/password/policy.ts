@@ -12,7 +12,7 @@
  *   and context-specific words such as the username or email (NIST; ASVS V6.2.11).
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { MAX_PASSWORD_BYTES } from './crypto/password-hash.js';
+import { MAX_PASSWORD_BYTES } from './hash.js';
 
 export type PasswordPolicyReason =
   | 'not_a_string'

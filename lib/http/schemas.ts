@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { StepupError } from '../errors.js';
+import { StepupError } from '../core/errors.js';
 
 /**
  * One zod schema per router body (DESIGN §6). Limits are generous for people and tight for

@@ -1,6 +1,6 @@
 import { StepupError } from './errors.js';
 import type { StepupEvents } from './events.js';
-import { storeKey, type MfaStore } from './stores/types.js';
+import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
 
 export interface LockoutOptions {
