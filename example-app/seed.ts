@@ -3,6 +3,7 @@
  * alice and admin have none, bob has TOTP and recovery codes, carol has email codes.
  * With Redis the MFA store outlives the process, so each start resets the demo users first.
  */
+import { hostOf } from '../lib/core/context.js';
 import type { Stepup } from '../lib/index.js';
 import { emailOtpOf, recoveryOf, totpOf } from './factors.js';
 import { DEMO_USERS } from './users.js';
@@ -18,7 +19,7 @@ export interface DemoSecrets {
 export async function seedDemoFactors(stepup: Stepup): Promise<DemoSecrets> {
   for (const user of DEMO_USERS) {
     for (const factor of stepup.factors.values()) await factor.reset?.(user.id);
-    await stepup.context.attempts.clear(user.id);
+    await hostOf(stepup).context.attempts.clear(user.id);
   }
 
   const totp = totpOf(stepup);

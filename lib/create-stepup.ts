@@ -4,14 +4,26 @@ import { AttemptCounter } from './core/attempts.js';
 import { createErrorHandler, toStepupError } from './http/error-handler.js';
 import { StepupError } from './core/errors.js';
 import { StepupEvents } from './core/events.js';
-import type { FactorProof, SecondFactorStrategy, StepupContext, Subject } from './core/factor-strategy.js';
+import {
+  HOST,
+  lookupFactor,
+  type AfterVerifyHook,
+  type ElevationOutcome,
+  type FactorHost,
+  type FactorProof,
+  type HasHost,
+  type LoginHook,
+  type SecondFactor,
+  type StepupContext,
+  type Subject,
+} from './core/context.js';
 import { resolveOptions, type StepupOptions } from './options.js';
 import { changePassword, type ChangePasswordInput, type ChangePasswordResult } from './password/change.js';
 import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
-import { createRouter, type RouterOptions } from './router/create-router.js';
+import { createRouter, type RouterHost, type RouterOptions } from './router/create-router.js';
 import { readRecord, viewOf } from './core/session-state.js';
-import { Elevation, type ElevationOutcome } from './step-up/elevation.js';
+import { Elevation } from './step-up/elevation.js';
 import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser/service.js';
 import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
 import { DeviceRegistry } from './step-up/when-rules.js';
@@ -21,23 +33,28 @@ import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
 import type { MfaView, RequireMfaOptions, SecondFactorName } from './core/types.js';
 
-/** Runs after a second factor passed through the router's verify endpoint (e.g. remember this browser). */
-export type AfterVerifyHook = (
-  req: Request,
-  res: Response,
-  info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
-) => Promise<void>;
+export type { AfterVerifyHook } from './core/context.js';
 
 /** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
-export interface Stepup {
-  /** Hooks run by `POST /mfa/verify` after a second factor passed, before the answer is sent. */
-  readonly afterVerify: AfterVerifyHook[];
+export interface Stepup extends HasHost {
+  /** Where short-lived MFA state lives (the `store` option, or the default MemoryStore). */
   readonly store: MfaStore;
+  /** Subscribe to security events: `stepup.events.on('event', fn)`. */
   readonly events: StepupEvents;
-  readonly context: StepupContext;
-  readonly elevation: Elevation;
   /** Registered second factors by name. */
-  readonly factors: ReadonlyMap<string, SecondFactorStrategy>;
+  readonly factors: ReadonlyMap<string, SecondFactor>;
+  /** The registered factors this user has enrolled, in registration order. */
+  enrolledFactors(userId: string): Promise<string[]>;
+  /**
+   * For an app's own verify page (server-rendered forms): run what `POST /auth/mfa/verify` runs
+   * after a second factor passed (the remember-this-browser cookie when asked, the device
+   * registry of `newDevice()`).
+   */
+  afterVerify(
+    req: Request,
+    res: Response,
+    info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
+  ): Promise<void>;
   /** Exposes `req.mfa`, a read-only view of the session's MFA state. */
   middleware(): RequestHandler;
   /**
@@ -74,8 +91,14 @@ export interface Stepup {
   changePassword(req: Request, input: ChangePasswordInput): Promise<ChangePasswordResult>;
 }
 
+/** Test seams that are not options of the public API. @internal */
+export interface StepupInternals {
+  /** Extra login-time rules, consulted after the built-in ones (tests: a remembered-browser stand-in). */
+  readonly loginHooks?: readonly LoginHook[];
+}
+
 /** The one entry point: wires the store, the clock, the factors, the events and the guards. */
-export function createStepup(options: StepupOptions = {}): Stepup {
+export function createStepup(options: StepupOptions = {}, internals: StepupInternals = {}): Stepup {
   const resolved = resolveOptions(options);
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now });
@@ -92,7 +115,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 
   const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
-  const factors = new Map<string, SecondFactorStrategy>();
+  const factors = new Map<string, SecondFactor>();
   const context: StepupContext = {
     store,
     now,
@@ -107,7 +130,7 @@ export function createStepup(options: StepupOptions = {}): Stepup {
       events.emitFor(req, 'credentials.changed', { userId, reason });
     },
     factors,
-    factor: (name) => factors.get(name),
+    factor: (key) => lookupFactor(factors, key),
     async credentialEpoch(userId) {
       return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
     },
@@ -145,25 +168,33 @@ export function createStepup(options: StepupOptions = {}): Stepup {
       throw new TypeError(`createStepup: factor name ${JSON.stringify(factor.name)} is used twice`);
     }
     factors.set(factor.name, factor);
-    passport.use(factor.name, factor);
+    passport.use(factor.name, factor as unknown as Parameters<PassportLike['use']>[1]);
   }
   if (options.password) passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
   const registered: SecondFactorName[] = [...factors.keys()];
   assertEmailNotAlone(registered, resolved.firstFactor);
-  const elevation = new Elevation(context, passport, factors);
   // After the factors, so that their own option errors surface first.
   const rememberedBrowsers = createRememberedBrowsers(context, options.rememberBrowser);
-  if (rememberedBrowsers) elevation.addLoginHook(rememberedBrowsers.loginHook);
-  elevation.setWhen(options.when);
-  if (options.grace) {
-    const { logins, until } = options.grace;
-    elevation.setGrace({
-      ...(logins !== undefined ? { logins } : {}),
-      ...(until !== undefined ? { until: until instanceof Date ? until.getTime() : until } : {}),
-    });
-  }
   const devices = new DeviceRegistry(store, process.env.NODE_ENV === 'production');
-  elevation.deviceBinding = (userId) => ({ registry: devices, userId });
+  const grace = options.grace;
+  const elevation = new Elevation(context, passport, factors, {
+    loginHooks: [...(rememberedBrowsers ? [rememberedBrowsers.loginHook] : []), ...(internals.loginHooks ?? [])],
+    when: options.when,
+    grace: grace && {
+      ...(grace.logins !== undefined ? { logins: grace.logins } : {}),
+      ...(grace.until !== undefined ? { until: grace.until instanceof Date ? grace.until.getTime() : grace.until } : {}),
+    },
+    deviceBinding: (userId) => ({ registry: devices, userId }),
+  });
+  // Run by `POST /mfa/verify` (and an app's own verify page) after a second factor passed:
+  // newDevice() learns this browser; the remember-this-browser cookie is issued when asked.
+  const afterVerifyHooks: AfterVerifyHook[] = [
+    ...(options.when ? [(req, res, info) => devices.remember(req, res, info.userId)] as AfterVerifyHook[] : []),
+    ...(rememberedBrowsers ? [rememberedBrowsers.afterVerify] : []),
+  ];
+  const afterVerify: AfterVerifyHook = async (req, res, info) => {
+    for (const hook of afterVerifyHooks) await hook(req, res, info);
+  };
 
   const guardDeps: GuardDeps = {
     now,
@@ -234,14 +265,36 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     };
   };
 
-  const stepup: Stepup = {
-    // newDevice(): a browser that completed a second factor is no longer new for that user.
-    afterVerify: options.when ? [(req, res, info) => devices.remember(req, res, info.userId)] : [],
+  const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
+  const host: FactorHost = {
+    context,
+    mfaOf,
+    enrolledFactors,
+    secondFactor: (req, proof) => elevation.secondFactor(req, proof),
+    authenticate: (strategy) => authenticate(strategy),
+    afterVerify,
+  };
+
+  async function adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void> {
+    for (const factor of factors.values()) await factor.reset?.(userId);
+    await attempts.clear(userId);
+    // The epoch bump below already kills every remembered browser; deleting the records too
+    // leaves nothing of the old state behind (and empties the user's browser list).
+    await rememberedBrowsers?.revokeAll(userId, req);
+    await store.delete(storeKey(userId, 'devices'), storeKey(userId, 'grace-logins'));
+    await context.credentialsChanged(req, userId, 'admin_reset');
+    events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
+    await context.notify(req, userId, 'admin_reset', {});
+  }
+  const routerHost: RouterHost = { ...host, factors, events, rememberedBrowsers, adminReset };
+
+  return {
+    [HOST]: host,
     store,
     events,
-    context,
-    elevation,
     factors,
+    enrolledFactors,
+    afterVerify,
     middleware: () => (req, _res, next) => {
       Object.defineProperty(req, 'mfa', { get: () => mfaOf(req), configurable: true, enumerable: false });
       next();
@@ -251,25 +304,12 @@ export function createStepup(options: StepupOptions = {}): Stepup {
     rememberedBrowsers,
     requireAuth: createRequireAuth(guardDeps),
     requireMfa: createRequireMfa(guardDeps),
-    router: (routerOptions) => createRouter(stepup, routerOptions),
+    router: (routerOptions) => createRouter(routerHost, routerOptions),
     errorHandler: (onInternal) => createErrorHandler(onInternal),
     mfaOf,
     changePassword: (req, input) => changePassword(context, req, input),
-    async adminReset(req, userId, adminId) {
-      for (const factor of factors.values()) await factor.reset?.(userId);
-      await attempts.clear(userId);
-      // The epoch bump below already kills every remembered browser; deleting the records too
-      // leaves nothing of the old state behind (and empties the user's browser list).
-      await rememberedBrowsers?.revokeAll(userId, req);
-      await store.delete(storeKey(userId, 'devices'), storeKey(userId, 'grace-logins'));
-      await context.credentialsChanged(req, userId, 'admin_reset');
-      events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
-      await context.notify(req, userId, 'admin_reset', {});
-    },
+    adminReset,
   };
-  // Issue the cookie when the user ticked "remember this browser" at POST /mfa/verify.
-  if (rememberedBrowsers) stepup.afterVerify.push(rememberedBrowsers.afterVerify);
-  return stepup;
 }
 
 function readProof(info: unknown): FactorProof | undefined {

@@ -7,17 +7,23 @@ import './core/express-augment.js';
 export { createStepup, type Stepup } from './create-stepup.js';
 export type { StepupOptions } from './options.js';
 export type { RouterOptions } from './router/create-router.js';
+export { SecondFactorStrategy, MAX_CODE_LENGTH } from './core/factor-strategy.js';
 export {
-  SecondFactorStrategy,
-  MAX_CODE_LENGTH,
-  type CodeCheck,
+  factorKey,
+  type ElevationOutcome,
   type FactorFactory,
+  type FactorHost,
+  type FactorKey,
   type FactorProof,
+  type NoticeKind,
+  type Notifier,
+  type SecondFactor,
+  type SecurityNotice,
   type StepupContext,
   type Subject,
-} from './core/factor-strategy.js';
-export type { ElevationOutcome } from './step-up/elevation.js';
-export { AttemptCounter, type LockoutOptions } from './core/attempts.js';
+} from './core/context.js';
+export { RECOVERY_CODES, TOTP_CODE_CHECK, type TotpCodeCheck } from './core/factor-keys.js';
+export { AttemptCounter, type CodeCheck, type LockoutOptions } from './core/attempts.js';
 export { StepupEvents, type EventListener } from './core/events.js';
 export { ERROR_CODES, StepupError, isStepupError, type ErrorCode, type ErrorKey } from './core/errors.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
@@ -43,8 +49,6 @@ export { generateEncryptionKey, createCipher, DecryptionError, type EncryptionKe
 export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
 export { renderQrTerminal } from './totp/enrollment-artifacts.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';
-export type { NoticeKind } from './core/factor-strategy.js';
-export type { SecurityNotice, Notifier } from './options.js';
 export { PasswordStrategy, type PasswordOptions, type PasswordUser } from '../strategies/password.js';
 export {
   hashPassword,
@@ -126,6 +130,7 @@ export {
 } from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
+export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export { regenerateRecoveryCodes, recoveryCodesOf, type RecoveryCodeService } from './recovery/service.js';
 export { beginEmail, confirmEmail, removeEmail } from './one-time-code/email-service.js';
 export { RememberedBrowsers, type RememberedBrowser } from './remember-browser/service.js';

@@ -2,9 +2,10 @@ import type { PassportLike } from './core/passport-glue.js';
 import type { Request } from 'express';
 import type { LockoutOptions } from './core/attempts.js';
 import type { EventListener } from './core/events.js';
-import type { FactorFactory, NoticeKind } from './core/factor-strategy.js';
+import type { FactorFactory, Notifier, ResolvedOptions } from './core/context.js';
+import { assertKnownKeys } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
-import type { PasswordOptions } from '../strategies/password.js';
+import type { PasswordOptions } from './password/options.js';
 import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser/options.js';
 import type { WhenRule } from './step-up/when-rules.js';
 
@@ -65,29 +66,6 @@ export interface StepupOptions {
   readonly when?: WhenRule;
   /** `required` mode only: users without a factor may still sign in for a while. */
   readonly grace?: { readonly logins?: number; readonly until?: Date | number };
-}
-
-/** A security notice about one user; never carries a code or a secret. */
-export interface SecurityNotice {
-  readonly userId: string;
-  readonly kind: NoticeKind;
-  readonly time: number;
-  readonly ip?: string;
-  readonly userAgent?: string;
-  readonly data: Readonly<Record<string, unknown>>;
-}
-export type Notifier = (notice: SecurityNotice) => void | Promise<void>;
-
-export interface ResolvedOptions {
-  readonly mode: 'optional' | 'required';
-  readonly firstFactor: string;
-  readonly pendingTtlMs: number;
-  readonly challengeUrl: string;
-  readonly loginUrl: string;
-  readonly defaultReturnTo: string;
-  readonly getUserId: (user: unknown) => string;
-  readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
-  readonly freshSeconds: number;
 }
 
 const KNOWN = new Set([
@@ -156,18 +134,4 @@ function defaultGetUserId(user: unknown): string {
   if (typeof id === 'string' && id.length > 0) return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
   throw new TypeError('passport-stepup: the user has no usable `id`; pass getUserId to createStepup');
-}
-
-/** Throw a TypeError naming the valid keys when an options object has an unknown one. */
-export function assertKnownKeys(where: string, options: object, known: ReadonlySet<string>): void {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${where}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw new TypeError(
-        `${where}: unknown option ${JSON.stringify(key)}. Valid options: ${[...known].join(', ')}`,
-      );
-    }
-  }
 }

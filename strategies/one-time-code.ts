@@ -15,9 +15,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request, Router } from 'express';
-import type { Stepup } from '../lib/create-stepup.js';
+import type { FactorHost } from '../lib/core/context.js';
+import { resolveKey } from '../lib/core/key-rule.js';
+import { assertKnownKeys } from '../lib/core/validate.js';
 import { StepupError } from '../lib/core/errors.js';
-import type { FactorFactory, StepupContext, Subject } from '../lib/core/factor-strategy.js';
+import type { FactorFactory, StepupContext, Subject } from '../lib/core/context.js';
 import type { Mailer } from '../lib/mail/mailer.js';
 import {
   DEFAULT_CODE_EMAIL,
@@ -37,7 +39,6 @@ import {
 import { bindingOf } from '../lib/one-time-code/binding.js';
 import { OneTimeCodeEngine, OTP_DEFAULTS, toCodeKey } from '../lib/one-time-code/engine.js';
 import { mountEmailEnrollmentRoutes } from '../lib/one-time-code/routes.js';
-import { assertKnownKeys } from '../lib/options.js';
 import type { SmsSender } from '../lib/sms/sender.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import { storeKey, type MfaStore } from '../lib/stores/types.js';
@@ -158,9 +159,9 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
     await this.removeAddress(userId);
   }
 
-  override mountRoutes(router: Router, stepup: Stepup): void {
-    super.mountRoutes(router, stepup);
-    if (this.enrollment) mountEmailEnrollmentRoutes(router, stepup, this);
+  override mountRoutes(router: Router, host: FactorHost): void {
+    super.mountRoutes(router, host);
+    if (this.enrollment) mountEmailEnrollmentRoutes(router, host, this);
   }
 }
 
@@ -234,7 +235,9 @@ export function smsOtp(options: SmsOtpOptions): FactorFactory {
 }
 
 function resolveCommon(where: string, options: CommonOptions) {
-  const given = options.codeKey === undefined ? undefined : toCodeKey(where, options.codeKey);
+  // A key given is checked now (a short key fails at start-up); a missing one in codeKeyFor.
+  const raw = options.codeKey;
+  if (raw !== undefined && raw !== '') toCodeKey(where, raw);
   const { appName } = options;
   if (appName !== undefined && (typeof appName !== 'string' || appName === '')) {
     throw new TypeError(`${where}: appName must be a non-empty string`);
@@ -246,24 +249,27 @@ function resolveCommon(where: string, options: CommonOptions) {
   return {
     appName: options.appName ?? 'passport-stepup',
     requireStrongerFactor: strong,
-    key: (store: MfaStore) => given ?? ephemeralKey(where, store),
+    key: (store: MfaStore) => codeKeyFor(where, options, store),
   };
 }
 
 /**
- * No `codeKey`: a random key for this process. On the memory store nothing is lost (codes die
- * with the process anyway). On a shared store, a code sent by one instance would fail on the
- * others and after a restart: refused in production, a warning elsewhere.
+ * The HMAC key of the codes in flight, by the one key rule (lib/core/key-rule.ts): on the
+ * memory store a per-process key loses nothing (codes die with the process anyway); on a shared
+ * store a code sent by one instance would fail on the others and after a restart.
  */
-function ephemeralKey(where: string, store: MfaStore): Buffer {
-  if (!(store instanceof MemoryStore)) {
-    const why =
-      `${where}: no codeKey with a shared store: codes sent by one instance fail on the others. ` +
-      'Pass codeKey (32+ random bytes, the same on every instance).';
-    if (process.env.NODE_ENV === 'production') throw new TypeError(why);
-    process.emitWarning(why, { code: 'PASSPORT_STEPUP_OTP_KEY' });
-  }
-  return randomBytes(32);
+function codeKeyFor(where: string, options: CommonOptions, store: MfaStore): Buffer {
+  return resolveKey({
+    where,
+    option: 'codeKey',
+    options,
+    validate: (given) => toCodeKey(where, given as string | Uint8Array),
+    generate: () => randomBytes(32),
+    shared: !(store instanceof MemoryStore),
+    consequence: 'codes sent by one instance fail on the others and after a restart',
+    example: 'codeKey (32+ random bytes, the same on every instance: `openssl rand -base64 32`)',
+    warningCode: 'PASSPORT_STEPUP_OTP_KEY',
+  });
 }
 
 function addressKey(userId: string): string {

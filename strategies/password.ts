@@ -9,40 +9,15 @@ import {
   verifyPassword,
   type Argon2Params,
 } from '../lib/password/hash.js';
+import type { FactorProof, StepupContext } from '../lib/core/context.js';
 import { StepupError } from '../lib/core/errors.js';
-import type { FactorProof, StepupContext } from '../lib/core/factor-strategy.js';
-import { assertKnownKeys } from '../lib/options.js';
-import { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from '../lib/password/throttle.js';
+import { TOTP_CODE_CHECK } from '../lib/core/factor-keys.js';
+import { assertKnownKeys } from '../lib/core/validate.js';
+import type { PasswordOptions, PasswordUser } from '../lib/password/options.js';
+import { createPasswordThrottle, type PasswordThrottle } from '../lib/password/throttle.js';
 import { RedisStore } from '../lib/stores/redis.js';
 
-/** What the app returns for a username: the id, the stored hash, and anything else it likes. */
-export interface PasswordUser {
-  readonly id: string;
-  readonly passwordHash: string;
-  /** A disabled account answers exactly like a wrong password (no enumeration). */
-  readonly locked?: boolean;
-  readonly [extra: string]: unknown;
-}
-
-export interface PasswordOptions {
-  /** Find a user by username; null when there is none. A Promise is fine. */
-  readonly findUser: (username: string) => PasswordUser | null | undefined | Promise<PasswordUser | null | undefined>;
-  /** Store a new hash when the stored one uses weaker parameters than `params`. */
-  readonly onRehash?: (userId: string, newHash: string) => void | Promise<void>;
-  /** argon2id parameters. @default OWASP: m=19456 KiB, t=2, p=1 */
-  readonly params?: Argon2Params;
-  /**
-   * Failed-login limits (rate-limiter-flexible). The backend follows the MFA store (Redis when
-   * the store is a RedisStore) unless given. `false` turns throttling off (tests only).
-   */
-  readonly throttle?: Partial<PasswordThrottleOptions> | false;
-  /**
-   * Password and TOTP in one field, for clients with a single password prompt (CLI, RADIUS-style
-   * forms): for a user with TOTP, `password + "123456"` signs in and satisfies MFA in one
-   * request. Replay and lockout rules apply as for any TOTP. @default false
-   */
-  readonly appendedTotp?: boolean;
-}
+export type { PasswordOptions, PasswordUser } from '../lib/password/options.js';
 
 const KNOWN = new Set(['findUser', 'onRehash', 'params', 'throttle', 'appendedTotp']);
 
@@ -156,22 +131,19 @@ async function checkAppendedTotp(
   user: PasswordUser,
   field: string,
 ): Promise<'ok' | 'wrong_code' | 'not_combined'> {
-  const totp = ctx.factor('totp') as
-    | { isEnrolled(id: string): Promise<boolean>; verifyCurrent(r: Request, id: string, c: string): Promise<boolean> }
-    | undefined;
+  const totp = ctx.factor(TOTP_CODE_CHECK);
   if (!totp || !/[0-9]{6}$/.test(field) || !(await totp.isEnrolled(user.id))) return 'not_combined';
   if (user.locked === true || !(await verifyPassword(user.passwordHash, field.slice(0, -6)))) return 'not_combined';
-  // The lockout counter and replay rules are the TOTP factor's own (NIST SP 800-63B-4 §3.2.2).
+  // The one attempt path of every second factor: lockout, failure count, `mfa.failed`
+  // (NIST SP 800-63B-4 §3.2.2). A locked account answers like a wrong code: no hint which part.
   try {
-    await ctx.attempts.assertNotLocked(user.id);
-  } catch {
-    return 'wrong_code';
+    await ctx.attempts.attemptOrThrow(req, user.id, 'totp', () =>
+      totp.verifyCurrent(req, user.id, field.slice(-6)),
+    );
+  } catch (err) {
+    if (err instanceof StepupError) return 'wrong_code';
+    throw err;
   }
-  if (!(await totp.verifyCurrent(req, user.id, field.slice(-6)))) {
-    await ctx.attempts.recordFailure(req, user.id, 'totp');
-    return 'wrong_code';
-  }
-  await ctx.attempts.reset(user.id);
   return 'ok';
 }
 

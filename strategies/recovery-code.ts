@@ -22,16 +22,13 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Router } from 'express';
-import type { Stepup } from '../lib/create-stepup.js';
+import type { FactorHost } from '../lib/core/context.js';
+import { resolveKey } from '../lib/core/key-rule.js';
+import { assertKnownKeys } from '../lib/core/validate.js';
 import { StepupError } from '../lib/core/errors.js';
-import {
-  SecondFactorStrategy,
-  type CodeCheck,
-  type FactorFactory,
-  type StepupContext,
-  type Subject,
-} from '../lib/core/factor-strategy.js';
-import { assertKnownKeys } from '../lib/options.js';
+import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
+import type { FactorFactory, StepupContext, Subject } from '../lib/core/context.js';
+import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
@@ -74,7 +71,8 @@ function resolve(options: RecoveryCodeOptions) {
   if (!Number.isInteger(lowThreshold) || lowThreshold < 0 || lowThreshold >= count) {
     throw new TypeError(`${WHERE}: lowThreshold must be an integer from 0 to count - 1`);
   }
-  const key = options.hmacKey === undefined ? undefined : toHmacKey(WHERE, options.hmacKey);
+  const given = options.hmacKey;
+  const key = given === undefined || given === '' ? undefined : toHmacKey(WHERE, given);
   return { count, lowThreshold, key };
 }
 
@@ -90,17 +88,17 @@ function resolve(options: RecoveryCodeOptions) {
 export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory {
   const resolved = resolve(options);
   return (ctx) => {
-    let key = resolved.key;
-    if (!key) {
-      if (!(ctx.store instanceof MemoryStore)) {
-        const why =
-          `${WHERE}: no hmacKey with a shared store: recovery codes would not survive a restart ` +
-          'and would fail on other instances. Pass hmacKey (32+ random bytes from a secret).';
-        if (process.env.NODE_ENV === 'production') throw new TypeError(why);
-        process.emitWarning(why, { code: 'PASSPORT_STEPUP_RECOVERY_KEY' });
-      }
-      key = randomBytes(32);
-    }
+    const key = resolveKey({
+      where: WHERE,
+      option: 'hmacKey',
+      options,
+      validate: (given) => toHmacKey(WHERE, given as string | Uint8Array),
+      generate: () => randomBytes(32),
+      shared: !(ctx.store instanceof MemoryStore),
+      consequence: 'recovery codes would not survive a restart and would fail on other instances',
+      example: "hmacKey (32+ random bytes from a secret, e.g. `openssl rand -base64 32`)",
+      warningCode: 'PASSPORT_STEPUP_RECOVERY_KEY',
+    });
     return new RecoveryCodeStrategy(ctx, { ...resolved, key });
   };
 }
@@ -190,8 +188,8 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
     return { recoveryCodesLow: (await this.remaining(userId)) <= this.lowThreshold };
   }
 
-  mountRoutes(router: Router, stepup: Stepup): void {
-    mountRecoveryRoutes(router, stepup, this);
+  mountRoutes(router: Router, host: FactorHost): void {
+    mountRecoveryRoutes(router, host, this);
   }
 
   protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {

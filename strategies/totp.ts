@@ -1,15 +1,13 @@
 import type { Request, Router } from 'express';
-import type { Stepup } from '../lib/create-stepup.js';
+import type { CodeCheck } from '../lib/core/attempts.js';
+import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/core/context.js';
+import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
+import { resolveKey } from '../lib/core/key-rule.js';
+import { assertKnownKeys } from '../lib/core/validate.js';
 import { createCipher, generateEncryptionKey, type EncryptionKeys, type SecretCipher } from '../lib/crypto/encryption.js';
-import {
-  SecondFactorStrategy,
-  type CodeCheck,
-  type FactorFactory,
-  type StepupContext,
-  type Subject,
-} from '../lib/core/factor-strategy.js';
-import { assertKnownKeys } from '../lib/options.js';
+import { MemoryStore } from '../lib/stores/memory.js';
 import { storeKey } from '../lib/stores/types.js';
+import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
 import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
 import { generateTotpSecret, isWellFormedCode, TOTP_DEFAULTS, verifyTotp } from '../lib/totp/totp-core.js';
 import { mountTotpRoutes } from '../lib/totp/routes.js';
@@ -29,7 +27,7 @@ export interface TotpOptions {
   readonly enrollmentTtlSeconds?: number;
 }
 
-/** What the store keeps for an enabled authenticator: ciphertext only (DESIGN §5.7). */
+/** What the store keeps for an enabled authenticator: ciphertext only (invariant 7). */
 interface TotpRecord {
   readonly secret: string;
   readonly enabledAt: number;
@@ -52,7 +50,7 @@ const LAST_STEP_TTL_MS = 10 * 60 * 1000;
  * NIST SP 800-63B-4 §3.1.4.2). Secrets are encrypted at rest with AES-256-GCM, bound to the
  * user id through the AAD so a ciphertext copied to another account fails to decrypt.
  */
-export class TotpStrategy extends SecondFactorStrategy {
+export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   readonly name = 'totp';
   readonly amr = 'otp';
   readonly issuer: string;
@@ -72,7 +70,20 @@ export class TotpStrategy extends SecondFactorStrategy {
       throw new TypeError('totp: enrollmentTtlSeconds must be an integer between 60 and 3600');
     }
     this.enrollmentTtlMs = ttl * 1000;
-    this.cipher = createCipher(options.encryptionKeys ?? ephemeralKeys());
+    this.cipher = createCipher(
+      resolveKey({
+        where: 'totp',
+        option: 'encryptionKeys',
+        options,
+        validate: (given) => given as EncryptionKeys, // createCipher checks every key
+        generate: () => ({ current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } }),
+        shared: !(ctx.store instanceof MemoryStore),
+        consequence: 'enrolled authenticators would not survive a restart or work on other instances',
+        example:
+          "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
+        warningCode: 'PASSPORT_STEPUP_EPHEMERAL_KEY',
+      }),
+    );
   }
 
   async isEnrolled(userId: string): Promise<boolean> {
@@ -137,7 +148,7 @@ export class TotpStrategy extends SecondFactorStrategy {
   }
 
   /** Start an enrolment: a new secret, kept aside (encrypted) until a code confirms it. */
-  async beginEnrollment(userId: string) {
+  async beginEnrollment(userId: string): Promise<TotpEnrollment> {
     const secret = generateTotpSecret();
     await this.ctx.store.set(
       pendingKey(userId),
@@ -183,7 +194,7 @@ export class TotpStrategy extends SecondFactorStrategy {
   }
 
   /** Check a current code of the enabled authenticator (used by disable). */
-  async verifyCurrent(req: Request, userId: string, code: string): Promise<boolean> {
+  async verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean> {
     const record = await this.readRecord(userId);
     if (!record) return false;
     const secret = this.decrypt(userId, record.secret);
@@ -203,8 +214,8 @@ export class TotpStrategy extends SecondFactorStrategy {
     return true;
   }
 
-  override mountRoutes(router: Router, stepup: Stepup): void {
-    mountTotpRoutes(router, stepup);
+  override mountRoutes(router: Router, host: FactorHost): void {
+    mountTotpRoutes(router, host);
   }
 
   private async readRecord(userId: string): Promise<TotpRecord | undefined> {
@@ -248,19 +259,4 @@ function pendingStepKey(userId: string): string {
 }
 function aad(userId: string): string {
   return `totp:${userId}`;
-}
-
-function ephemeralKeys(): EncryptionKeys {
-  if (process.env.NODE_ENV === 'production') {
-    throw new TypeError(
-      'totp: encryptionKeys is required in production. Generate a key with `openssl rand -base64 32` ' +
-        "and pass { current: 'k1', keys: { k1: '<that key>' } }.",
-    );
-  }
-  process.emitWarning(
-    'passport-stepup: totp() has no encryptionKeys; using a random key for this process. ' +
-      'Enrolled authenticators will not survive a restart.',
-    { code: 'PASSPORT_STEPUP_EPHEMERAL_KEY' },
-  );
-  return { current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } };
 }

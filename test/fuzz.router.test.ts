@@ -77,7 +77,7 @@ describe('fuzzing sign-in, logout and admin: only 4xx with a known code, no stat
 
 describe('malformed percent-encoding in a path parameter', () => {
   // Found by the fuzzer above: Express rejects `%E0%A4%A` in `:id` with a URIError that carries
-  // `status: 400` but no body-parser `type`; toStepupError (lib/error-handler.ts) did not map it
+  // `status: 400` but no body-parser `type`; toStepupError (lib/http/error-handler.ts) did not map it
   // and the router answered 500 internal_error. Kept as a regression test.
   it.each([
     ['post', '/auth/admin/users/%E0%A4%A/mfa/reset'],

@@ -65,9 +65,10 @@ describe('requireMfa({ factors })', () => {
 
 describe('requireMfa({ allowRememberBrowser: false })', () => {
   it('refuses a session that only a remembered browser satisfied; a real factor opens it', async () => {
-    const { app, stepup } = makeApp();
     // Test-only stand-in for the remember-browser cookie: vouch for bob at login.
-    stepup.elevation.addLoginHook((_req, userId) => (userId === 'u-bob' ? 'remembered' : 'default'));
+    const { app } = makeApp({
+      internals: { loginHooks: [(_req, userId) => (userId === 'u-bob' ? 'remembered' : 'default')] },
+    });
     const c = await client(app);
     const login = await c.login('bob', 'bob-password-1');
     expect(login.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rb'] });

@@ -17,6 +17,7 @@
 // Entries expire: the MemoryStore sweeps them once its clock passes their TTL (size() → 0), and
 // rate-limiter-flexible's memory limiter deletes each key with its own unref'd timer when its
 // window ends (real time only, no fake clock: checked below with a 1-second window).
+import { hostOf } from '../lib/core/context.js';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
@@ -111,7 +112,7 @@ describe(`${N.toLocaleString('en')} failed logins with distinct usernames, memor
     const before = heapAfterGc();
     for (let i = 0; i < N; i++) {
       // What one wrong second-factor code writes for an account: its lockout counter.
-      await stepup.context.attempts.recordFailure(undefined, attempt(i).username, 'totp');
+      await hostOf(stepup).context.attempts.recordFailure(undefined, attempt(i).username, 'totp');
     }
     const growth = heapAfterGc() - before;
     console.info(

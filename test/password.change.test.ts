@@ -1,6 +1,7 @@
 // Attack: the attacker who knew the old password keeps a signed-in session (or a remembered
 // browser) after the victim changes it. A password change ends the user's other sessions and
 // revokes every remembered browser (credential epoch), and refuses weak new passwords.
+import { hostOf } from '../lib/core/context.js';
 import express from 'express';
 import session from 'express-session';
 import { describe, expect, it } from 'vitest';
@@ -49,7 +50,7 @@ describe('stepup.changePassword', () => {
     expect((await thief.get('/reports')).status).toBe(401);
     expect((await victim.get('/reports')).status).toBe(200);
     expect((await alice.get('/me')).status).toBe(200);
-    expect(await stepup.context.credentialEpoch('u-bob')).toBe(1);
+    expect(await hostOf(stepup).context.credentialEpoch('u-bob')).toBe(1);
     expect(events.some((e) => e.type === 'password.changed')).toBe(true);
 
     const again = await client(app);

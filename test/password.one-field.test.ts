@@ -1,6 +1,7 @@
 // Attack: a client with a single password field (CLI, legacy form) must still do real MFA:
 // `password + current TOTP` satisfies MFA in one request; a wrong or replayed code fails with
 // no hint which part was wrong; lockout applies. Users without TOTP are unaffected.
+import { hostOf } from '../lib/core/context.js';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { totp } from '../strategies/totp.js';
@@ -87,7 +88,7 @@ describe('password and TOTP code in one field', () => {
   it('10 wrong appended codes lock the second factor for the account', async () => {
     const { app, clock, secret, stepup } = await setup();
     for (let i = 0; i < 10; i++) await (await client(app)).login('bob', `bob-password-1${String(i).padStart(6, '0')}`);
-    await expect(stepup.context.attempts.assertNotLocked('u-bob')).rejects.toMatchObject({ code: 'too_many_attempts' });
+    await expect(hostOf(stepup).context.attempts.assertNotLocked('u-bob')).rejects.toMatchObject({ code: 'too_many_attempts' });
     const locked = await (await client(app)).login('bob', `bob-password-1${await codeAt(secret, clock.now())}`);
     expect(locked.status).not.toBe(200);
   });

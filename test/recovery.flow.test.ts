@@ -1,6 +1,7 @@
 // Attack: someone replays a recovery code they saw (shoulder-surfed, a photo of the printout),
 // or uses a stolen session to mint a fresh set. Each code works once, a new set kills the old
 // one, and minting needs a second factor presented minutes ago (DESIGN §5.1, §5.11).
+import { hostOf } from '../lib/core/context.js';
 import { describe, expect, it } from 'vitest';
 import { client, TEST_CODE } from './helpers/app.js';
 import { dumpStore, makeRecoveryApp } from './helpers/recovery-app.js';
@@ -54,7 +55,7 @@ describe('signing in with a recovery code', () => {
 
   it('a use emits recovery.used, notifies and revokes remembered browsers', async () => {
     const { app, codes, events, notices, stepup } = await setup();
-    expect(await stepup.context.credentialEpoch('u-bob')).toBe(0);
+    expect(await hostOf(stepup).context.credentialEpoch('u-bob')).toBe(0);
     const c = await client(app);
     await c.login('bob', 'bob-password-1');
     await c.verify(codes[4] ?? '', 'recovery-code');
@@ -68,7 +69,7 @@ describe('signing in with a recovery code', () => {
         data: { remaining: 9 },
       }),
     ]);
-    expect(await stepup.context.credentialEpoch('u-bob')).toBe(1);
+    expect(await hostOf(stepup).context.credentialEpoch('u-bob')).toBe(1);
     const changed = events.filter((e) => e.type === 'credentials.changed');
     expect(changed.map((e) => e.reason)).toEqual(['recovery_code_used']);
   });

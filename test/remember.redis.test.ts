@@ -2,6 +2,7 @@
 // (by the user, or by a credential change) is replayed against another instance that still
 // believes it; or one cookie is raced through two instances at once to get two sessions.
 // All instances share one Redis, so all of them must refuse.
+import { hostOf } from '../lib/core/context.js';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +82,7 @@ describe('remembered browsers on two instances sharing Redis', () => {
     const c = await browser(a.app);
     await rememberMe(c);
     const cookie = rbCookie(c) ?? '';
-    await a.stepup.context.credentialsChanged(undefined, 'u-alice', 'password_changed');
+    await hostOf(a.stepup).context.credentialsChanged(undefined, 'u-alice', 'password_changed');
     expect((await loginWith(b.app, cookie)).body.status).toBe('mfa_required');
     expect(rejections(b.events)).toEqual(['revoked']);
   });

@@ -2,6 +2,7 @@
 // everywhere") or that became untrustworthy when the credentials changed (MFA disabled,
 // password changed, a recovery code used, an admin reset) is presented after the password.
 // Each must end in `mfa_required`; revoking is open to the owner only, with a CSRF token.
+import { hostOf } from '../lib/core/context.js';
 import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { client, TEST_CODE } from './helpers/app.js';
@@ -127,7 +128,7 @@ describe('revoked automatically when credentials change (credential epoch)', () 
     await rememberMe(c);
     const cookie = rbCookie(c) ?? '';
     expect(await stepup.rememberedBrowsers?.list('u-alice')).toHaveLength(1);
-    await stepup.context.credentialsChanged(undefined, 'u-alice', 'recovery_code_used');
+    await hostOf(stepup).context.credentialsChanged(undefined, 'u-alice', 'recovery_code_used');
     expect((await loginWith(app, cookie)).body.status).toBe('mfa_required');
     // The epoch alone refused it: the record was still there.
     expect(rejections(events)).toEqual(['revoked']);
@@ -151,13 +152,13 @@ describe('revoked automatically when credentials change (credential epoch)', () 
     // at its first bump), it would restart at 0, and a later bump would reach a value an old
     // cookie carries: a revoked browser would be trusted again.
     const { app, stepup, clock } = makeRememberApp();
-    await stepup.context.credentialsChanged(undefined, 'u-alice', 'password_changed');
+    await hostOf(stepup).context.credentialsChanged(undefined, 'u-alice', 'password_changed');
     clock.advance(390 * DAY);
     const c = await browser(app);
     await rememberMe(c);
     const cookie = rbCookie(c) ?? '';
     clock.advance(11 * DAY);
-    await stepup.context.credentialsChanged(undefined, 'u-alice', 'password_changed');
+    await hostOf(stepup).context.credentialsChanged(undefined, 'u-alice', 'password_changed');
     expect((await loginWith(app, cookie)).body.status).toBe('mfa_required');
   });
 
@@ -165,7 +166,7 @@ describe('revoked automatically when credentials change (credential epoch)', () 
     const { app, stepup } = makeRememberApp();
     const c = await browser(app);
     await rememberMe(c);
-    await stepup.context.credentialsChanged(undefined, 'u-bob', 'password_changed');
+    await hostOf(stepup).context.credentialsChanged(undefined, 'u-bob', 'password_changed');
     expect((await relogin(c)).body.amr).toEqual(['pwd', 'rb']);
   });
 });

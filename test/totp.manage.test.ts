@@ -1,6 +1,7 @@
 // Attack: a stolen session (no second factor in hand) tries to turn TOTP off or swap in the
 // attacker's authenticator; an insider reads the store looking for secrets. Changing factors
 // needs a fresh second factor and a current code; the store holds ciphertext only.
+import { hostOf } from '../lib/core/context.js';
 import { describe, expect, it } from 'vitest';
 import { client } from './helpers/app.js';
 import { codeAt, enrolledClient, makeTotpApp } from './helpers/totp-app.js';
@@ -10,7 +11,7 @@ describe('TOTP disable', () => {
   it('a wrong code leaves it on; the right code in a fresh session turns it off', async () => {
     const { app, clock, stepup, events } = makeTotpApp();
     const { c, secret } = await enrolledClient(app, clock.now);
-    const epochBefore = await stepup.context.credentialEpoch('u-alice');
+    const epochBefore = await hostOf(stepup).context.credentialEpoch('u-alice');
     clock.advance(30_000);
     const wrong = await c.post('/auth/mfa/totp/disable', { code: '000000' });
     expect(wrong.status).toBe(401);
@@ -20,7 +21,7 @@ describe('TOTP disable', () => {
     expect(ok.body).toEqual({ enabled: false });
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(false);
     expect(events.some((e) => e.type === 'totp.disabled')).toBe(true);
-    expect(await stepup.context.credentialEpoch('u-alice')).toBe(epochBefore + 1);
+    expect(await hostOf(stepup).context.credentialEpoch('u-alice')).toBe(epochBefore + 1);
   });
 
   it('a session whose second factor is stale must step up first (401 mfa_required)', async () => {
@@ -96,7 +97,7 @@ describe('admin reset', () => {
     await stepup.adminReset(undefined, 'u-alice', 'u-admin');
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(false);
     expect(events.find((e) => e.type === 'admin.mfa_reset')).toMatchObject({ userId: 'u-alice', adminId: 'u-admin' });
-    expect(await stepup.context.credentialEpoch('u-alice')).toBe(1);
+    expect(await hostOf(stepup).context.credentialEpoch('u-alice')).toBe(1);
     const d = await client(app);
     expect((await d.login('alice', 'alice-password-1')).body.status).toBe('authenticated');
   });

@@ -3,6 +3,7 @@
  * Each POST hands the form to the library (`stepup.authenticate(name)`), then redirects to a
  * `returnTo` that `safeReturnTo` has cleaned.
  */
+import { hostOf } from '../../lib/core/context.js';
 import { Router, type Request, type Response } from 'express';
 import { isStepupError, StepupError, type ElevationOutcome } from '../../lib/index.js';
 import { emailOtpOf, FACTOR_LABELS } from '../factors.js';
@@ -63,7 +64,7 @@ export function authPages(ctx: ExampleContext): Router {
     if (view.status === 'anonymous' || view.userId === undefined) {
       return res.redirect(303, withQuery('/login', { returnTo, notice: error ? 'session-expired' : undefined }));
     }
-    const enrolled = await stepup.elevation.enrolledFactors(view.userId);
+    const enrolled = await stepup.enrolledFactors(view.userId);
     const asked = field(req, 'factor', 64) ?? (typeof req.query.factor === 'string' ? req.query.factor : undefined);
     const factor = asked !== undefined && enrolled.includes(asked) ? asked : enrolled[0];
     const reason = typeof req.query.reason === 'string' ? REASONS[req.query.reason] : undefined;
@@ -98,7 +99,7 @@ export function authPages(ctx: ExampleContext): Router {
         if (userId !== undefined) {
           // The same hooks as `POST /auth/mfa/verify` (e.g. the remember-this-browser cookie).
           const rememberBrowser = ctx.features.rememberBrowser && field(req, 'remember') === 'on';
-          for (const hook of stepup.afterVerify) await hook(req, res, { userId, factor, rememberBrowser });
+          await stepup.afterVerify(req, res, { userId, factor, rememberBrowser });
         }
       } catch (err) {
         if (isStepupError(err)) {
@@ -116,11 +117,11 @@ export function authPages(ctx: ExampleContext): Router {
     '/mfa/send',
     page(async (req, res, next) => {
       try {
-        const subject = stepup.context.subjectOf(req);
+        const subject = hostOf(stepup).context.subjectOf(req);
         const factor = emailOtpOf(stepup);
         if (!subject || !factor) throw new StepupError('MFA_SESSION_EXPIRED');
         // A locked account gets no code: it could not be used anyway.
-        await stepup.context.attempts.assertNotLocked(subject.userId);
+        await hostOf(stepup).context.attempts.assertNotLocked(subject.userId);
         const sent = await factor.send(req, subject);
         const minutes = Math.round(sent.expiresIn / 60);
         return challenge(req, res, undefined, `We sent a code to ${sent.destination}. It works once, for ${minutes} minutes.`);

@@ -45,7 +45,7 @@ export function contentPages(ctx: ExampleContext): Router {
     page(async (req, res) => {
       if (!isAdmin(req.user)) return render(req, res, 'error', { title: 'Forbidden', error: 'Administrators only.' }, 403);
       const rows = await Promise.all(
-        users.list().map(async (u) => ({ id: u.id, displayName: u.displayName, factors: await stepup.elevation.enrolledFactors(u.id) })),
+        users.list().map(async (u) => ({ id: u.id, displayName: u.displayName, factors: await stepup.enrolledFactors(u.id) })),
       );
       return render(req, res, 'admin', { title: 'Administration', rows });
     }),

@@ -36,7 +36,7 @@ export function securityPages(ctx: ExampleContext): Router {
         title: 'Security settings',
         totpEnabled: (await totpOf(stepup)?.isEnrolled(userId)) ?? false,
         recoveryRemaining: recovery ? await recovery.remaining(userId) : undefined,
-        enrolled: await stepup.elevation.enrolledFactors(userId),
+        enrolled: await stepup.enrolledFactors(userId),
         browsers: (await stepup.rememberedBrowsers?.list(userId, req)) ?? [],
         emailAddress: await emailOtpOf(stepup)?.addressOf(userId),
         emailSent: undefined,

@@ -1,4 +1,4 @@
-import { StepupError } from './errors.js';
+import { StepupError, type ErrorKey } from './errors.js';
 import type { StepupEvents } from './events.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
@@ -9,6 +9,16 @@ export interface LockoutOptions {
   /** Lock duration in seconds. @default 900 */
   readonly lockSeconds?: number;
 }
+
+/** The outcome of checking one code. */
+export type CodeCheck =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
+      /** False when the attempt must not count on the lockout counter. @default true */
+      readonly countsAsFailure?: boolean;
+    };
 
 /** Failures are forgotten after a day without a success: the counter may not live forever. */
 const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
@@ -97,6 +107,45 @@ export class AttemptCounter {
   async reset(userId: string, knownFailures?: number): Promise<void> {
     if (knownFailures === 0) return;
     await this.store.delete(failuresKey(userId));
+  }
+
+  /**
+   * The one attempt sequence of every second-factor check (the router's verify, the services
+   * that confirm, disable, regenerate or re-enrol, the password field with a TOTP appended):
+   * refuse while locked, run the check, count a failure and emit `mfa.failed`, or reset the
+   * counter on success. `known` is a snapshot this request already read (saves a round trip).
+   * Throws 429 while locked; resolves to the check's outcome otherwise.
+   */
+  async attempt(
+    req: Request | undefined,
+    userId: string,
+    factor: string,
+    check: () => Promise<CodeCheck>,
+    known?: AttemptSnapshot,
+  ): Promise<CodeCheck> {
+    const snapshot = known ?? (await this.snapshot(userId));
+    this.throwIfLocked(snapshot);
+    const outcome = await check();
+    if (outcome.ok) {
+      await this.reset(userId, snapshot.failures);
+      return outcome;
+    }
+    if (outcome.countsAsFailure !== false) await this.recordFailure(req, userId, factor);
+    this.events.emitFor(req, 'mfa.failed', { userId, factor, reason: outcome.error.toLowerCase() });
+    return outcome;
+  }
+
+  /** `attempt` for a yes/no check; a wrong code throws 401 `invalid_code`. */
+  async attemptOrThrow(
+    req: Request | undefined,
+    userId: string,
+    factor: string,
+    check: () => Promise<boolean>,
+  ): Promise<void> {
+    const outcome = await this.attempt(req, userId, factor, async () =>
+      (await check()) ? { ok: true } : { ok: false, error: 'INVALID_CODE' },
+    );
+    if (!outcome.ok) throw new StepupError(outcome.error);
   }
 
   /** Admin reset clears the lock too. */

@@ -1,78 +1,9 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
-import type { AttemptCounter } from './attempts.js';
-import { StepupError, type ErrorKey } from './errors.js';
-import type { StepupEvents } from './events.js';
-import type { ResolvedOptions } from '../options.js';
-import type { MfaStore } from '../stores/types.js';
+import type { CodeCheck } from './attempts.js';
+import type { FactorHost, FactorProof, SecondFactor, StepupContext, Subject } from './context.js';
+import { StepupError } from './errors.js';
 import type { Amr, SecondFactorName } from './types.js';
-
-/** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
-export interface Subject {
-  readonly userId: string;
-  readonly status: 'pending' | 'authenticated' | 'satisfied';
-  /** Pending only: the login attempt this proof belongs to. */
-  readonly loginId?: string;
-}
-
-/** Kinds of security notice sent to a user (DESIGN §5.11). */
-export type NoticeKind =
-  | 'factor_enabled'
-  | 'factor_disabled'
-  | 'recovery_code_used'
-  | 'recovery_codes_regenerated'
-  | 'remembered_browser_added'
-  | 'admin_reset'
-  | 'lockout'
-  | 'password_changed'
-  | (string & {});
-
-/** What every factor gets from `createStepup()`. */
-export interface StepupContext {
-  readonly store: MfaStore;
-  readonly now: () => number;
-  readonly events: StepupEvents;
-  readonly attempts: AttemptCounter;
-  readonly options: ResolvedOptions;
-  subjectOf(req: Request): Subject | undefined;
-  /**
-   * The user's credentials changed (factor disabled, password changed, recovery code used,
-   * admin reset): bump the credential epoch so that every remembered browser issued before
-   * fails without a scan.
-   */
-  credentialsChanged(req: Request | undefined, userId: string, reason: string): Promise<void>;
-  /** Every registered second factor by name (filled as they are built). */
-  readonly factors: ReadonlyMap<string, SecondFactorStrategy>;
-  /** A registered second factor by name. */
-  factor(name: string): SecondFactorStrategy | undefined;
-  /** The user's credential epoch (0 when never bumped). */
-  credentialEpoch(userId: string): Promise<number>;
-  /** Send a security notice through the app's notifier; failures are reported, never thrown. */
-  notify(req: Request | undefined, userId: string, kind: NoticeKind, data?: Record<string, unknown>): Promise<void>;
-}
-
-/** A factor as passed to `createStepup({ factors })`: built once the context exists. */
-export type FactorFactory = (ctx: StepupContext) => SecondFactorStrategy;
-
-/** The outcome of checking one code. */
-export type CodeCheck =
-  | { readonly ok: true }
-  | {
-      readonly ok: false;
-      readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
-      /** False when the attempt must not count on the lockout counter. @default true */
-      readonly countsAsFailure?: boolean;
-    };
-
-/** What a successful factor tells `stepUp()` through Passport's `authInfo`. */
-export interface FactorProof {
-  readonly kind: 'first' | 'second';
-  readonly factor: string;
-  readonly amr: Amr;
-  /** First factor only: a second factor proven in the same request (password + TOTP in one field). */
-  readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
-}
 
 /** Longest raw code accepted before any parsing; anything longer is a malformed request. */
 export const MAX_CODE_LENGTH = 128;
@@ -86,7 +17,7 @@ export const MAX_CODE_LENGTH = 128;
  *   - store failures become `error()` (the router answers 503: fail closed).
  * A subclass only says whether the user has the factor and whether a code is right.
  */
-export abstract class SecondFactorStrategy extends Strategy {
+export abstract class SecondFactorStrategy extends Strategy implements SecondFactor {
   abstract readonly name: SecondFactorName;
   abstract readonly amr: Amr;
 
@@ -118,7 +49,7 @@ export abstract class SecondFactorStrategy extends Strategy {
   }
 
   /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
-  mountRoutes?(router: Router, stepup: Stepup): void;
+  mountRoutes?(router: Router, host: FactorHost): void;
 
   /** Optional: fields this factor adds to `GET /auth/session` for a signed-in user. */
   sessionInfo?(userId: string): Promise<Record<string, unknown>>;
@@ -149,25 +80,21 @@ export abstract class SecondFactorStrategy extends Strategy {
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
       return new StepupError('INVALID_REQUEST', { field: 'code' }, 'The code must be a non-empty string.');
     }
+    // One round trip reads the lockout state and the factor's record (prefetchKeys).
     const { attempts } = this.ctx;
     const snapshot = await attempts.snapshot(subject.userId, this.prefetchKeys(subject.userId));
     attempts.throwIfLocked(snapshot);
     if (!(await this.isEnrolledFor(req, subject.userId, snapshot.values))) {
       return new StepupError('FACTOR_NOT_ALLOWED');
     }
-    const check = await this.verifyCode(req, subject, code);
-    if (!check.ok) {
-      if (check.countsAsFailure !== false) {
-        await this.ctx.attempts.recordFailure(req, subject.userId, this.name);
-      }
-      this.ctx.events.emitFor(req, 'mfa.failed', {
-        userId: subject.userId,
-        factor: this.name,
-        reason: check.error.toLowerCase(),
-      });
-      return new StepupError(check.error);
-    }
-    await attempts.reset(subject.userId, snapshot.failures);
+    const check = await attempts.attempt(
+      req,
+      subject.userId,
+      this.name,
+      () => this.verifyCode(req, subject, code),
+      snapshot,
+    );
+    if (!check.ok) return new StepupError(check.error);
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
     // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
     const user = subject.status === 'pending' ? { id: subject.userId } : req.user;

@@ -1,14 +1,14 @@
 import type { Request, Response } from 'express';
 import { runMiddleware } from './handler.js';
-import type { Stepup } from '../create-stepup.js';
+import { hostOf, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 
 /**
  * Signed in (authenticated or satisfied), for account endpoints. Returns the user id.
  * A pending session is not signed in (DESIGN §1).
  */
-export function assertSignedIn(stepup: Stepup, req: Request): string {
-  const view = stepup.mfaOf(req);
+export function assertSignedIn(stepup: Hosted, req: Request): string {
+  const view = hostOf(stepup).mfaOf(req);
   if ((view.status !== 'authenticated' && view.status !== 'satisfied') || view.userId === undefined) {
     throw new StepupError('AUTHENTICATION_REQUIRED', { reason: 'not_authenticated' });
   }
@@ -24,21 +24,23 @@ export function assertSignedIn(stepup: Stepup, req: Request): string {
  *
  * Returns the user id. A user with no factor yet may enrol the first one with the password alone.
  */
-export async function assertFreshMfa(stepup: Stepup, req: Request): Promise<string> {
-  const userId = assertSignedIn(stepup, req);
-  const enrolled = await stepup.elevation.enrolledFactors(userId);
+export async function assertFreshMfa(stepup: Hosted, req: Request): Promise<string> {
+  const host = hostOf(stepup);
+  const userId = assertSignedIn(host, req);
+  const enrolled = await host.enrolledFactors(userId);
   if (enrolled.length === 0) return userId;
-  const view = stepup.mfaOf(req);
-  const freshMs = stepup.context.options.freshSeconds * 1000;
+  const view = host.mfaOf(req);
+  const { options, now } = host.context;
+  const freshMs = options.freshSeconds * 1000;
   const fresh =
     view.status === 'satisfied' &&
     view.factors.length > 0 &&
     view.mfaAt !== undefined &&
-    stepup.context.now() - view.mfaAt <= freshMs;
+    now() - view.mfaAt <= freshMs;
   if (!fresh) {
     throw new StepupError(
       'MFA_REQUIRED',
-      { reason: 'stale', factors: enrolled, maxAge: stepup.context.options.freshSeconds },
+      { reason: 'stale', factors: enrolled, maxAge: options.freshSeconds },
       'Confirm it is you: present a second factor, then retry within a few minutes.',
     );
   }
@@ -51,8 +53,8 @@ export async function assertFreshMfa(stepup: Stepup, req: Request): Promise<stri
  * they already have one (changing factors needs re-authentication: DESIGN §5.11, ASVS 5.0
  * V6.4.x). A pending login that owes a second factor must present it first. Returns the user id.
  */
-export async function assertCanEnroll(stepup: Stepup, req: Request): Promise<string> {
-  const view = stepup.mfaOf(req);
+export async function assertCanEnroll(stepup: Hosted, req: Request): Promise<string> {
+  const view = hostOf(stepup).mfaOf(req);
   if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined) return view.userId;
   if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
   return assertFreshMfa(stepup, req);
@@ -63,14 +65,19 @@ export async function assertCanEnroll(stepup: Stepup, req: Request): Promise<str
  * `POST /auth/mfa/recovery-codes/regenerate {code}`): the code goes through the `totp`
  * strategy exactly as `POST /auth/mfa/verify` would (lockout, replay, session id rotation).
  */
-export async function assertFreshMfaOrCode(stepup: Stepup, req: Request, res: Response): Promise<string> {
+export async function assertFreshMfaOrCode(
+  stepup: Hosted,
+  req: Request,
+  res: Response,
+): Promise<string> {
+  const host = hostOf(stepup);
   try {
-    return await assertFreshMfa(stepup, req);
+    return await assertFreshMfa(host, req);
   } catch (err) {
     const code = (req.body as { code?: unknown } | undefined)?.code;
     if (!(err instanceof StepupError) || err.code !== 'mfa_required' || typeof code !== 'string') throw err;
-    if (!stepup.factors.has('totp')) throw err;
-    await runMiddleware(stepup.authenticate('totp'), req, res);
-    return assertFreshMfa(stepup, req);
+    if (!host.context.factors.has('totp')) throw err;
+    await runMiddleware(host.authenticate('totp'), req, res);
+    return assertFreshMfa(host, req);
   }
 }

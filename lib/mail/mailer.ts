@@ -7,7 +7,7 @@
  */
 import { createTransport } from 'nodemailer';
 import { DeliveryError } from '../core/delivery-error.js';
-import { assertKnownKeys } from '../options.js';
+import { assertKnownKeys } from '../core/validate.js';
 
 export interface MailMessage {
   readonly to: string;

@@ -12,8 +12,8 @@
  * user agent, the factor's name, a count, a browser label. Nothing else of `notice.data` is
  * passed on, so a code or a secret put there by mistake never reaches a mailbox.
  */
-import type { Notifier, SecurityNotice } from '../options.js';
-import { assertKnownKeys } from '../options.js';
+import type { Notifier, SecurityNotice } from '../core/context.js';
+import { assertKnownKeys } from '../core/validate.js';
 import type { Mailer } from './mailer.js';
 import {
   DEFAULT_NOTICE_EMAIL,

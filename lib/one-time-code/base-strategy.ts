@@ -6,19 +6,16 @@
  * uses up nothing: no cooldown, no attempt).
  */
 import type { Request, Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { FactorHost } from '../core/context.js';
 import { DeliveryError } from '../core/delivery-error.js';
 import { StepupError } from '../core/errors.js';
-import {
-  SecondFactorStrategy,
-  type CodeCheck,
-  type StepupContext,
-  type Subject,
-} from '../core/factor-strategy.js';
+import { SecondFactorStrategy } from '../core/factor-strategy.js';
+import type { StepupContext, Subject } from '../core/context.js';
+import type { CodeCheck } from '../core/attempts.js';
 import type { CodeMessageData, CodePurpose } from '../mail/templates.js';
 import { bindingOf } from './binding.js';
 import { OneTimeCodeEngine, type CheckOutcome, type Issued } from './engine.js';
-import { hasStrongerFactor, type ContextWithFactors } from './policy.js';
+import { hasStrongerFactor } from './policy.js';
 import { mountSendRoute } from './routes.js';
 
 export interface ResolvedCodeOptions {
@@ -40,12 +37,6 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
     this.requireStronger = resolved.requireStrongerFactor;
     const { store, now } = ctx;
     this.engine = new OneTimeCodeEngine({ store, now, namespace, key: resolved.key });
-    if (this.requireStronger && !(ctx as ContextWithFactors).factors) {
-      throw new TypeError(
-        `${namespace}: requireStrongerFactor needs createStepup to expose ctx.factors ` +
-          '(the registry of every factor)',
-      );
-    }
   }
 
   /** Where codes go for this user (verified address or phone), or undefined. */
@@ -55,9 +46,8 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
 
   async isEnrolled(userId: string): Promise<boolean> {
     if ((await this.destination(userId)) === undefined) return false;
-    const factors = (this.ctx as ContextWithFactors).factors;
     if (!this.requireStronger) return true;
-    return factors !== undefined && (await hasStrongerFactor(factors, userId));
+    return hasStrongerFactor(this.ctx.factors, userId);
   }
 
   /** `POST /mfa/<channel>/send`: a new code for the subject's login or session. */
@@ -119,8 +109,8 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
     await this.engine.clear(userId);
   }
 
-  override mountRoutes(router: Router, stepup: Stepup): void {
-    mountSendRoute(router, stepup, this, `/mfa/${this.channel}/send`);
+  override mountRoutes(router: Router, host: FactorHost): void {
+    mountSendRoute(router, host, this, `/mfa/${this.channel}/send`);
   }
 
   protected message(code: string, purpose: CodePurpose): CodeMessageData {

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { CodeCheck } from '../core/attempts.js';
+import { factorKey, hostOf, type FactorHost, type Hosted, type Subject } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
-import type { CodeCheck, Subject } from '../core/factor-strategy.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import type { Issued } from './engine.js';
 
@@ -33,23 +33,30 @@ export interface EnrollingFactor {
 /** RFC 5321 caps a path at 256 octets, so an address at 254; the code proves the rest. */
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
 
-function emailFactorOf(stepup: Stepup): EnrollingFactor {
-  const factor = stepup.factors.get('email-otp') as EnrollingFactor | undefined;
+const EMAIL_FACTOR = factorKey<EnrollingFactor>('email-otp', [
+  'hasEnrolledAddress',
+  'beginEnrollment',
+  'confirmEnrollment',
+  'saveAddress',
+]);
+
+function emailFactorOf(stepup: Hosted): EnrollingFactor {
+  const factor = hostOf(stepup).context.factor(EMAIL_FACTOR);
   if (!factor) throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The email-otp factor is not configured.');
   return factor;
 }
 
 /** The subject of an enrolment (changing where codes go is changing a factor). */
-async function enrollingSubject(stepup: Stepup, req: Request): Promise<Subject> {
-  await assertCanEnroll(stepup, req);
-  const subject = stepup.context.subjectOf(req);
+async function enrollingSubject(host: FactorHost, req: Request): Promise<Subject> {
+  await assertCanEnroll(host, req);
+  const subject = host.context.subjectOf(req);
   if (!subject) throw new StepupError('MFA_SESSION_EXPIRED');
   return subject;
 }
 
 /** Send a code to `email`; it becomes the user's address once that code comes back. */
 export async function beginEmail(
-  stepup: Stepup,
+  stepup: Hosted,
   req: Request,
   email: string,
   factor: EnrollingFactor = emailFactorOf(stepup),
@@ -58,7 +65,7 @@ export async function beginEmail(
   if (address.length > 254 || !EMAIL.test(address)) {
     throw new StepupError('INVALID_REQUEST', { field: 'email' }, 'Enter a valid email address.');
   }
-  return factor.beginEnrollment(req, await enrollingSubject(stepup, req), address);
+  return factor.beginEnrollment(req, await enrollingSubject(hostOf(stepup), req), address);
 }
 
 /**
@@ -67,44 +74,50 @@ export async function beginEmail(
  * policy does not offer email to this user yet (`requireStrongerFactor` without a stronger one).
  */
 export async function confirmEmail(
-  stepup: Stepup,
+  stepup: Hosted,
   req: Request,
   code: string,
   factor: EnrollingFactor = emailFactorOf(stepup),
 ): Promise<{ amr: readonly string[] }> {
-  const { attempts, events, notify } = stepup.context;
-  const subject = await enrollingSubject(stepup, req);
+  const host = hostOf(stepup);
+  const { attempts, events, notify } = host.context;
+  const subject = await enrollingSubject(host, req);
   const userId = subject.userId;
-  await attempts.assertNotLocked(userId);
-  const result = await factor.confirmEnrollment(req, subject, code);
-  if (!result.ok) {
-    const check = result.check as Extract<CodeCheck, { ok: false }>;
-    if (check.countsAsFailure !== false) await attempts.recordFailure(req, userId, factor.name);
-    events.emitFor(req, 'mfa.failed', { userId, factor: factor.name, reason: check.error.toLowerCase() });
-    throw new StepupError(check.error);
-  }
-  await attempts.reset(userId);
-  const notice = { factor: factor.name, replaced: result.replaced };
+  let address = '';
+  let replaced = false;
+  const check = await attempts.attempt(req, userId, factor.name, async (): Promise<CodeCheck> => {
+    const result = await factor.confirmEnrollment(req, subject, code);
+    if (!result.ok) return result.check;
+    ({ address, replaced } = result);
+    return { ok: true };
+  });
+  if (!check.ok) throw new StepupError(check.error);
+  const notice = { factor: factor.name, replaced };
   // Replacing an address: notify first, so that a notifier reading the factor's address
   // still reaches the old mailbox (the one an attacker would be taking over).
-  if (result.replaced) await notify(req, userId, 'factor_enabled', notice);
-  await factor.saveAddress(userId, result.address);
-  if (!result.replaced) await notify(req, userId, 'factor_enabled', notice);
-  events.emitFor(req, 'email_otp.enabled', { userId, replaced: result.replaced });
+  if (replaced) await notify(req, userId, 'factor_enabled', notice);
+  await factor.saveAddress(userId, address);
+  if (!replaced) await notify(req, userId, 'factor_enabled', notice);
+  events.emitFor(req, 'email_otp.enabled', { userId, replaced });
   if (!(await factor.isEnrolled(userId))) return { amr: [] };
-  const outcome = await stepup.elevation.secondFactor(req, { kind: 'second', factor: factor.name, amr: factor.amr });
+  const outcome = await host.secondFactor(req, {
+    kind: 'second',
+    factor: factor.name,
+    amr: factor.amr,
+  });
   return { amr: outcome.status === 'authenticated' ? outcome.amr : [] };
 }
 
 /** Remove the enrolled address (a fresh second factor first); bumps the credential epoch. */
 export async function removeEmail(
-  stepup: Stepup,
+  stepup: Hosted,
   req: Request,
   factor: EnrollingFactor = emailFactorOf(stepup),
 ): Promise<{ enabled: boolean }> {
-  const view = stepup.mfaOf(req);
+  const host = hostOf(stepup);
+  const view = host.mfaOf(req);
   if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
-  const userId = await assertFreshMfa(stepup, req);
+  const userId = await assertFreshMfa(host, req);
   if (!(await factor.hasEnrolledAddress(userId))) {
     throw new StepupError(
       'FACTOR_NOT_ENROLLED',
@@ -113,8 +126,9 @@ export async function removeEmail(
     );
   }
   await factor.reset(userId);
-  await stepup.context.credentialsChanged(req, userId, 'email_otp_disabled');
-  stepup.context.events.emitFor(req, 'email_otp.disabled', { userId });
-  await stepup.context.notify(req, userId, 'factor_disabled', { factor: factor.name });
+  const { credentialsChanged, events, notify } = host.context;
+  await credentialsChanged(req, userId, 'email_otp_disabled');
+  events.emitFor(req, 'email_otp.disabled', { userId });
+  await notify(req, userId, 'factor_disabled', { factor: factor.name });
   return { enabled: await factor.isEnrolled(userId) };
 }

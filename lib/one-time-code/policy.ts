@@ -8,7 +8,7 @@
  *     (OWASP ASVS 5.0 V6.6.1: phone codes only with a stronger alternative offered);
  *   - a route refuses them with `requireMfa({ factors: ['totp', 'recovery-code'] })`.
  */
-import type { SecondFactorStrategy, StepupContext } from '../core/factor-strategy.js';
+import type { SecondFactor } from '../core/context.js';
 
 /** Factors that are not "stronger" than an email or SMS code. */
 export const WEAK_FACTORS: ReadonlySet<string> = new Set(['email-otp', 'sms-otp', 'recovery-code']);
@@ -37,14 +37,9 @@ export function assertEmailNotAlone(factorNames: readonly string[], firstFactor?
   }
 }
 
-/** The registry of every factor, when `createStepup` exposes it on the context. */
-export type ContextWithFactors = StepupContext & {
-  readonly factors?: ReadonlyMap<string, SecondFactorStrategy>;
-};
-
 /** True when the user has an enrolled factor that is not weak (e.g. TOTP). */
 export async function hasStrongerFactor(
-  factors: ReadonlyMap<string, SecondFactorStrategy>,
+  factors: ReadonlyMap<string, SecondFactor>,
   userId: string,
 ): Promise<boolean> {
   for (const [name, factor] of factors) {

@@ -1,5 +1,5 @@
 /**
- * Endpoints of the email and SMS factors (DESIGN §4):
+ * Endpoints of the email and SMS factors (README.md, JSON contract):
  *   POST /mfa/email/send, /mfa/sms/send   202 {status:"sent", expiresIn, resendIn, destination}
  *   POST /mfa/email/enroll {email}         202, a code goes to that address
  *   POST /mfa/email/confirm {code}         200 {enabled:true}; the address is now verified
@@ -9,10 +9,10 @@
  */
 import type { Request, Router } from 'express';
 import { z } from 'zod';
-import type { Stepup } from '../create-stepup.js';
+import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
-import type { Subject } from '../core/factor-strategy.js';
+import type { Subject } from '../core/context.js';
 import { route } from '../http/handler.js';
 import { codeBody, parseBody } from '../http/schemas.js';
 import type { Issued } from './engine.js';
@@ -30,17 +30,17 @@ interface SendingFactor {
 /** `POST <path>`: a code for the pending login, or for a signed-in user stepping up. */
 export function mountSendRoute(
   router: Router,
-  stepup: Stepup,
+  host: FactorHost,
   factor: SendingFactor,
   path: string,
 ): void {
   router.post(
     path,
     route(async (req, res) => {
-      const subject = stepup.context.subjectOf(req);
+      const subject = host.context.subjectOf(req);
       if (!subject) throw new StepupError('MFA_SESSION_EXPIRED');
       // A locked account gets no code: it could not be used, and each message costs money.
-      await stepup.context.attempts.assertNotLocked(subject.userId);
+      await host.context.attempts.assertNotLocked(subject.userId);
       const sent = await factor.send(req, subject);
       res.status(202).json({ status: 'sent', ...sent });
     }),
@@ -49,14 +49,14 @@ export function mountSendRoute(
 
 export function mountEmailEnrollmentRoutes(
   router: Router,
-  stepup: Stepup,
+  host: FactorHost,
   factor: EnrollingFactor,
 ): void {
   router.post(
     '/mfa/email/enroll',
     route(async (req, res) => {
       const { email } = parseBody(emailBody, req.body);
-      res.status(202).json({ status: 'sent', ...(await beginEmail(stepup, req, email, factor)) });
+      res.status(202).json({ status: 'sent', ...(await beginEmail(host, req, email, factor)) });
     }),
   );
 
@@ -64,7 +64,7 @@ export function mountEmailEnrollmentRoutes(
     '/mfa/email/confirm',
     route(async (req, res) => {
       const { code } = parseBody(codeBody, req.body);
-      const { amr } = await confirmEmail(stepup, req, code, factor);
+      const { amr } = await confirmEmail(host, req, code, factor);
       res.json({ enabled: true, amr, csrfToken: csrfToken(req) });
     }),
   );
@@ -72,7 +72,7 @@ export function mountEmailEnrollmentRoutes(
   router.post(
     '/mfa/email/disable',
     route(async (req, res) => {
-      res.json(await removeEmail(stepup, req, factor));
+      res.json(await removeEmail(host, req, factor));
     }),
   );
 }

@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { hashPassword, type Argon2Params } from './hash.js';
 import { StepupError } from '../core/errors.js';
-import type { StepupContext } from '../core/factor-strategy.js';
+import type { StepupContext } from '../core/context.js';
 import { checkPasswordPolicy, type PasswordPolicyContext } from './policy.js';
 import { SESSION_KEY } from '../core/session-state.js';
 

@@ -1,10 +1,10 @@
 /**
- * The recovery-code endpoints of the JSON router (DESIGN §4), mounted by the strategy's
+ * The recovery-code endpoints of the JSON router (README.md, JSON contract), mounted by the strategy's
  * `mountRoutes`. Using a code to sign in goes through `POST /auth/mfa/verify
  * {factor:"recovery-code", code}` like every factor; these two manage the set.
  */
 import type { Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { FactorHost } from '../core/context.js';
 import { assertSignedIn } from '../http/guards.js';
 import { regenerateRecoveryCodes, type RecoveryCodeService } from './service.js';
 import { csrfToken } from '../http/csrf.js';
@@ -12,14 +12,14 @@ import { route } from '../http/handler.js';
 
 export function mountRecoveryRoutes(
   router: Router,
-  stepup: Stepup,
+  host: FactorHost,
   codes: RecoveryCodeService,
 ): void {
   // How many are left, so the UI can nudge the user before they run out. A count, never codes.
   router.get(
     '/mfa/recovery-codes',
     route(async (req, res) => {
-      const userId = assertSignedIn(stepup, req);
+      const userId = assertSignedIn(host, req);
       res.json({ remaining: await codes.remaining(userId) });
     }),
   );
@@ -28,7 +28,7 @@ export function mountRecoveryRoutes(
   router.post(
     '/mfa/recovery-codes/regenerate',
     route(async (req, res) => {
-      const recoveryCodes = await regenerateRecoveryCodes(stepup, req, res, codes);
+      const recoveryCodes = await regenerateRecoveryCodes(host, req, res, codes);
       res.json({ recoveryCodes, remaining: recoveryCodes.length, csrfToken: csrfToken(req) });
     }),
   );

@@ -2,6 +2,7 @@
  * Options of the "remember this browser" cookie, checked when `createStepup()` runs, with
  * TypeErrors that say how to fix them (never per request).
  */
+import { assertKnownKeys } from '../core/validate.js';
 
 /** A key for the cookie's HMAC: at least 32 bytes (256 bits) from a secret store. */
 export type RememberBrowserSecret = string | Buffer;
@@ -55,13 +56,7 @@ export function resolveRememberBrowserOptions(
   if (o === null || typeof o !== 'object' || Array.isArray(o)) {
     throw new TypeError(`${WHERE} must be an object, e.g. { secret: process.env.REMEMBER_SECRET }`);
   }
-  for (const key of Object.keys(o)) {
-    if (!KNOWN.includes(key)) {
-      throw new TypeError(
-        `${WHERE}: unknown option ${JSON.stringify(key)}. Valid options: ${KNOWN.join(', ')}`,
-      );
-    }
-  }
+  assertKnownKeys(WHERE, o, KNOWN);
   for (const key of ['secure', 'enabled', 'allowAtLogin'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') {
       throw new TypeError(`${WHERE}.${key} must be true or false`);
@@ -86,7 +81,8 @@ export function resolveRememberBrowserOptions(
   const secure = o.secure ?? process.env.NODE_ENV === 'production';
   return {
     enabled: o.enabled ?? true,
-    keys: o.secret === undefined ? undefined : toKeys(o.secret),
+    // `undefined` or '' given explicitly is the key rule's error (lib/core/key-rule.ts).
+    keys: o.secret === undefined || o.secret === '' ? undefined : toKeys(o.secret),
     lifetimeMs: lifetimeDays * DAY_MS,
     // `__Host-`: the browser only accepts it with Secure, Path=/ and no Domain, so a sibling
     // subdomain or a plain-http page cannot plant or overwrite it (ASVS 5.0 V3.3.1).
@@ -125,16 +121,7 @@ export interface StepUpOptions {
 
 /** Checked when the middleware is built; returns `allowRememberBrowser`. */
 export function resolveStepUpOptions(where: string, options: StepUpOptions = {}): boolean {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${where}: options must be an object`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'allowRememberBrowser') {
-      throw new TypeError(
-        `${where}: unknown option ${JSON.stringify(key)}. Valid options: allowRememberBrowser`,
-      );
-    }
-  }
+  assertKnownKeys(where, options, ['allowRememberBrowser']);
   const allow = options.allowRememberBrowser ?? true;
   if (typeof allow !== 'boolean') {
     throw new TypeError(`${where}: allowRememberBrowser must be true or false`);

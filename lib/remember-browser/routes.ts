@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { FactorHost } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import type { RememberedBrowsers } from './service.js';
 import { BROWSER_ID } from './record.js';
@@ -7,7 +7,7 @@ import { assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
 
 /**
- * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (DESIGN §4).
+ * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (README.md, JSON contract).
  *
  * Signed-in users only; a pending session sees nothing. Forgetting a browser never needs a fresh
  * second factor: it only ever reduces what the account trusts, and a user who suspects a stolen
@@ -17,13 +17,13 @@ import { route } from '../http/handler.js';
  */
 export function mountRememberBrowserRoutes(
   router: Router,
-  stepup: Stepup,
+  host: FactorHost,
   browsers: RememberedBrowsers,
 ): void {
   router.get(
     '/mfa/browsers',
     route(async (req, res) => {
-      const userId = assertSignedIn(stepup, req);
+      const userId = assertSignedIn(host, req);
       res.json({ browsers: await browsers.list(userId, req) });
     }),
   );
@@ -31,7 +31,7 @@ export function mountRememberBrowserRoutes(
   router.delete(
     '/mfa/browsers/:id',
     route(async (req, res) => {
-      const userId = assertSignedIn(stepup, req);
+      const userId = assertSignedIn(host, req);
       const id = req.params.id;
       if (typeof id !== 'string' || !BROWSER_ID.test(id)) {
         throw new StepupError('INVALID_REQUEST', { field: 'id' }, 'The browser id is not valid.');
@@ -45,7 +45,7 @@ export function mountRememberBrowserRoutes(
   router.delete(
     '/mfa/browsers',
     route(async (req, res) => {
-      const userId = assertSignedIn(stepup, req);
+      const userId = assertSignedIn(host, req);
       // Clear this browser's cookie only when it is the user's own (a shared browser may carry
       // another user's): revoking it first tells which.
       const current = browsers.currentId(req);

@@ -21,9 +21,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { sameString } from '../crypto/keys.js';
 import type { Request, Response } from 'express';
-import type { AfterVerifyHook } from '../create-stepup.js';
-import type { StepupContext } from '../core/factor-strategy.js';
-import type { LoginHook } from '../step-up/elevation.js';
+import type { AfterVerifyHook, LoginHook, StepupContext } from '../core/context.js';
+import { resolveKey } from '../core/key-rule.js';
 import { MemoryStore } from '../stores/memory.js';
 import { labelFromUserAgent } from './user-agent-label.js';
 import {
@@ -263,9 +262,9 @@ export class RememberedBrowsers {
 }
 
 /**
- * Build the service from `createStepup({ rememberBrowser })`; undefined when disabled. Without a
- * secret a random key is made per process: harmless on the in-memory store (records die with the
- * process too), a warning on a shared store, an error there under NODE_ENV=production.
+ * Build the service from `createStepup({ rememberBrowser })`; undefined when disabled. A missing
+ * secret follows the one key rule (lib/core/key-rule.ts): harmless on the in-memory store
+ * (records die with the process too), a warning on a shared store, an error in production.
  */
 export function createRememberedBrowsers(
   ctx: StepupContext,
@@ -273,17 +272,18 @@ export function createRememberedBrowsers(
 ): RememberedBrowsers | undefined {
   const config = resolveRememberBrowserOptions(options);
   if (!config.enabled) return undefined;
-  let keys = config.keys;
-  if (!keys) {
-    if (!(ctx.store instanceof MemoryStore)) {
-      const why =
-        'createStepup: rememberBrowser has no secret with a shared store: remembered browsers ' +
-        'would not survive a restart and would fail on other instances. Pass ' +
-        'rememberBrowser.secret (32+ random bytes), or rememberBrowser: { enabled: false }.';
-      if (process.env.NODE_ENV === 'production') throw new TypeError(why);
-      process.emitWarning(why, { code: 'PASSPORT_STEPUP_REMEMBER_SECRET' });
-    }
-    keys = [randomBytes(32)];
-  }
+  const keys = resolveKey({
+    where: 'rememberBrowser',
+    option: 'secret',
+    options: options ?? {},
+    validate: () => config.keys ?? [],
+    generate: () => [randomBytes(32)],
+    shared: !(ctx.store instanceof MemoryStore),
+    consequence: 'remembered browsers would not survive a restart and would fail on other instances',
+    example:
+      'rememberBrowser.secret (32+ random bytes: `openssl rand -base64 32`), ' +
+      'or rememberBrowser: { enabled: false }',
+    warningCode: 'PASSPORT_STEPUP_REMEMBER_SECRET',
+  });
   return new RememberedBrowsers(ctx, config, keys);
 }

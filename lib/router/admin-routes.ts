@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { RouterHost } from './create-router.js';
 import { StepupError } from '../core/errors.js';
 import { assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
@@ -8,17 +8,17 @@ import { route } from '../http/handler.js';
  * `POST /admin/users/:id/mfa/reset`: for a user who lost their authenticator. The app decides
  * who is an administrator (`isAdmin(req)`); everyone else gets 403 `forbidden`.
  */
-export function mountAdminRoutes(router: Router, stepup: Stepup): void {
+export function mountAdminRoutes(router: Router, host: RouterHost): void {
   router.post(
     '/admin/users/:id/mfa/reset',
     route(async (req, res) => {
-      const adminId = assertSignedIn(stepup, req);
-      if (!(await stepup.context.options.isAdmin(req))) throw new StepupError('FORBIDDEN');
+      const adminId = assertSignedIn(host, req);
+      if (!(await host.context.options.isAdmin(req))) throw new StepupError('FORBIDDEN');
       const target = req.params.id;
       if (typeof target !== 'string' || target.length === 0 || target.length > 256) {
         throw new StepupError('INVALID_REQUEST', { field: 'id' });
       }
-      await stepup.adminReset(req, target, adminId);
+      await host.adminReset(req, target, adminId);
       res.status(204).end();
     }),
   );

@@ -1,9 +1,11 @@
-import express, { type Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import express, { type Request, type Router } from 'express';
+import type { FactorHost, SecondFactor } from '../core/context.js';
+import type { StepupEvents } from '../core/events.js';
 import { basicCredentials, csrfProtection } from '../http/csrf.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
+import type { RememberedBrowsers } from '../remember-browser/service.js';
 import { mountSessionRoutes } from './session-routes.js';
 
 export interface RouterOptions {
@@ -15,11 +17,19 @@ export interface RouterOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** What the router needs beyond a feature's `FactorHost`; the composition root builds it. */
+export interface RouterHost extends FactorHost {
+  readonly factors: ReadonlyMap<string, SecondFactor>;
+  readonly events: StepupEvents;
+  readonly rememberedBrowsers: RememberedBrowsers | undefined;
+  adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
+}
+
 /**
- * The JSON router of DESIGN §4: `app.use('/auth', stepup.router())`. Mount it after
+ * The JSON router of README.md's JSON contract: `app.use('/auth', stepup.router())`. Mount it after
  * express-session, `passport.initialize()` and `passport.session()`.
  */
-export function createRouter(stepup: Stepup, options: RouterOptions = {}): Router {
+export function createRouter(host: RouterHost, options: RouterOptions = {}): Router {
   const router = express.Router();
   const limit = options.bodyLimit ?? '16kb';
   router.use(express.json({ limit, strict: true }));
@@ -32,10 +42,10 @@ export function createRouter(stepup: Stepup, options: RouterOptions = {}): Route
   if (options.csrf !== false) {
     router.use(csrfProtection({ skip: (req) => req.method === 'POST' && req.path === '/login' && basicCredentials(req) !== undefined }));
   }
-  mountSessionRoutes(router, stepup);
-  for (const factor of stepup.factors.values()) factor.mountRoutes?.(router, stepup);
-  mountAdminRoutes(router, stepup);
-  if (stepup.rememberedBrowsers) mountRememberBrowserRoutes(router, stepup, stepup.rememberedBrowsers);
+  mountSessionRoutes(router, host);
+  for (const factor of host.factors.values()) factor.mountRoutes?.(router, host);
+  mountAdminRoutes(router, host);
+  if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError));
   return router;
 }

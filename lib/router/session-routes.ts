@@ -1,10 +1,10 @@
 import type { Request, Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { RouterHost } from './create-router.js';
 import { basicCredentials, csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
 import { logOut } from '../core/passport-glue.js';
 import { destroySession, writeRecord } from '../core/session-state.js';
-import type { ElevationOutcome } from '../step-up/elevation.js';
+import type { ElevationOutcome } from '../core/context.js';
 import { route, runMiddleware } from '../http/handler.js';
 import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
 
@@ -13,8 +13,8 @@ function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, un
   return { ...outcome, csrfToken: csrfToken(req) };
 }
 
-export function mountSessionRoutes(router: Router, stepup: Stepup): void {
-  const firstFactor = stepup.context.options.firstFactor;
+export function mountSessionRoutes(router: Router, host: RouterHost): void {
+  const firstFactor = host.context.options.firstFactor;
 
   router.get('/csrf', (req, res) => {
     res.json({ csrfToken: csrfToken(req) });
@@ -27,7 +27,7 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
       const basic = basicCredentials(req);
       if (basic) req.body = basic;
       parseBody(loginBody, req.body);
-      await runMiddleware(stepup.authenticate(firstFactor), req, res);
+      await runMiddleware(host.authenticate(firstFactor), req, res);
       res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
     }),
   );
@@ -36,15 +36,15 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
     '/mfa/verify',
     route(async (req, res) => {
       const body = parseBody(verifyBody, req.body);
-      if (!stepup.factors.has(body.factor)) {
-        throw new StepupError('INVALID_REQUEST', { field: 'factor', factors: [...stepup.factors.keys()] },
-          `Unknown factor. Use one of: ${[...stepup.factors.keys()].join(', ')}.`);
+      if (!host.factors.has(body.factor)) {
+        throw new StepupError('INVALID_REQUEST', { field: 'factor', factors: [...host.factors.keys()] },
+          `Unknown factor. Use one of: ${[...host.factors.keys()].join(', ')}.`);
       }
-      await runMiddleware(stepup.authenticate(body.factor), req, res);
-      const userId = stepup.mfaOf(req).userId;
+      await runMiddleware(host.authenticate(body.factor), req, res);
+      const userId = host.mfaOf(req).userId;
       if (userId !== undefined) {
         const rememberBrowser = isTruthy(body.rememberBrowser) || isTruthy(body.remember);
-        for (const hook of stepup.afterVerify) await hook(req, res, { userId, factor: body.factor, rememberBrowser });
+        await host.afterVerify(req, res, { userId, factor: body.factor, rememberBrowser });
       }
       res.json(outcomeBody(req, res.locals.stepup as ElevationOutcome));
     }),
@@ -53,13 +53,13 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
   router.get(
     '/session',
     route(async (req, res) => {
-    const view = stepup.mfaOf(req);
-    const now = stepup.context.now();
+    const view = host.mfaOf(req);
+    const now = host.context.now();
     // Factor extras (e.g. recoveryCodesLow) only for a signed-in user: a pending session
     // learns nothing about the account beyond what the login answer said.
     const extras: Record<string, unknown> = {};
     if (view.userId !== undefined && (view.status === 'authenticated' || view.status === 'satisfied')) {
-      for (const factor of stepup.factors.values()) {
+      for (const factor of host.factors.values()) {
         if (factor.sessionInfo) Object.assign(extras, await factor.sessionInfo(view.userId));
       }
     }
@@ -84,11 +84,11 @@ export function mountSessionRoutes(router: Router, stepup: Stepup): void {
   router.post(
     '/logout',
     route(async (req, res) => {
-      const userId = stepup.mfaOf(req).userId;
+      const userId = host.mfaOf(req).userId;
       writeRecord(req, undefined);
       await logOut(req);
       await destroySession(req);
-      stepup.events.emitFor(req, 'logout', { userId });
+      host.events.emitFor(req, 'logout', { userId });
       res.status(204).end();
     }),
   );

@@ -9,7 +9,7 @@
  * (OWASP ASVS 5.0 V6.6.1; ASVS Level 3 forbids it).
  */
 import { DeliveryError } from '../core/delivery-error.js';
-import { assertKnownKeys } from '../options.js';
+import { assertKnownKeys } from '../core/validate.js';
 
 export interface SmsMessage {
   /** The verified phone number, E.164 (`+15551234567`) as the app supplied it. */

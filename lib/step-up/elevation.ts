@@ -3,64 +3,54 @@ import type { Request } from 'express';
 import type { PassportLike } from '../core/passport-glue.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
-import type { FactorProof, SecondFactorStrategy, StepupContext } from '../core/factor-strategy.js';
+import type {
+  ElevationOutcome,
+  FactorProof,
+  LoginHook,
+  SecondFactor,
+  StepupContext,
+} from '../core/context.js';
 import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
 import { readRecord, regenerateSession, saveSession, writeRecord } from '../core/session-state.js';
 import { storeKey } from '../stores/types.js';
-import type { Amr, SecondFactorName, SessionMfaRecord } from '../core/types.js';
+import type { SecondFactorName, SessionMfaRecord } from '../core/types.js';
 import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';
 
-/** What a login or verify request achieved (DESIGN §4 `status`). */
-export type ElevationOutcome =
-  | { readonly status: 'authenticated'; readonly amr: readonly Amr[] }
-  | {
-      readonly status: 'mfa_required';
-      readonly factors: readonly SecondFactorName[];
-      readonly expiresIn: number;
-    }
-  | { readonly status: 'enrollment_required'; readonly expiresIn: number };
+export type { ElevationOutcome, LoginHook } from '../core/context.js';
+
+/** Everything `Elevation` is configured with, once, by `createStepup`. */
+export interface ElevationConfig {
+  /** Login-time rules (remembered browsers), consulted in order after the app's `when`. */
+  readonly loginHooks?: readonly LoginHook[];
+  /** The app's adaptive rule (`createStepup({ when })`). */
+  readonly when?: WhenRule | undefined;
+  /** Required mode's grace period (`createStepup({ grace })`). */
+  readonly grace?: GraceOptions | undefined;
+  /** Lets `newDevice()` find the device registry of the user logging in. */
+  readonly deviceBinding?: ((userId: string) => unknown) | undefined;
+}
 
 /**
- * A login-time rule consulted after the first factor, in order; the first answer other than
- * `default` wins. `remembered`: a remembered browser vouches (AAL1, amr `rb`); `skip`: no second
- * factor this time; `require`: a second factor (or enrolment) even in optional mode.
- */
-export type LoginHook = (
-  req: Request,
-  userId: string,
-  user: unknown,
-) => Promise<'remembered' | 'skip' | 'require' | 'default'> | 'remembered' | 'skip' | 'require' | 'default';
-
-/**
- * The one place that decides what a session now is (DESIGN §1). Every transition regenerates
+ * The one place that decides what a session now is (docs/architecture.md, "Session states"). Every transition regenerates
  * the session id so that an id fixed or observed before the change is worthless afterwards
  * (OWASP ASVS 5.0 V7.2.4, NIST SP 800-63B-4 §5.1).
  */
 export class Elevation {
+  private readonly loginHooks: readonly LoginHook[];
+  private readonly when: WhenRule | undefined;
+  private readonly grace: GraceOptions | undefined;
+  private readonly deviceBinding: ((userId: string) => unknown) | undefined;
+
   constructor(
     private readonly ctx: StepupContext,
     private readonly passport: PassportLike,
-    private readonly factors: ReadonlyMap<string, SecondFactorStrategy>,
-  ) {}
-
-  private readonly loginHooks: LoginHook[] = [];
-
-  /** Add a login-time rule (remembered browsers and adaptive rules use this). */
-  addLoginHook(hook: LoginHook): void {
-    this.loginHooks.push(hook);
-  }
-
-  private when: WhenRule | undefined;
-  private grace: GraceOptions | undefined;
-
-  /** The app's adaptive rule (`createStepup({ when })`). */
-  setWhen(rule: WhenRule | undefined): void {
-    this.when = rule;
-  }
-
-  /** Required mode's grace period (`createStepup({ grace })`). */
-  setGrace(grace: GraceOptions | undefined): void {
-    this.grace = grace;
+    private readonly factors: ReadonlyMap<string, SecondFactor>,
+    config: ElevationConfig = {},
+  ) {
+    this.loginHooks = [...(config.loginHooks ?? [])];
+    this.when = config.when;
+    this.grace = config.grace;
+    this.deviceBinding = config.deviceBinding;
   }
 
   /**
@@ -77,9 +67,6 @@ export class Elevation {
     }
     return verdict;
   }
-
-  /** Set by createStepup so that `newDevice()` can find the device registry. */
-  deviceBinding: ((userId: string) => unknown) | undefined;
 
   /** Required mode, no factor yet: is this login still inside the grace period? */
   private async graceFor(userId: string): Promise<SessionMfaRecord['enrollmentGrace']> {

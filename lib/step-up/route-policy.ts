@@ -1,4 +1,4 @@
-import { assertKnownKeys } from '../options.js';
+import { assertKnownKeys } from '../core/validate.js';
 import type { MfaView, PolicyDecision, RequireMfaOptions, SecondFactorName } from '../core/types.js';
 
 export interface ResolvedRoutePolicy {

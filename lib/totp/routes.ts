@@ -1,16 +1,16 @@
 import type { Router } from 'express';
-import type { Stepup } from '../create-stepup.js';
+import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
 import { route } from '../http/handler.js';
 import { codeBody, parseBody } from '../http/schemas.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
 
-/** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (DESIGN §4), over lib/totp/service.ts. */
-export function mountTotpRoutes(router: Router, stepup: Stepup): void {
+/** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (the JSON contract in README.md), over lib/totp/service.ts. */
+export function mountTotpRoutes(router: Router, host: FactorHost): void {
   router.post(
     '/mfa/totp/enroll',
     route(async (req, res) => {
-      res.json(await beginTotp(stepup, req));
+      res.json(await beginTotp(host, req));
     }),
   );
 
@@ -18,7 +18,7 @@ export function mountTotpRoutes(router: Router, stepup: Stepup): void {
     '/mfa/totp/confirm',
     route(async (req, res) => {
       const { code } = parseBody(codeBody, req.body);
-      const { recoveryCodes, amr } = await confirmTotp(stepup, req, code);
+      const { recoveryCodes, amr } = await confirmTotp(host, req, code);
       // The session id rotated: a new CSRF token goes with the answer.
       res.json({ enabled: true, recoveryCodes, amr, csrfToken: csrfToken(req) });
     }),
@@ -28,7 +28,7 @@ export function mountTotpRoutes(router: Router, stepup: Stepup): void {
     '/mfa/totp/disable',
     route(async (req, res) => {
       const { code } = parseBody(codeBody, req.body);
-      await disableTotp(stepup, req, code);
+      await disableTotp(host, req, code);
       res.json({ enabled: false });
     }),
   );

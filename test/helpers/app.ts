@@ -6,6 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
 import type { Request } from 'express';
 import type { PasswordOptions } from '../../strategies/password.js';
+import type { StepupInternals } from '../../lib/create-stepup.js';
 import {
   createStepup,
   SecondFactorStrategy,
@@ -69,6 +70,8 @@ export interface MakeAppOptions {
   readonly password?: PasswordOptions;
   /** Express `trust proxy` setting (to simulate clients from several IPs). */
   readonly trustProxy?: boolean;
+  /** Test seams of createStepup (e.g. a login hook standing in for a remembered browser). */
+  readonly internals?: StepupInternals;
 }
 
 /** An Express app wired the way the README teaches, with test routes behind each guard. */
@@ -109,7 +112,7 @@ export function makeApp(options: MakeAppOptions = {}) {
       (ctx) => new OtherCodeFactor(ctx, enrolled),
       ...(options.extraFactors ?? []),
     ],
-  });
+  }, options.internals);
 
   const app = express();
   if (options.trustProxy) app.set('trust proxy', true);

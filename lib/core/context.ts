@@ -1,0 +1,208 @@
+/**
+ * What every part of the library is handed, as narrow interfaces (docs/architecture.md,
+ * "Layers"): the `StepupContext` a factor gets, the `FactorHost` the routes and services of a
+ * feature get, and the hook and proof types that pass between them. Nothing here imports a
+ * feature, the router or the composition root, so every layer above can depend on it.
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { AttemptCounter } from './attempts.js';
+import type { StepupEvents } from './events.js';
+import type { MfaStore } from '../stores/types.js';
+import type { Amr, MfaView, SecondFactorName } from './types.js';
+
+/** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
+export interface Subject {
+  readonly userId: string;
+  readonly status: 'pending' | 'authenticated' | 'satisfied';
+  /** Pending only: the login attempt this proof belongs to. */
+  readonly loginId?: string;
+}
+
+/** Kinds of security notice sent to a user (docs/architecture.md, invariant 11). */
+export type NoticeKind =
+  | 'factor_enabled'
+  | 'factor_disabled'
+  | 'recovery_code_used'
+  | 'recovery_codes_regenerated'
+  | 'remembered_browser_added'
+  | 'admin_reset'
+  | 'lockout'
+  | 'password_changed';
+
+/** A security notice about one user; never carries a code or a secret. */
+export interface SecurityNotice {
+  readonly userId: string;
+  readonly kind: NoticeKind;
+  readonly time: number;
+  readonly ip?: string;
+  readonly userAgent?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+export type Notifier = (notice: SecurityNotice) => void | Promise<void>;
+
+/** `createStepup()` options after validation and defaults. */
+export interface ResolvedOptions {
+  readonly mode: 'optional' | 'required';
+  readonly firstFactor: string;
+  readonly pendingTtlMs: number;
+  readonly challengeUrl: string;
+  readonly loginUrl: string;
+  readonly defaultReturnTo: string;
+  readonly getUserId: (user: unknown) => string;
+  readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
+  readonly freshSeconds: number;
+}
+
+/** What a successful factor tells `stepUp()` through Passport's `authInfo`. */
+export interface FactorProof {
+  readonly kind: 'first' | 'second';
+  readonly factor: string;
+  readonly amr: Amr;
+  /** First factor only: a second factor proven in the same request (password + TOTP in one field). */
+  readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
+}
+
+/** What a login or verify request achieved (the `status` of the JSON contract). */
+export type ElevationOutcome =
+  | { readonly status: 'authenticated'; readonly amr: readonly Amr[] }
+  | {
+      readonly status: 'mfa_required';
+      readonly factors: readonly SecondFactorName[];
+      readonly expiresIn: number;
+    }
+  | { readonly status: 'enrollment_required'; readonly expiresIn: number };
+
+/**
+ * A second factor as the registry holds it. `SecondFactorStrategy` (the Passport face) is the
+ * usual implementation; the registry and the features only rely on this.
+ */
+export interface SecondFactor {
+  readonly name: SecondFactorName;
+  readonly amr: Amr;
+  /** True when this user can use the factor now (enrolled and confirmed). */
+  isEnrolled(userId: string): Promise<boolean>;
+  /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
+  mountRoutes?(router: Router, host: FactorHost): void;
+  /** Optional: fields this factor adds to `GET /auth/session` for a signed-in user. */
+  sessionInfo?(userId: string): Promise<Record<string, unknown>>;
+  /** Optional: remove every trace of this factor for the user (admin reset). */
+  reset?(userId: string): Promise<void>;
+}
+
+/**
+ * A typed handle on one registered factor: a feature declares the interface it needs of its
+ * factor (`FactorKey<TotpFactor>`) and gets it back from `host.factor(key)` without a cast.
+ * `is` checks at run time that the registered object really has that shape (an app may register
+ * its own strategy under a built-in name).
+ */
+export interface FactorKey<T> {
+  readonly name: SecondFactorName;
+  readonly is: (factor: SecondFactor) => boolean;
+  /** Type carrier only; never set. */
+  readonly _type?: T;
+}
+
+/** Build a `FactorKey` from a name and the methods the feature calls. */
+export function factorKey<T>(name: SecondFactorName, methods: readonly string[]): FactorKey<T> {
+  return {
+    name,
+    is: (factor) =>
+      methods.every((m) => typeof (factor as unknown as Record<string, unknown>)[m] === 'function'),
+  };
+}
+
+/** The one registry lookup: the factor registered under `key.name`, when it has the shape. */
+export function lookupFactor<T>(
+  factors: ReadonlyMap<string, SecondFactor>,
+  key: FactorKey<T>,
+): T | undefined {
+  const factor = factors.get(key.name);
+  // The only cast of a registered factor in the library: `key.is` has just checked the shape.
+  return factor && key.is(factor) ? (factor as unknown as T) : undefined;
+}
+
+/** What every factor gets from `createStepup()`. */
+export interface StepupContext {
+  readonly store: MfaStore;
+  readonly now: () => number;
+  readonly events: StepupEvents;
+  readonly attempts: AttemptCounter;
+  readonly options: ResolvedOptions;
+  subjectOf(req: Request): Subject | undefined;
+  /**
+   * The user's credentials changed (factor disabled, password changed, recovery code used,
+   * admin reset): bump the credential epoch so that every remembered browser issued before
+   * fails without a scan.
+   */
+  credentialsChanged(req: Request | undefined, userId: string, reason: string): Promise<void>;
+  /** Every registered second factor by name (filled as they are built). */
+  readonly factors: ReadonlyMap<string, SecondFactor>;
+  /** A registered factor through its typed key (see `FactorKey`). */
+  factor<T>(key: FactorKey<T>): T | undefined;
+  /** The user's credential epoch (0 when never bumped). */
+  credentialEpoch(userId: string): Promise<number>;
+  /** Send a security notice through the app's notifier; failures are reported, never thrown. */
+  notify(
+    req: Request | undefined,
+    userId: string,
+    kind: NoticeKind,
+    data?: Record<string, unknown>,
+  ): Promise<void>;
+}
+
+/** A factor as passed to `createStepup({ factors })`: built once the context exists. */
+export type FactorFactory = (ctx: StepupContext) => SecondFactor;
+
+/**
+ * What the routes and services of a feature need from the library, and nothing more. The
+ * composition root builds it; `Stepup` carries it under the `HOST` symbol so that the public
+ * service functions (`beginTotp(stepup, req)`) accept the object apps already have.
+ */
+export interface FactorHost {
+  readonly context: StepupContext;
+  /** The session's MFA state (`req.mfa`). */
+  mfaOf(req: Request): MfaView;
+  /** The registered factors this user has enrolled, in registration order. */
+  enrolledFactors(userId: string): Promise<SecondFactorName[]>;
+  /** Record a second factor proven outside Passport (a TOTP confirm): satisfied, new session id. */
+  secondFactor(req: Request, proof: FactorProof): Promise<ElevationOutcome>;
+  /** `passport.authenticate(name)` + `stepUp()`; the outcome lands in `res.locals.stepup`. */
+  authenticate(strategy: string): RequestHandler;
+  /** The hooks configured to run after a second factor passed (remember this browser…). */
+  afterVerify: AfterVerifyHook;
+}
+
+/** Runs after a second factor passed through the router's verify endpoint. */
+export type AfterVerifyHook = (
+  req: Request,
+  res: Response,
+  info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
+) => Promise<void>;
+
+/**
+ * A login-time rule consulted after the first factor, in order; the first answer other than
+ * `default` wins. `remembered`: a remembered browser vouches (AAL1, amr `rb`); `skip`: no second
+ * factor this time; `require`: a second factor (or enrolment) even in optional mode.
+ */
+export type LoginVerdict = 'remembered' | 'skip' | 'require' | 'default';
+export type LoginHook = (
+  req: Request,
+  userId: string,
+  user: unknown,
+) => Promise<LoginVerdict> | LoginVerdict;
+
+/** The key under which `Stepup` carries its `FactorHost`. */
+export const HOST: unique symbol = Symbol.for('passport-stepup.host');
+
+/** Anything that carries a host: the `Stepup` object an app holds. */
+export interface HasHost {
+  readonly [HOST]: FactorHost;
+}
+
+/** What the public service functions accept: the app's `Stepup`, or a host. */
+export type Hosted = HasHost | FactorHost;
+
+/** The host of a `Stepup` (or a host itself). */
+export function hostOf(from: Hosted): FactorHost {
+  return HOST in from ? (from as HasHost)[HOST] : (from as FactorHost);
+}
