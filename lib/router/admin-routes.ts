@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { RouterHost } from './create-router.js';
+import type { RouterHost } from './host.js';
 import { StepupError } from '../core/errors.js';
 import { assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';

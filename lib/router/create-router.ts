@@ -1,11 +1,11 @@
-import express, { type Request, type Router } from 'express';
-import type { FactorHost, SecondFactor } from '../core/context.js';
-import type { StepupEvents } from '../core/events.js';
+import express, { type Router } from 'express';
 import { basicCredentials, csrfProtection } from '../http/csrf.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
-import type { RememberedBrowsers } from '../remember-browser/service.js';
+import type { RouterHost } from './host.js';
+
+export type { RouterHost } from './host.js';
 import { mountSessionRoutes } from './session-routes.js';
 
 export interface RouterOptions {
@@ -15,14 +15,6 @@ export interface RouterOptions {
   readonly bodyLimit?: string;
   /** Called with unexpected errors (the client sees a bare 500). */
   readonly onError?: (err: unknown) => void;
-}
-
-/** What the router needs beyond a feature's `FactorHost`; the composition root builds it. */
-export interface RouterHost extends FactorHost {
-  readonly factors: ReadonlyMap<string, SecondFactor>;
-  readonly events: StepupEvents;
-  readonly rememberedBrowsers: RememberedBrowsers | undefined;
-  adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import type { RouterHost } from './create-router.js';
+import type { RouterHost } from './host.js';
 import { basicCredentials, csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
 import { logOut } from '../core/passport-glue.js';

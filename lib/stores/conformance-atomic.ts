@@ -6,8 +6,14 @@
  * GET then a DEL over the network) is caught.
  */
 import { expect, it } from 'vitest';
-import type { ConformanceContext } from './conformance.js';
-import { storeKey } from './types.js';
+import { storeKey, type MfaStore } from './types.js';
+
+/** What the test files of this suite receive: the current test's store and a clock. */
+export interface ConformanceContext {
+  readonly store: MfaStore;
+  /** Let `ms` pass for the store (fake clock when available, else a real sleep). */
+  wait(ms: number): Promise<void>;
+}
 
 const N = 50;
 

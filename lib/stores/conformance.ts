@@ -15,7 +15,7 @@
  * the store has an injectable clock; otherwise the suite uses short real TTLs (≤ 1 s) and waits.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { atomicityTests } from './conformance-atomic.js';
+import { atomicityTests, type ConformanceContext } from './conformance-atomic.js';
 import { type MfaStore, storeKey } from './types.js';
 
 export interface StoreHarness {
@@ -26,12 +26,7 @@ export interface StoreHarness {
   readonly cleanup?: () => Promise<void>;
 }
 
-/** What the test files of this suite receive: the current test's store and a clock. */
-export interface ConformanceContext {
-  readonly store: MfaStore;
-  /** Let `ms` pass for the store (fake clock when available, else a real sleep). */
-  wait(ms: number): Promise<void>;
-}
+export type { ConformanceContext } from './conformance-atomic.js';
 
 /**
  * Keys the library never builds itself but a store must still treat as opaque strings: no
