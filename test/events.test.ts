@@ -1,5 +1,6 @@
 // Attack: secrets leak through logs. Every decision emits a typed event with who, from where
 // and when, and no event ever carries a password or a code (DESIGN §5.7).
+import type { StepupEventType } from '../lib/index.js';
 import { describe, expect, it } from 'vitest';
 import { client, makeApp, TEST_CODE } from './helpers/app.js';
 
@@ -31,7 +32,7 @@ describe('events', () => {
 
   it('strips forbidden fields and survives a throwing listener', async () => {
     const { stepup } = makeApp({ stepup: { onEvent: () => { throw new Error('listener bug'); } } });
-    const e = stepup.events.emitFor(undefined, 'custom', { userId: 'u', code: '123456', password: 'p', secret: 's' });
+    const e = stepup.events.emitFor(undefined, 'custom' as StepupEventType, { userId: 'u', code: '123456', password: 'p', secret: 's' });
     expect(e).toMatchObject({ type: 'custom', userId: 'u' });
     expect(JSON.stringify(e)).not.toMatch(/123456|"p"|"s"/);
   });

@@ -6,7 +6,7 @@ export type EventListener = (event: StepupEvent) => void;
 
 /**
  * Field names that must never leave the library in an event, whatever a caller passes.
- * Belt and braces for DESIGN §5.7 / ASVS 5.0 V16.2.5 (no secrets in logs): events are built
+ * Belt and braces for invariant 7 (docs/architecture.md) / ASVS 5.0 V16.2.5 (no secrets in logs): events are built
  * from explicit fields, and this list strips anything that slipped in.
  */
 const FORBIDDEN_FIELDS = new Set(['code', 'password', 'secret', 'token', 'otp', 'recoveryCode']);
