@@ -146,8 +146,3 @@ async function checkAppendedTotp(
   }
   return 'ok';
 }
-
-/** `createStepup({ password: { findUser } })` builds and registers this for you. */
-export function passwordStrategy(ctx: StepupContext, options: PasswordOptions): PasswordStrategy {
-  return new PasswordStrategy(ctx, options);
-}

@@ -1,7 +1,9 @@
 /**
  * Every error the library answers with, in one map. The `code` is the public, stable
- * identifier (DESIGN §4): clients branch on it, never on the message text.
+ * identifier of the JSON contract (README.md): clients branch on it, never on the message text.
  */
+import type { MfaReason } from './types.js';
+
 export const ERROR_CODES = {
   INVALID_REQUEST: { status: 400, code: 'invalid_request', message: 'The request body is not valid.' },
   INVALID_CREDENTIALS: {
@@ -72,19 +74,50 @@ export const ERROR_CODES = {
 export type ErrorKey = keyof typeof ERROR_CODES;
 export type ErrorCode = (typeof ERROR_CODES)[ErrorKey]['code'];
 
+/** What a refusal of a second factor says to do (`reason` of `mfa_required`). */
+type MfaRequiredDetails = {
+  readonly reason: MfaReason;
+  readonly factors?: readonly string[];
+  readonly maxAge?: number;
+};
+
+/**
+ * The details each code carries in its JSON body, typed per code: a client (and our own code)
+ * can rely on `retryAfter` being a number of seconds on every 429, on `reason` on every
+ * `mfa_required`, and so on. Codes not listed carry no details of a fixed shape.
+ */
+export interface ErrorDetails {
+  INVALID_REQUEST: {
+    readonly field?: string;
+    readonly fields?: readonly string[];
+    readonly factors?: readonly string[];
+    /** Why a new password was refused (`checkPasswordPolicy` reasons). */
+    readonly reasons?: readonly string[];
+  };
+  TOO_MANY_ATTEMPTS: { readonly retryAfter: number };
+  RESEND_TOO_SOON: { readonly retryAfter: number };
+  DELIVERY_FAILED: { readonly retryAfter: number };
+  MFA_REQUIRED: MfaRequiredDetails;
+  AUTHENTICATION_REQUIRED: { readonly reason: 'not_authenticated' };
+  FACTOR_NOT_ENROLLED: { readonly factors?: readonly string[] };
+}
+export type DetailsOf<K extends ErrorKey> = K extends keyof ErrorDetails
+  ? ErrorDetails[K]
+  : Readonly<Record<string, never>>;
+
 /** An error with an HTTP status and a public code; details are merged into the JSON body. */
-export class StepupError extends Error {
+export class StepupError<K extends ErrorKey = ErrorKey> extends Error {
   override readonly name = 'StepupError';
   readonly status: number;
-  readonly code: ErrorCode;
-  readonly details: Readonly<Record<string, unknown>>;
+  readonly code: (typeof ERROR_CODES)[K]['code'];
+  readonly details: Readonly<Record<string, unknown>> & Partial<DetailsOf<K>>;
 
-  constructor(key: ErrorKey, details: Record<string, unknown> = {}, message?: string) {
+  constructor(key: K, details?: DetailsOf<K>, message?: string) {
     const def = ERROR_CODES[key];
     super(message ?? def.message);
     this.status = def.status;
     this.code = def.code;
-    this.details = details;
+    this.details = (details ?? {}) as Readonly<Record<string, unknown>> & Partial<DetailsOf<K>>;
   }
 
   toJSON(): Record<string, unknown> {
