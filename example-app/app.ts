@@ -80,7 +80,7 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
       findUser: (username) => users.findByUsername(username),
       onRehash: (id, hash) => users.setPasswordHash(id, hash),
       // For one-prompt clients (a CLI): bob may send `bob-password-1` + his current TOTP code in
-      // the password field and be fully signed in by one request (DESIGN §4).
+      // the password field and be fully signed in by one request (the JSON contract (README.md)).
       appendedTotp: true,
     },
     isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
@@ -108,13 +108,13 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
   );
   app.use('/static', express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
   // The library's cookie settings: HttpOnly, SameSite=Lax, and in production Secure with the
-  // `__Host-` prefix (pinned to this origin, path /, no Domain: DESIGN §5.10).
+  // `__Host-` prefix (pinned to this origin, path /, no Domain: invariant 10 (docs/architecture.md)).
   app.use(session(sessionDefaults({ secret: config.sessionSecret, production: config.production, store: sessionStore })));
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(stepup.middleware());
 
-  // The JSON API of DESIGN §4, for SPAs and CLIs (its own body parsing and CSRF check).
+  // The JSON API of the JSON contract (README.md), for SPAs and CLIs (its own body parsing and CSRF check).
   app.use('/auth', stepup.router());
   app.use('/api', apiRoutes(ctx));
 

@@ -41,7 +41,7 @@ export function field(req: Request, name: string, max = 256): string | undefined
   return typeof value === 'string' && value.length <= max ? value : undefined;
 }
 
-/** `returnTo` from the form or the query, same-origin paths only (DESIGN §5.5). */
+/** `returnTo` from the form or the query, same-origin paths only (invariant 5 (docs/architecture.md)). */
 export function returnToOf(req: Request, fallback = '/'): string {
   const fromBody = field(req, 'returnTo', 2048);
   return safeReturnTo(fromBody ?? req.query.returnTo, fallback);

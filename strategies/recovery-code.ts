@@ -133,7 +133,7 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
   /**
    * A new set replacing every old code; the plaintext is returned this once and never stored
    * (show it, then forget it). Emits `recovery.regenerated`; when it replaced an earlier set,
-   * the user is notified (DESIGN §5.11).
+   * the user is notified (docs/architecture.md, invariant 11).
    */
   async generate(req: Request | undefined, userId: string): Promise<string[]> {
     const { codes, replaced, hadSet } = await this.withLock(userId, async () => {
@@ -162,7 +162,7 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
 
   /**
    * Use one code: true for exactly one caller per code. Then revoke remembered browsers
-   * (a recovery code in use often means a lost device, DESIGN §5.4), emit `recovery.used`
+   * (a recovery code in use often means a lost device, invariant 4 (docs/architecture.md)), emit `recovery.used`
    * with the count left and notify the user. Malformed input is simply false.
    */
   async consume(req: Request | undefined, userId: string, code: string): Promise<boolean> {

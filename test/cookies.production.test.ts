@@ -1,6 +1,6 @@
 // Attack: cookie theft and tossing. In production the session cookie and the remember cookie
 // must be Secure, HttpOnly, SameSite=Lax, Path=/ and `__Host-` prefixed, so script, plain
-// http and sibling subdomains can neither read nor plant them (DESIGN §5.10).
+// http and sibling subdomains can neither read nor plant them (docs/architecture.md, invariant 10).
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';

@@ -1,5 +1,5 @@
 // Attack: secrets leak through logs. Every decision emits a typed event with who, from where
-// and when, and no event ever carries a password or a code (DESIGN §5.7).
+// and when, and no event ever carries a password or a code (docs/architecture.md, invariant 7).
 import type { StepupEventType } from '../lib/index.js';
 import { describe, expect, it } from 'vitest';
 import { client, makeApp, TEST_CODE } from './helpers/app.js';

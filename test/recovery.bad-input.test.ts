@@ -1,6 +1,6 @@
 // Attack: malformed recovery codes probing for a crash (500), a type confusion (an array where a
 // string belongs) or a Unicode look-alike that a lenient normaliser would fold into a real code.
-// Every one gets a 4xx with a clear error code, never a 500, never a bypass (DESIGN §5.8).
+// Every one gets a 4xx with a clear error code, never a 500, never a bypass (docs/architecture.md, invariant 8).
 import { describe, expect, it } from 'vitest';
 import { client } from './helpers/app.js';
 import { makeRecoveryApp } from './helpers/recovery-app.js';

@@ -1,6 +1,6 @@
 // Attack: someone replays a recovery code they saw (shoulder-surfed, a photo of the printout),
 // or uses a stolen session to mint a fresh set. Each code works once, a new set kills the old
-// one, and minting needs a second factor presented minutes ago (DESIGN §5.1, §5.11).
+// one, and minting needs a second factor presented minutes ago (invariant 1 (docs/architecture.md), §5.11).
 import { hostOf } from '../lib/core/context.js';
 import { describe, expect, it } from 'vitest';
 import { client, TEST_CODE } from './helpers/app.js';

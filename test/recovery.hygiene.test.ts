@@ -1,6 +1,6 @@
 // Attack: a read of the MFA store (a backup, a Redis replica, a debug dump) or of the logs must
 // not yield a usable recovery code. Only keyed digests are stored, never a code in any of its
-// spellings, nor the key (NIST SP 800-63B-4 §3.1.2.2, ASVS 5.0 V6.5.2, DESIGN §5.7).
+// spellings, nor the key (NIST SP 800-63B-4 §3.1.2.2, ASVS 5.0 V6.5.2, invariant 7 (docs/architecture.md)).
 import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { Redis } from 'ioredis';

@@ -1,6 +1,6 @@
 // Attack: an attacker who holds the password and one recovery code (or a user's code leaked from
 // a screenshot) fires it many times at once, hoping that a check-then-delete lets it through more
-// than once, also across app instances. Exactly one request may win (DESIGN §5.1, ASVS 5.0 V6.5.1).
+// than once, also across app instances. Exactly one request may win (invariant 1 (docs/architecture.md), ASVS 5.0 V6.5.1).
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';

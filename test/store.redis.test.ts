@@ -1,6 +1,6 @@
 // The attack this guards against: a Redis outage turning into a grant (a failed "was this code
 // used?" check read as "no") or into requests that hang forever; and, on a Cluster, one user's
-// keys spread over slots so that multi-key operations fail (DESIGN §5.9).
+// keys spread over slots so that multi-key operations fail (docs/architecture.md, invariant 9).
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

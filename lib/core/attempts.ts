@@ -24,7 +24,7 @@ export type CodeCheck =
 const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
- * One counter per account across every second factor (DESIGN §3).
+ * One counter per account across every second factor (docs/architecture.md "Factors").
  *
  * NIST SP 800-63B-4 §3.2.2 requires limiting consecutive failed attempts on a single account;
  * sharing the counter across factors stops an attacker from spending 10 tries on TOTP, then 10

@@ -51,7 +51,7 @@ export interface SessionMfaRecord {
   loginId?: string;
 }
 
-/** Per-route policy of `requireMfa()` (DESIGN §1). */
+/** Per-route policy of `requireMfa()` (docs/architecture.md "Session states"). */
 export interface RequireMfaOptions {
   /** Seconds: the last second factor must be at most this old. */
   readonly maxAge?: number;

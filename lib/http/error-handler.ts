@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../stores/types.js';
 
 /**
  * True for errors that mean "a backend (MFA store or session store) cannot be reached".
- * Those answer 503 and never grant anything (DESIGN §5.9: fail closed). connect-redis and
+ * Those answer 503 and never grant anything (invariant 9 (docs/architecture.md): fail closed). connect-redis and
  * ioredis do not share an error class, so their well-known failures are matched too.
  */
 export function isBackendUnavailable(err: unknown): boolean {
@@ -38,7 +38,7 @@ export function toStepupError(err: unknown): StepupError | Error {
 }
 
 /**
- * JSON error responses in the shape of DESIGN §4: `{ error, message, ...details }`.
+ * JSON error responses in the shape of the JSON contract (README.md): `{ error, message, ...details }`.
  * Mount it last (`app.use(stepup.errorHandler())`) to give the app's own routes the same
  * shape, including 503 when the session store is down. Internal errors never leak details.
  */

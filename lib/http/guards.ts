@@ -5,7 +5,7 @@ import { StepupError } from '../core/errors.js';
 
 /**
  * Signed in (authenticated or satisfied), for account endpoints. Returns the user id.
- * A pending session is not signed in (DESIGN §1).
+ * A pending session is not signed in (docs/architecture.md "Session states").
  */
 export function assertSignedIn(stepup: Hosted, req: Request): string {
   const view = hostOf(stepup).mfaOf(req);
@@ -49,8 +49,8 @@ export async function assertFreshMfa(stepup: Hosted, req: Request): Promise<stri
 
 /**
  * Who may enrol a factor (TOTP, an email address): a pending login that `required` mode sent
- * to enrolment (DESIGN §1 "When to ask"), or a signed-in user with a fresh second factor when
- * they already have one (changing factors needs re-authentication: DESIGN §5.11, ASVS 5.0
+ * to enrolment (docs/architecture.md "Session states" "When to ask"), or a signed-in user with a fresh second factor when
+ * they already have one (changing factors needs re-authentication: invariant 11 (docs/architecture.md), ASVS 5.0
  * V6.4.x). A pending login that owes a second factor must present it first. Returns the user id.
  */
 export async function assertCanEnroll(stepup: Hosted, req: Request): Promise<string> {
@@ -61,7 +61,7 @@ export async function assertCanEnroll(stepup: Hosted, req: Request): Promise<str
 }
 
 /**
- * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (DESIGN §4:
+ * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (the JSON contract (README.md):
  * `POST /auth/mfa/recovery-codes/regenerate {code}`): the code goes through the `totp`
  * strategy exactly as `POST /auth/mfa/verify` would (lockout, replay, session id rotation).
  */

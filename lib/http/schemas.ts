@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
 
 /**
- * One zod schema per router body (DESIGN §6). Limits are generous for people and tight for
+ * One zod schema per router body (README.md "Dependencies"). Limits are generous for people and tight for
  * attackers: a username of 256 characters, a password of 1,024 (NIST SP 800-63B-4 §3.1.1.2 asks
  * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
  */

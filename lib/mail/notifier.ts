@@ -3,7 +3,7 @@
  *
  * The library calls the notifier when a factor is enabled or disabled, a recovery code is used
  * or regenerated, a browser is remembered, an administrator resets the factors, or the account
- * is locked after too many wrong codes (DESIGN §5.11). A user who did not do it learns that
+ * is locked after too many wrong codes (docs/architecture.md, invariant 11). A user who did not do it learns that
  * someone holds their password or session (OWASP ASVS 5.0 V6.3.5: notify suspicious attempts,
  * such as a password that passed followed by failed second factors; ASVS 4.0.3 V2.2.3: notify
  * after updates to authentication details).

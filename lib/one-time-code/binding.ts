@@ -3,7 +3,7 @@
  * authentication request it was made for, never for an earlier or a later one):
  *   - a pending login: its `loginId`, a random id the password step wrote into the session;
  *   - a signed-in user stepping up: a random value this module keeps in the session. Not the
- *     session id: the id changes at every elevation (DESIGN §5.3), the value moves with it and
+ *     session id: the id changes at every elevation (docs/architecture.md, invariant 3), the value moves with it and
  *     dies with the session (logout, regenerate).
  * A code asked for in login A is refused in login B, even for the same user.
  */

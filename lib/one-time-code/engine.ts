@@ -19,7 +19,7 @@
  * Why a keyed hash: 6 digits are 20 bits. Any unkeyed digest, even salted with the challenge
  * id, is reversed from a store dump with a million hashes, i.e. milliseconds. HMAC-SHA-256
  * under `codeKey`, a key kept outside the store, makes a dump useless (ASVS 4.0.3 V2.7.5: keep
- * only a hashed code; DESIGN §5.7: the store holds no usable secret).
+ * only a hashed code; invariant 7 (docs/architecture.md): the store holds no usable secret).
  */
 import { createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { sameString, toKeyBytes } from '../crypto/keys.js';

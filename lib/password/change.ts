@@ -28,7 +28,7 @@ interface ListableStore {
 /**
  * Change a password: the policy check (NIST SP 800-63B-4 §3.1.1.2), a new argon2id hash, then
  * the consequences a password change must have (ASVS 5.0 V7.4.3: other sessions end;
- * DESIGN §5.4: every remembered browser is revoked through the credential epoch).
+ * invariant 4 (docs/architecture.md): every remembered browser is revoked through the credential epoch).
  *
  * The caller decides who may change the password (typically a signed-in user who typed the
  * current one, or a reset link) before calling this.

@@ -200,7 +200,7 @@ const dummyHashes = new Map<string, Promise<string>>();
 /**
  * Spends the time of a wrong-password verify and returns false. Call it when the username does
  * not exist, so that the answer time does not reveal which accounts exist (OWASP ASVS 5.0 V6.3.8,
- * NIST SP 800-63B-4 §3.2.2 on resisting online guessing; DESIGN §5.6).
+ * NIST SP 800-63B-4 §3.2.2 on resisting online guessing; invariant 6 (docs/architecture.md)).
  *
  * The dummy hash (a random secret, same params) is made once per parameter set, lazily. The call
  * that creates it spends one hash instead of one verify (the same cost); calls arriving while it

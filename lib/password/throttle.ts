@@ -3,7 +3,7 @@
  * V6.3.1 brute force and credential stuffing controls), on rate-limiter-flexible.
  *
  * Two counters, neither of them per username alone, so that an attacker who does not know the
- * password cannot lock the real user out from another address (DESIGN §3):
+ * password cannot lock the real user out from another address (docs/architecture.md "Factors"):
  * - per username + IP: 10 failures, then that pair is refused for 15 minutes; a success resets it;
  * - per IP: 100 failures a day, which bounds password spraying over many usernames.
  * IPv6 addresses count per /64 (one customer usually holds a whole /64), IPv4-mapped IPv6
@@ -17,7 +17,7 @@
  *
  * Fail closed: when the store cannot answer (Redis down, not yet connected, too slow), every
  * method rejects with `StepupError('SERVICE_UNAVAILABLE')` (503) instead of letting the attempt
- * through (DESIGN §5.9).
+ * through (docs/architecture.md, invariant 9).
  */
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';

@@ -29,7 +29,7 @@ const NORMALISED = new RegExp(`^[${CODE_ALPHABET}]{${CODE_LENGTH}}$`);
  * What a user may type: ASCII letters, digits, spaces and dashes, nothing else. Deliberately no
  * Unicode normalisation (NFKC would turn a fullwidth "２" or a mathematical "𝟐" into "2"): a code
  * is printed in ASCII, so anything else is a paste from somewhere unexpected or a probe, and it
- * is refused rather than silently mapped (DESIGN §5.8).
+ * is refused rather than silently mapped (docs/architecture.md, invariant 8).
  */
 const TYPED = /^[A-Za-z0-9 -]+$/;
 

@@ -1,6 +1,6 @@
 /**
  * "Remember this browser": after a second factor, a cookie lets later logins of the same user in
- * this browser skip the second factor (DESIGN §1, §3).
+ * this browser skip the second factor (docs/architecture.md "Session states", §3).
  *
  * Security model (NIST SP 800-63B-4 §5.1.1, OWASP ASVS 5.0 V6/V7):
  *   - The cookie is a bearer secret worth AAL1 only: the session it satisfies has amr `rb`, no

@@ -109,7 +109,7 @@ export class Elevation {
       return { status: 'authenticated', amr: record.amr } as const;
     };
 
-    // Password and a TOTP code in one request (DESIGN §4, non-interactive clients).
+    // Password and a TOTP code in one request (the JSON contract (README.md), non-interactive clients).
     // Both factors are real: no remembered browser or adaptive rule can weaken this session.
     if (proof.alsoSecond) {
       const amr = [proof.amr, proof.alsoSecond.amr];
@@ -139,7 +139,7 @@ export class Elevation {
     }
 
     // Pending: not logged in. Passport's login is deferred until the second factor passes,
-    // so req.isAuthenticated() stays false and no guard opens (DESIGN §5.2).
+    // so req.isAuthenticated() stays false and no guard opens (docs/architecture.md, invariant 2).
     const serializedUser = await serializeUser(this.passport, req, user);
     await regenerateSession(req);
     const next = enrolled.length === 0 ? 'enroll' : 'mfa';

@@ -1,5 +1,5 @@
 /**
- * `returnTo` sanitiser: only a same-origin path ever comes out (DESIGN §5.5).
+ * `returnTo` sanitiser: only a same-origin path ever comes out (docs/architecture.md, invariant 5).
  *
  * An open redirect after login is a phishing primitive (OWASP ASVS 5.0 V3.7 / the Unvalidated
  * Redirects cheat sheet). Browsers are lenient: `//evil`, `/\evil`, `/\t/evil` and `https:evil`

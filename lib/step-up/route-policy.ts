@@ -77,7 +77,7 @@ export function evaluatePolicy(
   const realFactors = view.factors;
   if (realFactors.length === 0 && view.viaSkip) {
     // An adaptive rule skipped the second factor: fine for ordinary routes, never for a route
-    // that asks for a recent or a real factor (DESIGN §1 "When to ask").
+    // that asks for a recent or a real factor (docs/architecture.md "Session states" "When to ask").
     if (!policy.allowRememberBrowser || policy.maxAgeMs !== undefined) return deny('stale');
     if (policy.factors) return deny('factor_not_allowed');
     return { ok: true };

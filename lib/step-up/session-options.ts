@@ -1,5 +1,5 @@
 /**
- * Recommended express-session options (DESIGN §5.10, OWASP ASVS 5.0 V3.3): express-session's
+ * Recommended express-session options (invariant 10 (docs/architecture.md), OWASP ASVS 5.0 V3.3): express-session's
  * defaults (`connect.sid`, no `Secure`, `SameSite` unset) are not what an auth library should
  * ship. In production the cookie gets the `__Host-` prefix, which browsers only accept with
  * `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it.

@@ -4,7 +4,7 @@ import type { Request, Response } from 'express';
 import { storeKey, type MfaStore } from '../stores/types.js';
 
 /**
- * Adaptive rules: when to ask for a second factor at login (DESIGN §1 "When to ask").
+ * Adaptive rules: when to ask for a second factor at login (docs/architecture.md "Session states" "When to ask").
  * A rule answers `require` (ask, or send to enrolment, even in optional mode), `skip` (no second
  * factor this time; such a session never passes a route with `maxAge` or
  * `allowRememberBrowser: false`) or `default` (the mode decides).

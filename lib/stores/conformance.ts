@@ -1,5 +1,5 @@
 /**
- * The conformance suite every `MfaStore` passes (DESIGN §7). Exported so that you can run it
+ * The conformance suite every `MfaStore` passes (docs/architecture.md "Testing"). Exported so that you can run it
  * against your own store:
  *
  * ```ts

@@ -89,7 +89,7 @@ export class RedisStore implements MfaStore {
       client ??
       new Redis(url as string, {
         // Fail fast while disconnected instead of queueing (a queued write could land late),
-        // but keep reconnecting forever so the service recovers by itself (DESIGN §5.9).
+        // but keep reconnecting forever so the service recovers by itself (docs/architecture.md, invariant 9).
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: commandTimeoutMs,
@@ -194,7 +194,7 @@ export class RedisStore implements MfaStore {
 
   /**
    * Every key under the prefix (prefix stripped) with its string or hash value, for
-   * secret-hygiene tests (DESIGN §5.7). SCANs every master of a Cluster. Not for production.
+   * secret-hygiene tests (docs/architecture.md, invariant 7). SCANs every master of a Cluster. Not for production.
    */
   async dump(): Promise<Record<string, string | Record<string, string>>> {
     const nodes = 'nodes' in this.client ? this.client.nodes('master') : [this.client];

@@ -2,7 +2,7 @@
  * What a user needs to load a TOTP secret into an authenticator app: the otpauth:// URI
  * (Google Authenticator "Key Uri Format"), a QR code of it, and the secret grouped for typing.
  * These carry the plaintext secret: render them once for the enrolling user, never log or cache
- * them (DESIGN §5.7).
+ * them (docs/architecture.md, invariant 7).
  */
 import QRCode from 'qrcode';
 import { TOTP_DEFAULTS } from './totp-core.js';

@@ -20,7 +20,7 @@ export type TotpParams = {
 };
 
 /**
- * Defaults from DESIGN §3. The window is ±1 step: RFC 6238 §5.2 recommends at most one step of
+ * Defaults from docs/architecture.md "Factors". The window is ±1 step: RFC 6238 §5.2 recommends at most one step of
  * network delay; a wider window (passport-totp's ±3 min) gives a guesser more codes per try.
  * otplib's tolerance is in seconds and defaults to 0, hence `epochTolerance: 30` = one period.
  */
@@ -65,7 +65,7 @@ export function generateTotpSecret(): string {
 /**
  * True only for exactly `digits` ASCII digits. Runs before otplib, which throws on a wrong
  * length or format; rejects Unicode digits ('١٢٣٤٥٦', '１２３４５６'), spaces, numbers (a leading
- * zero would be lost), arrays from `code[]=` query tricks and oversized strings (DESIGN §5.8).
+ * zero would be lost), arrays from `code[]=` query tricks and oversized strings (docs/architecture.md, invariant 8).
  */
 export function isWellFormedCode(
   input: unknown,

@@ -19,7 +19,7 @@ const jsQR: typeof jsQRModule.default =
   typeof jsQRModule === 'function' ? jsQRModule : jsQRModule.default;
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** DESIGN §6: the flags that keep Debian's chromium quiet and sandbox-free in a container. */
+/** README.md "Dependencies": the flags that keep Debian's chromium quiet and sandbox-free in a container. */
 const FLAGS = [
   '--headless',
   '--no-sandbox',
