@@ -14,7 +14,8 @@ function layer(files, forbidden, message) {
   const groups = [
     {
       regex: '^(\\.\\./)+(create-stepup|options|index)(\\.js)?$',
-      message: 'Only the composition root imports lib/create-stepup.ts, lib/options.ts and lib/index.ts; take a FactorHost instead.',
+      message:
+        'Only the composition root imports lib/create-stepup.ts, lib/options.ts and lib/index.ts; take a FactorHost instead.',
     },
     {
       regex: '(^|/)strategies/',
@@ -28,7 +29,15 @@ function layer(files, forbidden, message) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'test-results/**', 'bench/results.json', 'test/fixtures/pack/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'test-results/**',
+      'bench/results.json',
+      'test/fixtures/pack/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -37,7 +46,10 @@ export default tseslint.config(
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false } },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': [
         'error',
@@ -56,13 +68,37 @@ export default tseslint.config(
     },
     rules: { 'import-x/no-cycle': 'error' },
   },
-  layer(['lib/stores/**/*.ts', 'lib/crypto/**/*.ts'], ['core', 'crypto', 'stores', ...ABOVE_CORE].filter(Boolean), 'Leaves import nothing of lib.'),
-  layer(['lib/core/**/*.ts'], ABOVE_CORE, 'lib/core is below every feature, http, step-up and the router.'),
-  layer(['lib/mail/**/*.ts', 'lib/sms/**/*.ts'], ['http', 'step-up', 'router', ...FEATURES], 'Channels import core and leaves only.'),
-  layer(['lib/http/**/*.ts'], ['step-up', 'router', ...FEATURES], 'lib/http is below step-up, the features and the router.'),
-  layer(['lib/step-up/**/*.ts'], ['router', ...FEATURES], 'lib/step-up does not import features or the router.'),
+  layer(
+    ['lib/stores/**/*.ts', 'lib/crypto/**/*.ts'],
+    ['core', 'crypto', 'stores', ...ABOVE_CORE].filter(Boolean),
+    'Leaves import nothing of lib.',
+  ),
+  layer(
+    ['lib/core/**/*.ts'],
+    ABOVE_CORE,
+    'lib/core is below every feature, http, step-up and the router.',
+  ),
+  layer(
+    ['lib/mail/**/*.ts', 'lib/sms/**/*.ts'],
+    ['http', 'step-up', 'router', ...FEATURES],
+    'Channels import core and leaves only.',
+  ),
+  layer(
+    ['lib/http/**/*.ts'],
+    ['step-up', 'router', ...FEATURES],
+    'lib/http is below step-up, the features and the router.',
+  ),
+  layer(
+    ['lib/step-up/**/*.ts'],
+    ['router', ...FEATURES],
+    'lib/step-up does not import features or the router.',
+  ),
   ...FEATURES.map((f) =>
-    layer([`lib/${f}/**/*.ts`], ['router', 'step-up', ...FEATURES.filter((o) => o !== f)], 'A feature never imports another feature or the router; declare an interface (lib/core/factor-keys.ts).'),
+    layer(
+      [`lib/${f}/**/*.ts`],
+      ['router', 'step-up', ...FEATURES.filter((o) => o !== f)],
+      'A feature never imports another feature or the router; declare an interface (lib/core/factor-keys.ts).',
+    ),
   ),
   layer(['lib/router/**/*.ts'], [], ''),
   {
@@ -72,7 +108,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^\\.\\./lib/(create-stepup|options|index)(\\.js)?$', message: 'Strategies import core and their feature, not the composition root.' },
+            {
+              regex: '^\\.\\./lib/(create-stepup|options|index)(\\.js)?$',
+              message: 'Strategies import core and their feature, not the composition root.',
+            },
             { regex: '^\\.\\./lib/router/', message: 'Strategies do not import the router.' },
           ],
         },

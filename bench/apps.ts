@@ -119,7 +119,11 @@ export function oursApp(options: OursOptions): Express {
     },
     stepup.stepUp(),
     (req, res) => {
-      res.json({ secret: res.locals.secret as string, csrfToken: csrfToken(req), outcome: res.locals.stepup as unknown });
+      res.json({
+        secret: res.locals.secret as string,
+        csrfToken: csrfToken(req),
+        outcome: res.locals.stepup as unknown,
+      });
     },
   );
   app.use(stepup.errorHandler((err) => console.error('bench server:', err)));

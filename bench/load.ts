@@ -58,7 +58,8 @@ export function startLoad(options: autocannon.Options): RunningLoad {
       // The span between the first request sent and the last answer received.
       const durationS = Math.max(1e-3, ((lastResponse || ended) - started) / 1000);
       let non2xx = 0;
-      for (const [code, count] of Object.entries(statuses)) if (!code.startsWith('2')) non2xx += count;
+      for (const [code, count] of Object.entries(statuses))
+        if (!code.startsWith('2')) non2xx += count;
       resolve({
         requests: latencies.length,
         sent: Math.max(result.requests.sent, latencies.length),
@@ -82,4 +83,5 @@ export function startLoad(options: autocannon.Options): RunningLoad {
   return { done, stop: () => instance?.stop() };
 }
 
-export const runLoad = (options: autocannon.Options): Promise<LoadResult> => startLoad(options).done;
+export const runLoad = (options: autocannon.Options): Promise<LoadResult> =>
+  startLoad(options).done;

@@ -30,7 +30,8 @@ export function diffCounts(before: CommandCounts, after: CommandCounts): Record<
   return out;
 }
 
-export const total = (counts: CommandCounts): number => Object.values(counts).reduce((a, b) => a + b, 0);
+export const total = (counts: CommandCounts): number =>
+  Object.values(counts).reduce((a, b) => a + b, 0);
 
 export interface Snapshot {
   readonly session: CommandCounts;

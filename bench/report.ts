@@ -31,11 +31,14 @@ export function median(values: readonly number[]): number {
   const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
-  const m = (pick: (r: RunRecord) => number, digits = 2): number => round(median(runs.map(pick)), digits);
+  const m = (pick: (r: RunRecord) => number, digits = 2): number =>
+    round(median(runs.map(pick)), digits);
   const byRps = [...runs].sort((a, b) => a.rps - b.rps);
   const middle = byRps[Math.floor((byRps.length - 1) / 2)] as RunRecord;
   const extraKeys = [...new Set(runs.flatMap((r) => Object.keys(r.extra ?? {})))];
@@ -53,16 +56,27 @@ export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
     requests: runs.reduce((a, r) => a + r.requests, 0),
     failures: runs.reduce((a, r) => a + r.non2xx + r.errors, 0),
     ...(extraKeys.length
-      ? { extra: Object.fromEntries(extraKeys.map((k) => [k, m((r) => r.extra?.[k] ?? Number.NaN)])) }
+      ? {
+          extra: Object.fromEntries(
+            extraKeys.map((k) => [k, m((r) => r.extra?.[k] ?? Number.NaN)]),
+          ),
+        }
       : {}),
-    runs: runs.map((r) => ({ rps: round(r.rps, 0), p50Ms: round(r.p50Ms), p99Ms: round(r.p99Ms), requests: r.requests })),
+    runs: runs.map((r) => ({
+      rps: round(r.rps, 0),
+      p50Ms: round(r.p50Ms),
+      p99Ms: round(r.p99Ms),
+      requests: r.requests,
+    })),
   };
 }
 
 export function checkTargets(s: Readonly<Record<string, ScenarioSummary>>): Target[] {
   const { session, requireMfa, totpVerify, passportTotp, requireMfaUnderLogin: underLogin } = s;
-  const ratio = (a?: number, b?: number) => (a !== undefined && b !== undefined && b > 0 ? a / b : undefined);
-  const verdict = (v: number | undefined, ok: (v: number) => boolean) => (v === undefined ? undefined : ok(v));
+  const ratio = (a?: number, b?: number) =>
+    a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+  const verdict = (v: number | undefined, ok: (v: number) => boolean) =>
+    v === undefined ? undefined : ok(v);
   const guard = ratio(requireMfa?.rps, session?.rps);
   const speed = ratio(totpVerify?.rps, passportTotp?.rps);
   const tail = ratio(underLogin?.p99Ms, requireMfa?.p99Ms);
@@ -135,19 +149,32 @@ function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
 
 const mark = (t: Target): string => (t.pass === undefined ? 'n/a' : t.pass ? 'pass' : 'MISS');
 
-export function textReport(s: Readonly<Record<string, ScenarioSummary>>, targets: readonly Target[]): string {
+export function textReport(
+  s: Readonly<Record<string, ScenarioSummary>>,
+  targets: readonly Target[],
+): string {
   const table = [COLUMNS, ...rows(s)];
   const widths = COLUMNS.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const out = [line(COLUMNS), widths.map((w) => '-'.repeat(w)).join('  '), ...rows(s).map(line), ''];
+  const line = (r: string[]) =>
+    r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  const out = [
+    line(COLUMNS),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows(s).map(line),
+    '',
+  ];
   out.push(...NOTES, '');
   for (const t of targets) out.push(`${mark(t).padEnd(4)}  ${t.name}: ${t.goal}; got ${t.actual}`);
   const login = s.requireMfaUnderLogin?.extra;
-  if (login) out.push(`      (login load: ${login.loginRps} logins/s, login p99 ${login.loginP99Ms} ms)`);
+  if (login)
+    out.push(`      (login load: ${login.loginRps} logins/s, login p99 ${login.loginP99Ms} ms)`);
   return out.join('\n');
 }
 
-export function markdownReport(s: Readonly<Record<string, ScenarioSummary>>, targets: readonly Target[]): string {
+export function markdownReport(
+  s: Readonly<Record<string, ScenarioSummary>>,
+  targets: readonly Target[],
+): string {
   const md = (r: readonly string[]) => `| ${r.join(' | ')} |`;
   const login = s.requireMfaUnderLogin?.extra;
   return [
@@ -160,6 +187,11 @@ export function markdownReport(s: Readonly<Record<string, ScenarioSummary>>, tar
     md(['target', 'goal', 'result', '']),
     md(['---', '---', '---', '---']),
     ...targets.map((t) => md([t.name, t.goal, t.actual, mark(t)])),
-    ...(login ? ['', `Login load during requireMfaUnderLogin: ${login.loginRps} logins/s, p99 ${login.loginP99Ms} ms.`] : []),
+    ...(login
+      ? [
+          '',
+          `Login load during requireMfaUnderLogin: ${login.loginRps} logins/s, p99 ${login.loginP99Ms} ms.`,
+        ]
+      : []),
   ].join('\n');
 }

@@ -18,7 +18,14 @@ import { fileURLToPath } from 'node:url';
 import { generateTotp } from '../lib/index.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
 import { RedisMeter, type Snapshot } from './redis-stats.js';
-import { checkTargets, markdownReport, summarise, textReport, type RunRecord, type ScenarioSummary } from './report.js';
+import {
+  checkTargets,
+  markdownReport,
+  summarise,
+  textReport,
+  type RunRecord,
+  type ScenarioSummary,
+} from './report.js';
 import { SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
 import { satisfiedSessions, seedUsers } from './seed.js';
 import type { ServerPorts } from './server.js';
@@ -28,25 +35,40 @@ function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new TypeError(`${name} must be a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new TypeError(`${name} must be a positive number, got ${raw}`);
   return value;
 }
 
 const RUNS = Math.round(numberFromEnv('BENCH_RUNS', 3));
-const ONLY = (process.env.BENCH_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ONLY = (process.env.BENCH_ONLY ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
-async function startServer(sessionUrl: string, mfaUrl: string): Promise<{ child: ChildProcess; ports: ServerPorts }> {
+async function startServer(
+  sessionUrl: string,
+  mfaUrl: string,
+): Promise<{ child: ChildProcess; ports: ServerPorts }> {
   const profile = process.env.BENCH_CPU_PROF; // a directory: V8 CPU profile of the server process
-  const flags = ['--no-deprecation', ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+  const flags = [
+    '--no-deprecation',
+    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
+  ];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', here('./server.ts')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_SESSION_REDIS: sessionUrl, BENCH_MFA_REDIS: mfaUrl },
   });
   process.on('exit', () => child.kill('SIGKILL'));
   const ports = await new Promise<ServerPorts>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('bench server did not start within 60 s')), 60_000);
-    child.once('exit', (code) => reject(new Error(`bench server exited (code ${String(code)}) before it was ready`)));
+    const timer = setTimeout(
+      () => reject(new Error('bench server did not start within 60 s')),
+      60_000,
+    );
+    child.once('exit', (code) =>
+      reject(new Error(`bench server exited (code ${String(code)}) before it was ready`)),
+    );
     child.on('message', (message: { type?: string; ports?: ServerPorts }) => {
       if (message.type === 'ready' && message.ports) {
         clearTimeout(timer);
@@ -88,7 +110,8 @@ async function machineInfo(redis: RedisServer) {
  * server, and their CPU time and Redis commands must not land in the next measurement.
  */
 async function settle(controlUrl: string): Promise<void> {
-  const cpu = async () => (await fetch(`${controlUrl}/cpu`)).json() as Promise<{ micros: number; at: number }>;
+  const cpu = async () =>
+    (await fetch(`${controlUrl}/cpu`)).json() as Promise<{ micros: number; at: number }>;
   const deadline = Date.now() + 30_000;
   let quiet = 0;
   let last = await cpu();
@@ -100,7 +123,13 @@ async function settle(controlUrl: string): Promise<void> {
   }
 }
 
-async function measureOnce(scenario: Scenario, env: BenchEnv, meter: RedisMeter, tag: string, warmup: boolean) {
+async function measureOnce(
+  scenario: Scenario,
+  env: BenchEnv,
+  meter: RedisMeter,
+  tag: string,
+  warmup: boolean,
+) {
   await scenario.prepare?.(env, tag, warmup);
   await settle(meter.controlUrl);
   let before: Snapshot | undefined;
@@ -122,15 +151,21 @@ async function measureOnce(scenario: Scenario, env: BenchEnv, meter: RedisMeter,
 
 async function main(): Promise<void> {
   const scenarios = ONLY.length ? SCENARIOS.filter((s) => ONLY.includes(s.name)) : SCENARIOS;
-  if (scenarios.length === 0) throw new Error(`BENCH_ONLY matches no scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+  if (scenarios.length === 0)
+    throw new Error(`BENCH_ONLY matches no scenario: ${SCENARIOS.map((s) => s.name).join(', ')}`);
   await checkCodeGenerator();
 
   let sessionRedis: RedisServer;
   let mfaRedis: RedisServer;
   try {
-    [sessionRedis, mfaRedis] = await Promise.all([startRedis({ owned: true }), startRedis({ owned: true })]);
+    [sessionRedis, mfaRedis] = await Promise.all([
+      startRedis({ owned: true }),
+      startRedis({ owned: true }),
+    ]);
   } catch (err) {
-    console.error('npm run bench needs redis-server on the PATH (apt-get install -y redis-server, brew install redis).');
+    console.error(
+      'npm run bench needs redis-server on the PATH (apt-get install -y redis-server, brew install redis).',
+    );
     throw err;
   }
   const machine = await machineInfo(mfaRedis);
@@ -139,7 +174,9 @@ async function main(): Promise<void> {
   const loginConnections = Math.round(numberFromEnv('BENCH_LOGIN_CONNECTIONS', 16));
   const base = (port: number) => `http://127.0.0.1:${port}`;
 
-  console.log(`passport-stepup bench on ${machine.cpu} (${machine.cores} cores), load ${machine.loadAverageAtStart.join(' ')}`);
+  console.log(
+    `passport-stepup bench on ${machine.cpu} (${machine.cores} cores), load ${machine.loadAverageAtStart.join(' ')}`,
+  );
   const [redisSessions, memorySessions, loadUsers] = await Promise.all([
     satisfiedSessions(base(ports.ours), 'satisfied', connections),
     satisfiedSessions(base(ports.oursMemory), 'satisfied', connections),
@@ -177,7 +214,13 @@ async function main(): Promise<void> {
   for (const [name, runs] of records) summaries[name] = summarise(runs);
   const targets = checkTargets(summaries);
   console.log(`\n${textReport(summaries, targets)}\n`);
-  const settings = { duration: env.duration, runs: RUNS, connections, loginConnections, pipelining: 1 };
+  const settings = {
+    duration: env.duration,
+    runs: RUNS,
+    connections,
+    loginConnections,
+    pipelining: 1,
+  };
   const results = {
     machine: { ...machine, loadAverageAtEnd: os.loadavg().map((l) => Number(l.toFixed(2))) },
     date: new Date().toISOString(),
@@ -194,7 +237,9 @@ async function main(): Promise<void> {
   console.log('wrote bench/results.json and bench/results.md');
 
   child.kill('SIGTERM');
-  await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(null)));
+  await new Promise((resolve) =>
+    child.exitCode === null ? child.once('exit', resolve) : resolve(null),
+  );
   await Promise.all([sessionRedis.stop(), mfaRedis.stop()]);
 }
 

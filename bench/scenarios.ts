@@ -93,7 +93,10 @@ function getScenario(
   };
 }
 
-type BuildVerify = (user: PendingUser, now: number) => { headers: Record<string, string>; body: string };
+type BuildVerify = (
+  user: PendingUser,
+  now: number,
+) => { headers: Record<string, string>; body: string };
 
 /**
  * One valid, fresh TOTP code per request on the real clock: every request is a different user
@@ -138,7 +141,8 @@ function verifyScenario(
                 return { ...request, ...build(user, Date.now()) };
               },
               onResponse: (status, body) => {
-                if (status >= 300 && reported++ < 3) console.error(`${name}: ${status} ${body.slice(0, 200)}`);
+                if (status >= 300 && reported++ < 3)
+                  console.error(`${name}: ${status} ${body.slice(0, 200)}`);
               },
             },
           ],
@@ -176,7 +180,11 @@ const underLogin: Scenario = {
       const logins = await login.done;
       return {
         ...guarded,
-        extra: { loginRps: logins.rps, loginP99Ms: logins.p99Ms, loginNon2xx: logins.non2xx + logins.errors },
+        extra: {
+          loginRps: logins.rps,
+          loginP99Ms: logins.p99Ms,
+          loginNon2xx: logins.non2xx + logins.errors,
+        },
       };
     } finally {
       login.stop();
@@ -185,12 +193,19 @@ const underLogin: Scenario = {
 };
 
 export const SCENARIOS: readonly Scenario[] = [
-  getScenario('bare', 'bare Express route (the ceiling)', (env) => ({ port: env.ports.bare, path: '/bare' })),
-  getScenario('session', 'express-session (Redis) + passport.session(), signed-in route', (env) => ({
-    port: env.ports.ours,
-    path: '/authed',
-    cookies: env.satisfied.redis,
+  getScenario('bare', 'bare Express route (the ceiling)', (env) => ({
+    port: env.ports.bare,
+    path: '/bare',
   })),
+  getScenario(
+    'session',
+    'express-session (Redis) + passport.session(), signed-in route',
+    (env) => ({
+      port: env.ports.ours,
+      path: '/authed',
+      cookies: env.satisfied.redis,
+    }),
+  ),
   getScenario('sessionMemory', 'the same on the memory session store', (env) => ({
     port: env.ports.oursMemory,
     path: '/authed',

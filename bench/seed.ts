@@ -33,7 +33,11 @@ async function failed(res: Response, what: string): Promise<Error> {
 }
 
 /** Run `fn` over `items`, `limit` at a time. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -51,7 +55,12 @@ export async function seedUser(base: string, id: string): Promise<PendingUser> {
   const res = await fetch(`${base}/bench/seed/${encodeURIComponent(id)}`, { method: 'POST' });
   if (!res.ok) throw await failed(res, `seed ${id}`);
   const body = (await res.json()) as { secret: string; csrfToken?: string };
-  return { id, cookie: sidCookie(res, `seed ${id}`), csrf: body.csrfToken ?? '', key: base32Decode(body.secret) };
+  return {
+    id,
+    cookie: sidCookie(res, `seed ${id}`),
+    csrf: body.csrfToken ?? '',
+    key: base32Decode(body.secret),
+  };
 }
 
 export function seedUsers(base: string, prefix: string, count: number): Promise<PendingUser[]> {
@@ -75,19 +84,32 @@ export function verifyRequest(user: PendingUser, now: number) {
 /** What a client sends to the usual stack: `POST /login-otp {code}`. */
 export function usualVerifyRequest(user: PendingUser, now: number) {
   return {
-    headers: { cookie: user.cookie, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      cookie: user.cookie,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: JSON.stringify({ code: totpCode(user.key, now) }),
   };
 }
 
 /** Satisfied sessions (password + TOTP), checked against `GET /guarded`; returns the cookies. */
-export async function satisfiedSessions(base: string, prefix: string, count: number): Promise<string[]> {
+export async function satisfiedSessions(
+  base: string,
+  prefix: string,
+  count: number,
+): Promise<string[]> {
   const users = await seedUsers(base, prefix, count);
   return mapLimit(users, SEED_CONCURRENCY, async (user) => {
-    const res = await fetch(`${base}/auth/mfa/verify`, { method: 'POST', ...verifyRequest(user, Date.now()) });
+    const res = await fetch(`${base}/auth/mfa/verify`, {
+      method: 'POST',
+      ...verifyRequest(user, Date.now()),
+    });
     if (!res.ok) throw await failed(res, `verify ${user.id}`);
     const cookie = sidCookie(res, `verify ${user.id}`);
-    const check = await fetch(`${base}/guarded`, { headers: { cookie, accept: 'application/json' } });
+    const check = await fetch(`${base}/guarded`, {
+      headers: { cookie, accept: 'application/json' },
+    });
     if (check.status !== 200) throw await failed(check, `GET /guarded for ${user.id}`);
     return cookie;
   });

@@ -34,7 +34,8 @@ export interface ClientCounts {
 
 function required(name: string): string {
   const value = process.env[name];
-  if (!value) throw new Error(`bench/server.ts: ${name} is not set (start it through bench/run.ts)`);
+  if (!value)
+    throw new Error(`bench/server.ts: ${name} is not set (start it through bench/run.ts)`);
   return value;
 }
 
@@ -59,8 +60,14 @@ async function listen(app: Express): Promise<number> {
 async function main(): Promise<void> {
   const sessionRedis = new Redis(required('BENCH_SESSION_REDIS'), { maxRetriesPerRequest: 1 });
   // As the README recommends for the MFA store: fail fast instead of queueing.
-  const mfaRedis = new Redis(required('BENCH_MFA_REDIS'), { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  await Promise.all([sessionRedis.ping(), new Promise((resolve) => mfaRedis.once('ready', resolve))]);
+  const mfaRedis = new Redis(required('BENCH_MFA_REDIS'), {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+  });
+  await Promise.all([
+    sessionRedis.ping(),
+    new Promise((resolve) => mfaRedis.once('ready', resolve)),
+  ]);
   const sessionCount = counted(sessionRedis);
   const mfaCount = counted(mfaRedis);
   const passwordHash = await hashPassword(BENCH_PASSWORD);
@@ -85,7 +92,9 @@ async function main(): Promise<void> {
         passwordHash,
       }),
     ),
-    oursMemory: await listen(oursApp({ store: new MemoryStore(), sessionStore: undefined, passwordHash })),
+    oursMemory: await listen(
+      oursApp({ store: new MemoryStore(), sessionStore: undefined, passwordHash }),
+    ),
     usual: await listen(
       usualApp({
         sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'usual:sess:' }),

@@ -32,15 +32,20 @@ export function usualApp(options: UsualOptions): Express {
   passport.deserializeUser((id: string, done) => done(null, { id }));
   passport.use(
     new LocalStrategy((username, password, done) => {
-      verifyPassword(passwordHash, password).then((match) => done(null, match ? { id: username } : false), done);
+      verifyPassword(passwordHash, password).then(
+        (match) => done(null, match ? { id: username } : false),
+        done,
+      );
     }),
   );
   passport.use(
     new TotpStrategy({ window: 1 }, (user, done) => {
-      redis.get(`usual:totp:${(user as { id: string }).id}`).then(
-        (hex) => (hex ? done(null, Buffer.from(hex, 'hex'), 30) : done(new Error('no TOTP key'))),
-        done,
-      );
+      redis
+        .get(`usual:totp:${(user as { id: string }).id}`)
+        .then(
+          (hex) => (hex ? done(null, Buffer.from(hex, 'hex'), 30) : done(new Error('no TOTP key'))),
+          done,
+        );
     }),
   );
 
@@ -55,24 +60,28 @@ export function usualApp(options: UsualOptions): Express {
   });
   // passport.authenticate() answers 401 itself on a wrong code; on success Passport 0.7's
   // req.logIn() regenerates the session, as ours does.
-  app.post('/login-otp', express.json(), ensureLoggedIn, passport.authenticate('totp'), (req, res) => {
-    (req.session as unknown as Record<string, unknown>).secondFactor = 'totp';
-    res.json({ status: 'authenticated' });
-  });
+  app.post(
+    '/login-otp',
+    express.json(),
+    ensureLoggedIn,
+    passport.authenticate('totp'),
+    (req, res) => {
+      (req.session as unknown as Record<string, unknown>).secondFactor = 'totp';
+      res.json({ status: 'authenticated' });
+    },
+  );
   // What passport.authenticate('local') does on success, minus argon2id: req.logIn().
   app.post('/bench/seed/:id', (req, res, next) => {
     const id = String(req.params.id);
     const secret = generateTotpSecret();
-    redis
-      .set(`usual:totp:${id}`, base32Decode(secret).toString('hex'))
-      .then(
-        () =>
-          req.logIn({ id }, (err: unknown) => {
-            if (err) next(err);
-            else res.json({ secret });
-          }),
-        next,
-      );
+    redis.set(`usual:totp:${id}`, base32Decode(secret).toString('hex')).then(
+      () =>
+        req.logIn({ id }, (err: unknown) => {
+          if (err) next(err);
+          else res.json({ secret });
+        }),
+      next,
+    );
   });
   return app;
 }

@@ -18,7 +18,15 @@ export interface ActivityEntry {
   readonly detail: string;
 }
 
-const SHOWN_FIELDS = ['factor', 'reason', 'amr', 'remaining', 'replaced', 'adminId', 'next'] as const;
+const SHOWN_FIELDS = [
+  'factor',
+  'reason',
+  'amr',
+  'remaining',
+  'replaced',
+  'adminId',
+  'next',
+] as const;
 
 export class ActivityLog {
   private readonly byUser = new Map<string, ActivityEntry[]>();
@@ -29,7 +37,8 @@ export class ActivityLog {
 
   record(event: StepupEvent): void {
     // A failed login names the username it was tried with; in this demo the id is the username.
-    const userId = event.userId ?? (typeof event.username === 'string' ? event.username : undefined);
+    const userId =
+      event.userId ?? (typeof event.username === 'string' ? event.username : undefined);
     if (userId === undefined) return;
     const entries = this.byUser.get(userId) ?? [];
     entries.unshift({
@@ -39,7 +48,10 @@ export class ActivityLog {
       userAgent: event.userAgent,
       browser: browserOf(event.userAgent),
       detail: SHOWN_FIELDS.filter((k) => event[k] !== undefined)
-        .map((k) => `${k}: ${Array.isArray(event[k]) ? (event[k] as unknown[]).join('+') : String(event[k])}`)
+        .map(
+          (k) =>
+            `${k}: ${Array.isArray(event[k]) ? (event[k] as unknown[]).join('+') : String(event[k])}`,
+        )
         .join(', '),
     });
     entries.length = Math.min(entries.length, PER_USER);
@@ -56,6 +68,8 @@ export function browserOf(userAgent: string | undefined): string {
   if (!userAgent) return '';
   const name = /(Firefox|Edg|HeadlessChrome|Chrome|Safari)\/(\d+)/.exec(userAgent);
   const os = /(Windows|Mac OS X|Android|iPhone|Linux)/.exec(userAgent);
-  const browser = name ? `${name[1] === 'Edg' ? 'Edge' : String(name[1])} ${String(name[2])}` : userAgent.slice(0, 40);
+  const browser = name
+    ? `${name[1] === 'Edg' ? 'Edge' : String(name[1])} ${String(name[2])}`
+    : userAgent.slice(0, 40);
   return os ? `${browser} on ${String(os[1])}` : browser;
 }

@@ -54,16 +54,29 @@ export interface ExampleOptions {
   readonly printMail?: boolean;
 }
 
-export async function createExampleApp(env: ExampleEnv = process.env, options: ExampleOptions = {}): Promise<ExampleApp> {
+export async function createExampleApp(
+  env: ExampleEnv = process.env,
+  options: ExampleOptions = {},
+): Promise<ExampleApp> {
   const config = readConfig(env);
   const users = await UserDirectory.seed();
-  const mail = createMail({ smtpUrl: config.smtpUrl, production: config.production, print: options.printMail ?? true });
+  const mail = createMail({
+    smtpUrl: config.smtpUrl,
+    production: config.production,
+    print: options.printMail ?? true,
+  });
 
   // Redis: one client for sessions (connect-redis 8.1 speaks ioredis), the MFA store owns its own.
-  const redis = config.redisUrl ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 }) : undefined;
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 })
+    : undefined;
   if (redis) await redis.connect();
-  const store: MfaStore | undefined = config.redisUrl ? new RedisStore({ url: config.redisUrl }) : undefined;
-  const sessionStore: Store | undefined = redis ? new RedisSessionStore({ client: redis, prefix: 'example:sess:' }) : undefined;
+  const store: MfaStore | undefined = config.redisUrl
+    ? new RedisStore({ url: config.redisUrl })
+    : undefined;
+  const sessionStore: Store | undefined = redis
+    ? new RedisSessionStore({ client: redis, prefix: 'example:sess:' })
+    : undefined;
 
   // A Passport instance of our own (not the singleton), so several apps can share a process.
   const passport = new Passport();
@@ -85,14 +98,21 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
     },
     isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
     // Security notices by mail (factor added or removed, recovery code used, admin reset…).
-    notify: emailNotifier({ mailer: mail.mailer, getEmail: (id) => users.findById(id)?.email, appName: ISSUER }),
+    notify: emailNotifier({
+      mailer: mail.mailer,
+      getEmail: (id) => users.findById(id)?.email,
+      appName: ISSUER,
+    }),
     // "Remember this browser" (30 days, AAL1 only): the cookie's HMAC key comes from the config.
     rememberBrowser: { secret: config.keys.rememberBrowser, secure: config.production },
   });
   const activity = new ActivityLog(stepup.events);
   const demo = await seedDemoFactors(stepup);
 
-  const render = createRenderer(stepup, features, { cache: config.production, devOutbox: mail.outbox() !== undefined });
+  const render = createRenderer(stepup, features, {
+    cache: config.production,
+    devOutbox: mail.outbox() !== undefined,
+  });
   const ctx: ExampleContext = { stepup, users, mail, activity, features, config, render };
 
   const app = express();
@@ -102,14 +122,27 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
   app.use(
     helmet({
       // On http://localhost an upgrade-insecure-requests directive would send the stylesheet to https.
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.production ? [] : null } },
+      contentSecurityPolicy: {
+        directives: { upgradeInsecureRequests: config.production ? [] : null },
+      },
       strictTransportSecurity: config.production,
     }),
   );
-  app.use('/static', express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }));
+  app.use(
+    '/static',
+    express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }),
+  );
   // The library's cookie settings: HttpOnly, SameSite=Lax, and in production Secure with the
   // `__Host-` prefix (pinned to this origin, path /, no Domain: invariant 10 (docs/architecture.md)).
-  app.use(session(sessionDefaults({ secret: config.sessionSecret, production: config.production, store: sessionStore })));
+  app.use(
+    session(
+      sessionDefaults({
+        secret: config.sessionSecret,
+        production: config.production,
+        store: sessionStore,
+      }),
+    ),
+  );
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(stepup.middleware());
@@ -122,7 +155,9 @@ export async function createExampleApp(env: ExampleEnv = process.env, options: E
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrfProtection());
   app.use(authPages(ctx), securityPages(ctx), contentPages(ctx));
-  app.use((req, res) => render(req, res, 'error', { title: 'Not found', error: 'There is no page here.' }, 404));
+  app.use((req, res) =>
+    render(req, res, 'error', { title: 'Not found', error: 'There is no page here.' }, 404),
+  );
   app.use(pageErrors(ctx));
 
   return {
@@ -146,19 +181,38 @@ function pageErrors(ctx: ExampleContext): ErrorRequestHandler {
   return (err: unknown, req, res, next) => {
     if (res.headersSent) return next(err);
     if (isStepupError(err) && err.code === 'csrf_invalid') {
-      const error = 'This form has expired (you signed in or out in another tab, or the page was open too long). Reload the page and try again.';
+      const error =
+        'This form has expired (you signed in or out in another tab, or the page was open too long). Reload the page and try again.';
       return ctx.render(req, res, 'error', { title: 'Form expired', error }, err.status);
     }
     if (isStepupError(err)) {
-      return ctx.render(req, res, 'error', { title: 'Request refused', error: err.message }, err.status);
+      return ctx.render(
+        req,
+        res,
+        'error',
+        { title: 'Request refused', error: err.message },
+        err.status,
+      );
     }
     if (isBackendUnavailable(err)) {
       res.set('Retry-After', '5');
-      return ctx.render(req, res, 'error', { title: 'Unavailable', error: 'The sign-in service is unavailable. Try again shortly.' }, 503);
+      return ctx.render(
+        req,
+        res,
+        'error',
+        { title: 'Unavailable', error: 'The sign-in service is unavailable. Try again shortly.' },
+        503,
+      );
     }
     const status = (err as { status?: unknown } | null)?.status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return ctx.render(req, res, 'error', { title: 'Bad request', error: 'The request was not valid.' }, status);
+      return ctx.render(
+        req,
+        res,
+        'error',
+        { title: 'Bad request', error: 'The request was not valid.' },
+        status,
+      );
     }
     console.error('example-app: unexpected error', err);
     return ctx.render(req, res, 'error', { title: 'Error', error: 'Something went wrong.' }, 500);

@@ -50,16 +50,26 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
 
   let sessionSecret = env.SESSION_SECRET ?? '';
   if (sessionSecret === '') {
-    if (production) throw new TypeError('SESSION_SECRET is required with NODE_ENV=production (32+ random characters).');
+    if (production)
+      throw new TypeError(
+        'SESSION_SECRET is required with NODE_ENV=production (32+ random characters).',
+      );
     sessionSecret = randomBytes(32).toString('base64url');
-    warnings.push('SESSION_SECRET is not set: using a random one; sessions end when the app restarts.');
+    warnings.push(
+      'SESSION_SECRET is not set: using a random one; sessions end when the app restarts.',
+    );
   } else if (sessionSecret.length < 32) {
-    throw new TypeError('SESSION_SECRET must be at least 32 characters (try `openssl rand -base64 32`).');
+    throw new TypeError(
+      'SESSION_SECRET must be at least 32 characters (try `openssl rand -base64 32`).',
+    );
   }
 
   let master: Buffer;
   if (env.MFA_ENCRYPTION_KEY === undefined || env.MFA_ENCRYPTION_KEY === '') {
-    if (production) throw new TypeError('MFA_ENCRYPTION_KEY is required with NODE_ENV=production (`openssl rand -base64 32`).');
+    if (production)
+      throw new TypeError(
+        'MFA_ENCRYPTION_KEY is required with NODE_ENV=production (`openssl rand -base64 32`).',
+      );
     master = randomBytes(32);
     warnings.push(
       'MFA_ENCRYPTION_KEY is not set: using a random key; enrolled authenticators, recovery codes ' +
@@ -71,7 +81,8 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
 
   const redisUrl = nonEmpty(env.REDIS_URL);
   const smtpUrl = nonEmpty(env.SMTP_URL);
-  if (production && !redisUrl) warnings.push('REDIS_URL is not set: sessions and MFA state live in this process only.');
+  if (production && !redisUrl)
+    warnings.push('REDIS_URL is not set: sessions and MFA state live in this process only.');
 
   return {
     port,
@@ -94,14 +105,20 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
  * through one use (say, a log of the remember cookie's signer) tells nothing about the others.
  */
 function derive(master: Buffer, purpose: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `passport-stepup example: ${purpose}`, 32));
+  return Buffer.from(
+    hkdfSync('sha256', master, Buffer.alloc(0), `passport-stepup example: ${purpose}`, 32),
+  );
 }
 
 function decodeKey(text: string): Buffer {
   const trimmed = text.trim();
-  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed) ? Buffer.from(trimmed, 'hex') : Buffer.from(trimmed, 'base64');
+  const bytes = /^[0-9a-fA-F]{64}$/.test(trimmed)
+    ? Buffer.from(trimmed, 'hex')
+    : Buffer.from(trimmed, 'base64');
   if (bytes.length !== 32) {
-    throw new TypeError(`MFA_ENCRYPTION_KEY must be 32 bytes in base64 or hex (\`openssl rand -base64 32\`), got ${bytes.length} bytes.`);
+    throw new TypeError(
+      `MFA_ENCRYPTION_KEY must be 32 bytes in base64 or hex (\`openssl rand -base64 32\`), got ${bytes.length} bytes.`,
+    );
   }
   return bytes;
 }

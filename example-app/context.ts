@@ -19,7 +19,9 @@ export interface ExampleContext {
 }
 
 /** An async route whose rejection reaches Express's error handler. */
-export function page(handler: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
+export function page(
+  handler: (req: Request, res: Response, next: NextFunction) => Promise<void>,
+): RequestHandler {
   return (req, res, next) => {
     handler(req, res, next).catch(next);
   };
@@ -58,5 +60,7 @@ export function withQuery(path: string, params: Record<string, string | undefine
 /** A message for a page: the library's own sentence, plus the wait when there is one. */
 export function describeError(err: StepupError): string {
   const retryAfter = err.details.retryAfter;
-  return typeof retryAfter === 'number' ? `${err.message} Try again in ${Math.ceil(retryAfter)} s.` : err.message;
+  return typeof retryAfter === 'number'
+    ? `${err.message} Try again in ${Math.ceil(retryAfter)} s.`
+    : err.message;
 }

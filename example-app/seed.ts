@@ -13,7 +13,11 @@ export const BOB_DEMO_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
 
 export interface DemoSecrets {
   /** Bob's TOTP secret and its otpauth:// URI (the start-up log prints both and a QR code). */
-  readonly bob: { readonly secret: string; readonly otpauthUrl: string; readonly recoveryCodes: readonly string[] };
+  readonly bob: {
+    readonly secret: string;
+    readonly otpauthUrl: string;
+    readonly recoveryCodes: readonly string[];
+  };
 }
 
 export async function seedDemoFactors(stepup: Stepup): Promise<DemoSecrets> {

@@ -39,7 +39,8 @@ async function printBob(port: number): Promise<void> {
   const codes = demo.bob.recoveryCodes;
   if (codes.length > 0) {
     console.log('  recovery codes (each works once):');
-    for (let i = 0; i < codes.length; i += 2) console.log(`    ${codes.slice(i, i + 2).join('   ')}`);
+    for (let i = 0; i < codes.length; i += 2)
+      console.log(`    ${codes.slice(i, i + 2).join('   ')}`);
   }
   console.log(`\nOpen http://localhost:${port}/login and sign in. Ctrl+C stops the app.\n`);
 }

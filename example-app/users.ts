@@ -69,7 +69,10 @@ export class UserDirectory {
   static async seed(): Promise<UserDirectory> {
     const dir = new UserDirectory();
     const hashed = await Promise.all(
-      DEMO_USERS.map(async ({ password, note: _note, ...user }) => ({ ...user, passwordHash: await hashPassword(password) })),
+      DEMO_USERS.map(async ({ password, note: _note, ...user }) => ({
+        ...user,
+        passwordHash: await hashPassword(password),
+      })),
     );
     for (const user of hashed) dir.users.set(user.id, user);
     return dir;
@@ -96,6 +99,8 @@ export class UserDirectory {
   }
 
   list(): SessionUser[] {
-    return [...this.users.keys()].map((id) => this.findById(id)).filter((u): u is SessionUser => u !== undefined);
+    return [...this.users.keys()]
+      .map((id) => this.findById(id))
+      .filter((u): u is SessionUser => u !== undefined);
   }
 }

@@ -24,10 +24,25 @@ const NOTICES: Readonly<Record<string, string>> = {
   'session-expired': 'The sign-in attempt expired. Sign in again with your password.',
 };
 
-export type Render = (req: Request, res: Response, view: string, data?: Record<string, unknown>, status?: number) => void;
+export type Render = (
+  req: Request,
+  res: Response,
+  view: string,
+  data?: Record<string, unknown>,
+  status?: number,
+) => void;
 
-export function createRenderer(stepup: Stepup, features: Features, options: { cache: boolean; devOutbox: boolean }): Render {
-  const eta = new Eta({ views: VIEWS, cache: options.cache, autoEscape: true, defaultExtension: '.eta' });
+export function createRenderer(
+  stepup: Stepup,
+  features: Features,
+  options: { cache: boolean; devOutbox: boolean },
+): Render {
+  const eta = new Eta({
+    views: VIEWS,
+    cache: options.cache,
+    autoEscape: true,
+    defaultExtension: '.eta',
+  });
   return (req, res, view, data = {}, status = 200) => {
     const mfa: MfaView = stepup.mfaOf(req);
     const user = req.user as SessionUser | undefined;
@@ -58,5 +73,8 @@ export function createRenderer(stepup: Stepup, features: Features, options: { ca
 /** `2026-05-01 12:34:56 UTC` for the templates. */
 export function formatTime(ms: number | undefined): string {
   if (ms === undefined) return '—';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }

@@ -18,13 +18,21 @@ import {
   type Subject,
 } from './core/context.js';
 import { resolveOptions, type StepupOptions } from './options.js';
-import { changePassword, type ChangePasswordInput, type ChangePasswordResult } from './password/change.js';
+import {
+  changePassword,
+  type ChangePasswordInput,
+  type ChangePasswordResult,
+} from './password/change.js';
 import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost, type RouterOptions } from './router/create-router.js';
 import { readRecord, viewOf } from './core/session-state.js';
 import { Elevation } from './step-up/elevation.js';
-import { createRememberedBrowsers, refuseRememberedBrowser, type RememberedBrowsers } from './remember-browser/service.js';
+import {
+  createRememberedBrowsers,
+  refuseRememberedBrowser,
+  type RememberedBrowsers,
+} from './remember-browser/service.js';
 import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
 import { DeviceRegistry } from './step-up/when-rules.js';
 import { assertEmailNotAlone } from './one-time-code/policy.js';
@@ -147,7 +155,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
         });
       } catch (err) {
         // A mail outage must not undo a security action that already happened; it is reported.
-        events.emitFor(req, 'notify.failed', { userId, kind, reason: err instanceof Error ? err.name : 'error' });
+        events.emitFor(req, 'notify.failed', {
+          userId,
+          kind,
+          reason: err instanceof Error ? err.name : 'error',
+        });
       }
     },
     subjectOf(req: Request): Subject | undefined {
@@ -170,7 +182,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     factors.set(factor.name, factor);
     passport.use(factor.name, factor as unknown as Parameters<PassportLike['use']>[1]);
   }
-  if (options.password) passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
+  if (options.password)
+    passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));
   const registered: SecondFactorName[] = [...factors.keys()];
   assertEmailNotAlone(registered, resolved.firstFactor);
   // After the factors, so that their own option errors surface first.
@@ -178,18 +191,25 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const devices = new DeviceRegistry(store, process.env.NODE_ENV === 'production');
   const grace = options.grace;
   const elevation = new Elevation(context, passport, factors, {
-    loginHooks: [...(rememberedBrowsers ? [rememberedBrowsers.loginHook] : []), ...(internals.loginHooks ?? [])],
+    loginHooks: [
+      ...(rememberedBrowsers ? [rememberedBrowsers.loginHook] : []),
+      ...(internals.loginHooks ?? []),
+    ],
     when: options.when,
     grace: grace && {
       ...(grace.logins !== undefined ? { logins: grace.logins } : {}),
-      ...(grace.until !== undefined ? { until: grace.until instanceof Date ? grace.until.getTime() : grace.until } : {}),
+      ...(grace.until !== undefined
+        ? { until: grace.until instanceof Date ? grace.until.getTime() : grace.until }
+        : {}),
     },
     deviceBinding: (userId) => ({ registry: devices, userId }),
   });
   // Run by `POST /mfa/verify` (and an app's own verify page) after a second factor passed:
   // newDevice() learns this browser; the remember-this-browser cookie is issued when asked.
   const afterVerifyHooks: AfterVerifyHook[] = [
-    ...(options.when ? [(req, res, info) => devices.remember(req, res, info.userId)] as AfterVerifyHook[] : []),
+    ...(options.when
+      ? ([(req, res, info) => devices.remember(req, res, info.userId)] as AfterVerifyHook[])
+      : []),
     ...(rememberedBrowsers ? [rememberedBrowsers.afterVerify] : []),
   ];
   const afterVerify: AfterVerifyHook = async (req, res, info) => {
@@ -207,7 +227,9 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   };
 
   const record = (req: Request, user: unknown, proof: FactorProof): Promise<ElevationOutcome> =>
-    proof.kind === 'second' ? elevation.secondFactor(req, proof) : elevation.firstFactor(req, user, proof);
+    proof.kind === 'second'
+      ? elevation.secondFactor(req, proof)
+      : elevation.firstFactor(req, user, proof);
 
   // `allowRememberBrowser: false` marks the request (a WeakSet, not a client-settable field)
   // before the login hooks run; the remembered-browser hook then answers `default`.
@@ -220,7 +242,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
         return;
       }
       // A strategy that is not ours proved a first factor (e.g. plain passport-local).
-      const proof = readProof(req.authInfo) ?? { kind: 'first', factor: resolved.firstFactor, amr: 'pwd' };
+      const proof = readProof(req.authInfo) ?? {
+        kind: 'first',
+        factor: resolved.firstFactor,
+        amr: 'pwd',
+      };
       record(req, req.user, proof).then((outcome) => {
         res.locals.stepup = outcome;
         next();
@@ -255,10 +281,13 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
             return;
           }
           const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };
-          record(req, user, proof).then((outcome) => {
-            res.locals.stepup = outcome;
-            next();
-          }, (e: unknown) => next(toStepupError(e)));
+          record(req, user, proof).then(
+            (outcome) => {
+              res.locals.stepup = outcome;
+              next();
+            },
+            (e: unknown) => next(toStepupError(e)),
+          );
         },
       ) as RequestHandler;
       handler(req, res, next);
@@ -275,7 +304,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     afterVerify,
   };
 
-  async function adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void> {
+  async function adminReset(
+    req: Request | undefined,
+    userId: string,
+    adminId?: string,
+  ): Promise<void> {
     for (const factor of factors.values()) await factor.reset?.(userId);
     await attempts.clear(userId);
     // The epoch bump below already kills every remembered browser; deleting the records too
@@ -296,7 +329,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     enrolledFactors,
     afterVerify,
     middleware: () => (req, _res, next) => {
-      Object.defineProperty(req, 'mfa', { get: () => mfaOf(req), configurable: true, enumerable: false });
+      Object.defineProperty(req, 'mfa', {
+        get: () => mfaOf(req),
+        configurable: true,
+        enumerable: false,
+      });
       next();
     },
     stepUp,

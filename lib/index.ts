@@ -25,7 +25,13 @@ export {
 export { RECOVERY_CODES, TOTP_CODE_CHECK, type TotpCodeCheck } from './core/factor-keys.js';
 export { AttemptCounter, type CodeCheck, type LockoutOptions } from './core/attempts.js';
 export { StepupEvents, type EventListener } from './core/events.js';
-export { ERROR_CODES, StepupError, isStepupError, type ErrorCode, type ErrorKey } from './core/errors.js';
+export {
+  ERROR_CODES,
+  StepupError,
+  isStepupError,
+  type ErrorCode,
+  type ErrorKey,
+} from './core/errors.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { safeReturnTo } from './step-up/return-to.js';
@@ -45,11 +51,20 @@ export type {
 } from './core/types.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
-export { generateEncryptionKey, createCipher, DecryptionError, type EncryptionKeys } from './crypto/encryption.js';
+export {
+  generateEncryptionKey,
+  createCipher,
+  DecryptionError,
+  type EncryptionKeys,
+} from './crypto/encryption.js';
 export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
 export { renderQrTerminal } from './totp/enrollment-artifacts.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';
-export { PasswordStrategy, type PasswordOptions, type PasswordUser } from '../strategies/password.js';
+export {
+  PasswordStrategy,
+  type PasswordOptions,
+  type PasswordUser,
+} from '../strategies/password.js';
 export {
   hashPassword,
   verifyPassword,
@@ -64,7 +79,11 @@ export {
   type PasswordPolicyReason,
   type PasswordPolicyResult,
 } from './password/policy.js';
-export { createPasswordThrottle, type PasswordThrottle, type PasswordThrottleOptions } from './password/throttle.js';
+export {
+  createPasswordThrottle,
+  type PasswordThrottle,
+  type PasswordThrottleOptions,
+} from './password/throttle.js';
 export type { ChangePasswordInput, ChangePasswordResult } from './password/change.js';
 export {
   allOf,
@@ -83,7 +102,11 @@ export {
   type RecoveryCodeOptions,
   type ResolvedRecoveryCodeOptions,
 } from '../strategies/recovery-code.js';
-export { sessionDefaults, type SessionDefaults, type SessionDefaultsInput } from './step-up/session-options.js';
+export {
+  sessionDefaults,
+  type SessionDefaults,
+  type SessionDefaultsInput,
+} from './step-up/session-options.js';
 export {
   emailOtp,
   smsOtp,
@@ -94,7 +117,12 @@ export {
   type EmailOtpOptions,
   type SmsOtpOptions,
 } from '../strategies/one-time-code.js';
-export { OneTimeCodeEngine, OTP_DEFAULTS, type CheckOutcome, type Issued } from './one-time-code/engine.js';
+export {
+  OneTimeCodeEngine,
+  OTP_DEFAULTS,
+  type CheckOutcome,
+  type Issued,
+} from './one-time-code/engine.js';
 export { assertEmailNotAlone, WEAK_FACTORS } from './one-time-code/policy.js';
 export {
   smtpMailer,
@@ -131,7 +159,15 @@ export {
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
-export { regenerateRecoveryCodes, recoveryCodesOf, type RecoveryCodeService } from './recovery/service.js';
+export {
+  regenerateRecoveryCodes,
+  recoveryCodesOf,
+  type RecoveryCodeService,
+} from './recovery/service.js';
 export { beginEmail, confirmEmail, removeEmail } from './one-time-code/email-service.js';
 export { RememberedBrowsers, type RememberedBrowser } from './remember-browser/service.js';
-export type { RememberBrowserOptions, RememberBrowserSecret, StepUpOptions } from './remember-browser/options.js';
+export type {
+  RememberBrowserOptions,
+  RememberBrowserSecret,
+  StepUpOptions,
+} from './remember-browser/options.js';

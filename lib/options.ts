@@ -6,7 +6,10 @@ import type { FactorFactory, Notifier, ResolvedOptions } from './core/context.js
 import { assertKnownKeys } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
-import { resolveRememberBrowserOptions, type RememberBrowserOptions } from './remember-browser/options.js';
+import {
+  resolveRememberBrowserOptions,
+  type RememberBrowserOptions,
+} from './remember-browser/options.js';
 import type { WhenRule } from './step-up/when-rules.js';
 
 /** Options of `createStepup()`. */
@@ -69,8 +72,25 @@ export interface StepupOptions {
 }
 
 const KNOWN = new Set([
-  'store', 'passport', 'now', 'mode', 'factors', 'firstFactor', 'pendingTtlSeconds', 'challengeUrl',
-  'loginUrl', 'defaultReturnTo', 'lockout', 'onEvent', 'getUserId', 'isAdmin', 'notify', 'freshSeconds', 'password', 'when', 'grace',
+  'store',
+  'passport',
+  'now',
+  'mode',
+  'factors',
+  'firstFactor',
+  'pendingTtlSeconds',
+  'challengeUrl',
+  'loginUrl',
+  'defaultReturnTo',
+  'lockout',
+  'onEvent',
+  'getUserId',
+  'isAdmin',
+  'notify',
+  'freshSeconds',
+  'password',
+  'when',
+  'grace',
   'rememberBrowser',
 ]);
 
@@ -79,7 +99,9 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
   assertKnownKeys('createStepup', options, KNOWN);
   const mode = options.mode ?? 'optional';
   if (mode !== 'optional' && mode !== 'required') {
-    throw new TypeError(`createStepup: mode must be 'optional' or 'required', got ${JSON.stringify(mode)}`);
+    throw new TypeError(
+      `createStepup: mode must be 'optional' or 'required', got ${JSON.stringify(mode)}`,
+    );
   }
   const pendingTtlSeconds = options.pendingTtlSeconds ?? 600;
   if (!Number.isInteger(pendingTtlSeconds) || pendingTtlSeconds < 30 || pendingTtlSeconds > 3600) {
@@ -87,8 +109,13 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
   }
   for (const key of ['challengeUrl', 'loginUrl', 'defaultReturnTo'] as const) {
     const value = options[key];
-    if (value !== undefined && (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//'))) {
-      throw new TypeError(`createStepup: ${key} must be a same-origin path starting with '/', got ${JSON.stringify(value)}`);
+    if (
+      value !== undefined &&
+      (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//'))
+    ) {
+      throw new TypeError(
+        `createStepup: ${key} must be a same-origin path starting with '/', got ${JSON.stringify(value)}`,
+      );
     }
   }
   const freshSeconds = options.freshSeconds ?? 300;
@@ -96,10 +123,13 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
     throw new TypeError('createStepup: freshSeconds must be an integer between 30 and 3600');
   }
   if (options.when !== undefined && typeof options.when !== 'function') {
-    throw new TypeError('createStepup: when must be a function (req, user) => "require" | "skip" | "default"');
+    throw new TypeError(
+      'createStepup: when must be a function (req, user) => "require" | "skip" | "default"',
+    );
   }
   if (options.grace !== undefined) {
-    if (mode !== 'required') throw new TypeError("createStepup: grace only applies to mode: 'required'");
+    if (mode !== 'required')
+      throw new TypeError("createStepup: grace only applies to mode: 'required'");
     const { logins, until } = options.grace;
     if (logins !== undefined && (!Number.isInteger(logins) || logins < 1)) {
       throw new TypeError('createStepup: grace.logins must be a positive integer');
@@ -133,5 +163,7 @@ function defaultGetUserId(user: unknown): string {
   const id = (user as { id?: unknown } | null | undefined)?.id;
   if (typeof id === 'string' && id.length > 0) return id;
   if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  throw new TypeError('passport-stepup: the user has no usable `id`; pass getUserId to createStepup');
+  throw new TypeError(
+    'passport-stepup: the user has no usable `id`; pass getUserId to createStepup',
+  );
 }

@@ -39,7 +39,9 @@ export class PasswordStrategy extends LocalStrategy {
   constructor(ctx: StepupContext, options: PasswordOptions) {
     assertKnownKeys('password', options, KNOWN);
     if (typeof options.findUser !== 'function') {
-      throw new TypeError('password: findUser(username) is required and must return { id, passwordHash } or null');
+      throw new TypeError(
+        'password: findUser(username) is required and must return { id, passwordHash } or null',
+      );
     }
     const params = options.params ?? DEFAULT_ARGON2_PARAMS;
     let throttle: PasswordThrottle | undefined;
@@ -56,7 +58,9 @@ export class PasswordStrategy extends LocalStrategy {
     if (options.throttle !== false) {
       const backend =
         options.throttle?.backend ??
-        (ctx.store instanceof RedisStore ? { kind: 'redis' as const, client: ctx.store.client } : { kind: 'memory' as const });
+        (ctx.store instanceof RedisStore
+          ? { kind: 'redis' as const, client: ctx.store.client }
+          : { kind: 'memory' as const });
       throttle = createPasswordThrottle({ ...options.throttle, backend });
     }
     this.throttle = throttle;
@@ -100,7 +104,10 @@ async function verify(
       proof = { ...PROOF, alsoSecond: { factor: 'totp', amr: 'otp' } };
     }
   }
-  if (!ok) ok = user ? await verifyPassword(user.passwordHash, password) : await dummyVerify(password, params);
+  if (!ok)
+    ok = user
+      ? await verifyPassword(user.passwordHash, password)
+      : await dummyVerify(password, params);
   if (!user || !ok || user.locked === true) {
     await throttle?.recordFailure(username, ip);
     return undefined;
@@ -133,7 +140,8 @@ async function checkAppendedTotp(
 ): Promise<'ok' | 'wrong_code' | 'not_combined'> {
   const totp = ctx.factor(TOTP_CODE_CHECK);
   if (!totp || !/[0-9]{6}$/.test(field) || !(await totp.isEnrolled(user.id))) return 'not_combined';
-  if (user.locked === true || !(await verifyPassword(user.passwordHash, field.slice(0, -6)))) return 'not_combined';
+  if (user.locked === true || !(await verifyPassword(user.passwordHash, field.slice(0, -6))))
+    return 'not_combined';
   // The one attempt path of every second factor: lockout, failure count, `mfa.failed`
   // (NIST SP 800-63B-4 §3.2.2). A locked account answers like a wrong code: no hint which part.
   try {

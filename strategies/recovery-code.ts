@@ -96,7 +96,7 @@ export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory 
       generate: () => randomBytes(32),
       shared: !(ctx.store instanceof MemoryStore),
       consequence: 'recovery codes would not survive a restart and would fail on other instances',
-      example: "hmacKey (32+ random bytes from a secret, e.g. `openssl rand -base64 32`)",
+      example: 'hmacKey (32+ random bytes from a secret, e.g. `openssl rand -base64 32`)',
       warningCode: 'PASSPORT_STEPUP_RECOVERY_KEY',
     });
     return new RecoveryCodeStrategy(ctx, { ...resolved, key });

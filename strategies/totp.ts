@@ -4,12 +4,22 @@ import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/c
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
 import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
-import { createCipher, generateEncryptionKey, type EncryptionKeys, type SecretCipher } from '../lib/crypto/encryption.js';
+import {
+  createCipher,
+  generateEncryptionKey,
+  type EncryptionKeys,
+  type SecretCipher,
+} from '../lib/crypto/encryption.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import { storeKey } from '../lib/stores/types.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
 import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
-import { generateTotpSecret, isWellFormedCode, TOTP_DEFAULTS, verifyTotp } from '../lib/totp/totp-core.js';
+import {
+  generateTotpSecret,
+  isWellFormedCode,
+  TOTP_DEFAULTS,
+  verifyTotp,
+} from '../lib/totp/totp-core.js';
 import { mountTotpRoutes } from '../lib/totp/routes.js';
 
 export interface TotpOptions {
@@ -78,9 +88,9 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
         validate: (given) => given as EncryptionKeys, // createCipher checks every key
         generate: () => ({ current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } }),
         shared: !(ctx.store instanceof MemoryStore),
-        consequence: 'enrolled authenticators would not survive a restart or work on other instances',
-        example:
-          "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
+        consequence:
+          'enrolled authenticators would not survive a restart or work on other instances',
+        example: "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
         warningCode: 'PASSPORT_STEPUP_EPHEMERAL_KEY',
       }),
     );
@@ -110,13 +120,17 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {
     const cached = this.fetched.get(req);
     this.fetched.delete(req);
-    const record = cached?.userId === subject.userId ? cached.record : await this.readRecord(subject.userId);
+    const record =
+      cached?.userId === subject.userId ? cached.record : await this.readRecord(subject.userId);
     if (!record) return { ok: false, error: 'INVALID_CODE' };
     const secret = this.decrypt(subject.userId, record.secret);
     const ok = (await this.checkAndConsume(req, subject.userId, secret, code)) !== undefined;
     if (ok && this.cipher.needsReencrypt(record.secret)) {
       // Key rotation without a migration: re-encrypt under the current key on use.
-      await this.writeRecord(subject.userId, { ...record, secret: this.encrypt(subject.userId, secret) });
+      await this.writeRecord(subject.userId, {
+        ...record,
+        secret: this.encrypt(subject.userId, secret),
+      });
     }
     return ok ? { ok: true } : { ok: false, error: 'INVALID_CODE' };
   }
@@ -155,9 +169,19 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
       JSON.stringify({ secret: this.encrypt(userId, secret), createdAt: this.ctx.now() }),
       this.enrollmentTtlMs,
     );
-    const otpauthUrl = buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) });
+    const otpauthUrl = buildOtpauthUri({
+      secret,
+      issuer: this.issuer,
+      label: await this.label(userId),
+    });
     const qr = await renderQr(otpauthUrl);
-    return { secret, secretGrouped: groupSecret(secret), otpauthUrl, qrCodeDataUrl: qr.pngDataUrl, qrCodeSvg: qr.svg };
+    return {
+      secret,
+      secretGrouped: groupSecret(secret),
+      otpauthUrl,
+      qrCodeDataUrl: qr.pngDataUrl,
+      qrCodeSvg: qr.svg,
+    };
   }
 
   /**
@@ -187,10 +211,17 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
    */
   async enrollWithSecret(userId: string, secret: string): Promise<{ otpauthUrl: string }> {
     if (!/^[A-Z2-7]{32,}$/.test(secret)) {
-      throw new TypeError('enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more');
+      throw new TypeError(
+        'enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more',
+      );
     }
-    await this.writeRecord(userId, { secret: this.encrypt(userId, secret), enabledAt: this.ctx.now() });
-    return { otpauthUrl: buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) }) };
+    await this.writeRecord(userId, {
+      secret: this.encrypt(userId, secret),
+      enabledAt: this.ctx.now(),
+    });
+    return {
+      otpauthUrl: buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) }),
+    };
   }
 
   /** Check a current code of the enabled authenticator (used by disable). */
@@ -210,7 +241,10 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   async reencrypt(userId: string): Promise<boolean> {
     const record = await this.readRecord(userId);
     if (!record || !this.cipher.needsReencrypt(record.secret)) return false;
-    await this.writeRecord(userId, { ...record, secret: this.cipher.reencrypt(record.secret, aad(userId)) });
+    await this.writeRecord(userId, {
+      ...record,
+      secret: this.cipher.reencrypt(record.secret, aad(userId)),
+    });
     return true;
   }
 

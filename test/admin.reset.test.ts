@@ -36,17 +36,26 @@ describe('admin reset', () => {
     const secret = (await c.post('/auth/mfa/totp/enroll')).body.secret as string;
     await c.post('/auth/mfa/totp/confirm', { code: await codeAt(secret, clock.now()) });
     await c.post('/auth/mfa/email/enroll', { email: 'alice@example.test' });
-    await c.post('/auth/mfa/email/confirm', { code: codeIn(outbox.last('alice@example.test')?.text) });
+    await c.post('/auth/mfa/email/confirm', {
+      code: codeIn(outbox.last('alice@example.test')?.text),
+    });
     clock.advance(30_000);
     const d = await client(app);
     await d.login('alice', 'alice-password-1');
-    await d.post('/auth/mfa/verify', { factor: 'totp', code: await codeAt(secret, clock.now()), rememberBrowser: true });
+    await d.post('/auth/mfa/verify', {
+      factor: 'totp',
+      code: await codeAt(secret, clock.now()),
+      rememberBrowser: true,
+    });
     const e = await client(app);
     await e.login('alice', 'alice-password-1');
     await e.verify('000000', 'totp');
     const before = Object.keys(store.dump()).filter((k) => k.startsWith('{u-alice}'));
     for (const part of ['totp', 'recovery', 'rb-index', 'devices', 'mfa:failures', 'email-otp']) {
-      expect(before.some((k) => k.includes(part)), `${part} in ${before.join(' ')}`).toBe(true);
+      expect(
+        before.some((k) => k.includes(part)),
+        `${part} in ${before.join(' ')}`,
+      ).toBe(true);
     }
 
     const nonAdmin = await c.post('/auth/admin/users/u-alice/mfa/reset');
@@ -59,7 +68,10 @@ describe('admin reset', () => {
     expect((await admin.post('/auth/admin/users/u-alice/mfa/reset')).status).toBe(204);
     const after = Object.keys(store.dump()).filter((k) => k.startsWith('{u-alice}'));
     expect(after.sort()).toEqual(['{u-alice}:credential-epoch', '{u-alice}:totp:last-step'].sort());
-    expect(events.find((ev) => ev.type === 'admin.mfa_reset')).toMatchObject({ userId: 'u-alice', adminId: 'u-bob' });
+    expect(events.find((ev) => ev.type === 'admin.mfa_reset')).toMatchObject({
+      userId: 'u-alice',
+      adminId: 'u-bob',
+    });
     // Alice starts over: no factor, a new device again.
     const f = await client(app);
     expect((await f.login('alice', 'alice-password-1')).body.status).toBe('enrollment_required');

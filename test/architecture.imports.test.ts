@@ -35,7 +35,9 @@ export function layerOf(file: string): { rank: number; folder: string } {
   if (folder === 'http') return { rank: 3, folder };
   if (folder === 'step-up' || FEATURES.includes(folder)) return { rank: 4, folder };
   if (folder === 'router') return { rank: 5, folder };
-  throw new Error(`${rel.join('/')}: a folder without a layer; add it to docs/architecture.md and here`);
+  throw new Error(
+    `${rel.join('/')}: a folder without a layer; add it to docs/architecture.md and here`,
+  );
 }
 
 /** Strongly connected components with more than one file (or a file importing itself). */
@@ -75,7 +77,10 @@ export function cyclesOf(graph: ReadonlyMap<string, readonly string[]>): string[
 }
 
 function graph(): Map<string, string[]> {
-  const files = [...filesUnder(path.join(ROOT, 'lib')), ...filesUnder(path.join(ROOT, 'strategies'))];
+  const files = [
+    ...filesUnder(path.join(ROOT, 'lib')),
+    ...filesUnder(path.join(ROOT, 'strategies')),
+  ];
   const known = new Set(files);
   return new Map(files.map((f) => [f, importsOf(f).filter((t) => known.has(t))]));
 }
@@ -106,7 +111,8 @@ describe('the import graph of lib/ and strategies/', () => {
     const wrong: string[] = [];
     for (const [from, targets] of graph()) {
       for (const to of targets) {
-        if (rel(to) === 'lib/create-stepup.ts' && rel(from) !== 'lib/index.ts') wrong.push(rel(from));
+        if (rel(to) === 'lib/create-stepup.ts' && rel(from) !== 'lib/index.ts')
+          wrong.push(rel(from));
         const root = ['lib/index.ts', 'lib/create-stepup.ts'].includes(rel(from));
         if (rel(to).startsWith('strategies/') && rel(from).startsWith('lib/') && !root) {
           wrong.push(`${rel(from)} -> ${rel(to)}`);

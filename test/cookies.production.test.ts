@@ -51,13 +51,19 @@ describe('cookie flags in production', () => {
     const { app } = makeRememberApp({ remember: { secret: RB_SECRET, secure: true } });
     const agent = request.agent(app);
     const csrf = (await agent.get('/auth/csrf')).body.csrfToken as string;
-    const login = await agent.post('/auth/login').set('x-csrf-token', csrf).send({ username: 'alice', password: 'alice-password-1' });
+    const login = await agent
+      .post('/auth/login')
+      .set('x-csrf-token', csrf)
+      .send({ username: 'alice', password: 'alice-password-1' });
     const verify = await agent
       .post('/auth/mfa/verify')
       .set('x-csrf-token', login.body.csrfToken as string)
       .send({ factor: 'test-code', code: '246810', rememberBrowser: true });
     expect(verify.status).toBe(200);
-    const header = (verify.headers['set-cookie'] as unknown as string[]).find((h) => h.startsWith('__Host-stepup_rb=')) ?? '';
+    const header =
+      (verify.headers['set-cookie'] as unknown as string[]).find((h) =>
+        h.startsWith('__Host-stepup_rb='),
+      ) ?? '';
     const a = attributes(header);
     expect(a.name).toBe('__Host-stepup_rb');
     expect(a.secure).toBe(true);

@@ -162,7 +162,7 @@ describe('key configuration', () => {
     expect(() => createCipher(config)).toThrow(message);
   });
 
-  it('copies Buffer keys, so mutating the caller\'s buffer later changes nothing', () => {
+  it("copies Buffer keys, so mutating the caller's buffer later changes nothing", () => {
     const key = Buffer.from(K1);
     const cipher = createCipher({ current: 'k', keys: { k: key } });
     const ct = cipher.encrypt(SECRET, AAD);

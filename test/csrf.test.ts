@@ -10,7 +10,9 @@ describe('CSRF on the router', () => {
     const { app } = makeApp();
     const agent = request.agent(app);
     await agent.get('/auth/csrf');
-    const res = await agent.post('/auth/login').send({ username: 'bob', password: 'bob-password-1' });
+    const res = await agent
+      .post('/auth/login')
+      .send({ username: 'bob', password: 'bob-password-1' });
     expect(res.status).toBe(403);
     expect(res.body).toMatchObject({ error: 'csrf_invalid' });
   });
@@ -24,7 +26,10 @@ describe('CSRF on the router', () => {
       const res = await a.agent.post('/auth/login').set('x-csrf-token', token).send(body);
       expect(res.status).toBe(403);
     }
-    const form = await a.agent.post('/auth/login').type('form').send(`username=bob&password=x&_csrf=${a.csrf}&_csrf=${a.csrf}`);
+    const form = await a.agent
+      .post('/auth/login')
+      .type('form')
+      .send(`username=bob&password=x&_csrf=${a.csrf}&_csrf=${a.csrf}`);
     expect(form.status).toBe(403);
   });
 
@@ -43,7 +48,9 @@ describe('CSRF on the router', () => {
     const { app } = makeApp();
     const c = await client(app);
     await c.login('bob', 'bob-password-1');
-    expect((await c.agent.post('/auth/mfa/verify').send({ factor: 'test-code', code: '1' })).status).toBe(403);
+    expect(
+      (await c.agent.post('/auth/mfa/verify').send({ factor: 'test-code', code: '1' })).status,
+    ).toBe(403);
     expect((await c.agent.post('/auth/logout')).status).toBe(403);
   });
 
@@ -54,7 +61,10 @@ describe('CSRF on the router', () => {
     const login = await c.login('bob', 'bob-password-1');
     expect(typeof login.body.csrfToken).toBe('string');
     expect(login.body.csrfToken).not.toBe(before);
-    const stale = await c.agent.post('/auth/mfa/verify').set('x-csrf-token', before).send({ factor: 'test-code', code: '246810' });
+    const stale = await c.agent
+      .post('/auth/mfa/verify')
+      .set('x-csrf-token', before)
+      .send({ factor: 'test-code', code: '246810' });
     expect(stale.status).toBe(403);
   });
 

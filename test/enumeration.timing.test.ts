@@ -27,7 +27,10 @@ describe('login enumeration through the router', () => {
     for (const body of Object.values(cases)) await c.post('/auth/login', body);
     for (let i = 0; i < 50; i++) {
       // Interleaved, so that machine load affects every case alike.
-      for (const [name, body] of Object.entries(cases) as [keyof typeof cases, (typeof cases)[keyof typeof cases]][]) {
+      for (const [name, body] of Object.entries(cases) as [
+        keyof typeof cases,
+        (typeof cases)[keyof typeof cases],
+      ][]) {
         const started = performance.now();
         const res = await c.post('/auth/login', body);
         times[name].push(performance.now() - started);
@@ -35,8 +38,17 @@ describe('login enumeration through the router', () => {
         bodies.add(JSON.stringify(res.body));
       }
     }
-    expect([...bodies]).toEqual([JSON.stringify({ error: 'invalid_credentials', message: 'The username or password is incorrect.' })]);
-    const m = { unknown: median(times.unknown), wrong: median(times.wrong), locked: median(times.locked) };
+    expect([...bodies]).toEqual([
+      JSON.stringify({
+        error: 'invalid_credentials',
+        message: 'The username or password is incorrect.',
+      }),
+    ]);
+    const m = {
+      unknown: median(times.unknown),
+      wrong: median(times.wrong),
+      locked: median(times.locked),
+    };
     const lo = Math.min(m.unknown, m.wrong, m.locked);
     const hi = Math.max(m.unknown, m.wrong, m.locked);
     expect(hi / lo, JSON.stringify(m)).toBeLessThan(1.3);

@@ -25,7 +25,9 @@ const union = (() => {
 const source = [...filesUnder(path.join(ROOT, 'lib')), ...filesUnder(path.join(ROOT, 'strategies'))]
   .map((f) => readFileSync(f, 'utf8'))
   .join('\n');
-const emitted = new Set([...source.matchAll(/emitFor\(\s*[\w?.]+,\s*'([a-z_.]+)'/g)].map((m) => m[1]));
+const emitted = new Set(
+  [...source.matchAll(/emitFor\(\s*[\w?.]+,\s*'([a-z_.]+)'/g)].map((m) => m[1]),
+);
 // Ternaries pick one of two types: `emitFor(req, cond ? 'a' : 'b', …)` and `const type = cond ? 'a' : 'b'`.
 for (const m of source.matchAll(/\?\s*'([a-z_]+\.[a-z_]+)'\s*:\s*'([a-z_]+\.[a-z_]+)'/g)) {
   emitted.add(m[1]);

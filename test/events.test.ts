@@ -16,14 +16,24 @@ describe('events', () => {
     await c.post('/auth/logout');
     const types = events.map((e) => e.type);
     expect(types).toEqual(
-      expect.arrayContaining(['login.failed', 'login.first_factor', 'login.pending', 'mfa.failed', 'login.satisfied', 'logout']),
+      expect.arrayContaining([
+        'login.failed',
+        'login.first_factor',
+        'login.pending',
+        'mfa.failed',
+        'login.satisfied',
+        'logout',
+      ]),
     );
     for (const e of events) {
       expect(typeof e.time).toBe('number');
       expect(e.ip).toMatch(/127\.0\.0\.1/);
       expect(typeof e.userAgent).toBe('string');
     }
-    expect(events.find((e) => e.type === 'login.satisfied')).toMatchObject({ userId: 'u-bob', factor: 'test-code' });
+    expect(events.find((e) => e.type === 'login.satisfied')).toMatchObject({
+      userId: 'u-bob',
+      factor: 'test-code',
+    });
     const dump = JSON.stringify(events);
     for (const secret of [TEST_CODE, '111111', 'bob-password-1', 'wrong-password']) {
       expect(dump).not.toContain(secret);
@@ -31,8 +41,19 @@ describe('events', () => {
   });
 
   it('strips forbidden fields and survives a throwing listener', async () => {
-    const { stepup } = makeApp({ stepup: { onEvent: () => { throw new Error('listener bug'); } } });
-    const e = stepup.events.emitFor(undefined, 'custom' as StepupEventType, { userId: 'u', code: '123456', password: 'p', secret: 's' });
+    const { stepup } = makeApp({
+      stepup: {
+        onEvent: () => {
+          throw new Error('listener bug');
+        },
+      },
+    });
+    const e = stepup.events.emitFor(undefined, 'custom' as StepupEventType, {
+      userId: 'u',
+      code: '123456',
+      password: 'p',
+      secret: 's',
+    });
     expect(e).toMatchObject({ type: 'custom', userId: 'u' });
     expect(JSON.stringify(e)).not.toMatch(/123456|"p"|"s"/);
   });

@@ -9,31 +9,41 @@ describe.each([5, 4] as const)('password only, on Express %i', (expressVersion) 
     const c = await client(app);
     const login = await c.login('bob', 'bob-password-1');
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ status: 'mfa_required', factors: ['test-code', 'other-code'], expiresIn: 600 });
+    expect(login.body).toMatchObject({
+      status: 'mfa_required',
+      factors: ['test-code', 'other-code'],
+      expiresIn: 600,
+    });
     const s = await c.get('/auth/session');
     expect(s.body).toMatchObject({ status: 'pending', userId: 'u-bob', amr: ['pwd'] });
   });
 
-  it.each(['/me', '/reports', '/billing', '/payout'])('JSON %s → 401 with a reason', async (path) => {
-    const { app } = makeApp({ expressVersion });
-    const c = await client(app);
-    await c.login('bob', 'bob-password-1');
-    const res = await c.get(path);
-    expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ error: 'mfa_required', reason: 'pending' });
-  });
+  it.each(['/me', '/reports', '/billing', '/payout'])(
+    'JSON %s → 401 with a reason',
+    async (path) => {
+      const { app } = makeApp({ expressVersion });
+      const c = await client(app);
+      await c.login('bob', 'bob-password-1');
+      const res = await c.get(path);
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ error: 'mfa_required', reason: 'pending' });
+    },
+  );
 
-  it.each(['/me', '/reports', '/billing'])('HTML %s → 302 to the challenge with returnTo', async (path) => {
-    const { app } = makeApp({ expressVersion });
-    const c = await client(app);
-    await c.login('bob', 'bob-password-1');
-    const res = await c.getHtml(path);
-    expect(res.status).toBe(302);
-    const url = new URL(res.headers.location as string, 'http://x');
-    expect(url.pathname).toBe('/mfa');
-    expect(url.searchParams.get('returnTo')).toBe(path);
-    expect(url.searchParams.get('reason')).toBe('pending');
-  });
+  it.each(['/me', '/reports', '/billing'])(
+    'HTML %s → 302 to the challenge with returnTo',
+    async (path) => {
+      const { app } = makeApp({ expressVersion });
+      const c = await client(app);
+      await c.login('bob', 'bob-password-1');
+      const res = await c.getHtml(path);
+      expect(res.status).toBe(302);
+      const url = new URL(res.headers.location as string, 'http://x');
+      expect(url.pathname).toBe('/mfa');
+      expect(url.searchParams.get('returnTo')).toBe(path);
+      expect(url.searchParams.get('reason')).toBe('pending');
+    },
+  );
 
   it('anonymous HTML goes to the login page, anonymous JSON gets not_authenticated', async () => {
     const { app } = makeApp({ expressVersion });
@@ -45,7 +55,10 @@ describe.each([5, 4] as const)('password only, on Express %i', (expressVersion) 
     expect(json.status).toBe(401);
     expect(json.body).toMatchObject({ error: 'mfa_required', reason: 'not_authenticated' });
     const me = await c.get('/me');
-    expect(me.body).toMatchObject({ error: 'authentication_required', reason: 'not_authenticated' });
+    expect(me.body).toMatchObject({
+      error: 'authentication_required',
+      reason: 'not_authenticated',
+    });
   });
 
   it('the second factor opens the guards; req.user is set only then', async () => {
@@ -58,7 +71,11 @@ describe.each([5, 4] as const)('password only, on Express %i', (expressVersion) 
     expect((await c.get('/reports')).status).toBe(200);
     expect((await c.get('/billing')).status).toBe(200);
     const me = await c.get('/me');
-    expect(me.body.mfa).toMatchObject({ status: 'satisfied', userId: 'u-bob', factors: ['test-code'] });
+    expect(me.body.mfa).toMatchObject({
+      status: 'satisfied',
+      userId: 'u-bob',
+      factors: ['test-code'],
+    });
   });
 
   it('a wrong code keeps the session pending', async () => {

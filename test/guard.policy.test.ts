@@ -67,7 +67,9 @@ describe('requireMfa({ allowRememberBrowser: false })', () => {
   it('refuses a session that only a remembered browser satisfied; a real factor opens it', async () => {
     // Test-only stand-in for the remember-browser cookie: vouch for bob at login.
     const { app } = makeApp({
-      internals: { loginHooks: [(_req, userId) => (userId === 'u-bob' ? 'remembered' : 'default')] },
+      internals: {
+        loginHooks: [(_req, userId) => (userId === 'u-bob' ? 'remembered' : 'default')],
+      },
     });
     const c = await client(app);
     const login = await c.login('bob', 'bob-password-1');
@@ -91,7 +93,9 @@ describe('requireMfa({ allowRememberBrowser: false })', () => {
   it('a user signed in by another path (no step-up record) never opens requireMfa', async () => {
     const { app, passport } = makeApp();
     app.post('/backdoor-login', (req, res, next) => {
-      req.login({ id: 'u-bob' } as Express.User, (err) => (err ? next(err) : res.json({ ok: true })));
+      req.login({ id: 'u-bob' } as Express.User, (err) =>
+        err ? next(err) : res.json({ ok: true }),
+      );
     });
     void passport;
     const c = await client(app);
@@ -106,16 +110,22 @@ describe('requireMfa({ allowRememberBrowser: false })', () => {
 describe('guard options are validated when the route is declared', () => {
   it('throws a TypeError naming the valid options on a typo', () => {
     const { stepup } = makeApp();
-    expect(() => stepup.requireMfa({ maxage: 5 } as never)).toThrow(/unknown option "maxage".*maxAge, allowRememberBrowser, factors/);
+    expect(() => stepup.requireMfa({ maxage: 5 } as never)).toThrow(
+      /unknown option "maxage".*maxAge, allowRememberBrowser, factors/,
+    );
     expect(() => stepup.requireMfa({ maxAge: -1 })).toThrow(TypeError);
     expect(() => stepup.requireMfa({ maxAge: '300' as never })).toThrow(TypeError);
     expect(() => stepup.requireMfa({ allowRememberBrowser: 'no' as never })).toThrow(TypeError);
-    expect(() => stepup.requireMfa({ factors: ['totpp'] })).toThrow(/unknown factor "totpp".*test-code, other-code/);
+    expect(() => stepup.requireMfa({ factors: ['totpp'] })).toThrow(
+      /unknown factor "totpp".*test-code, other-code/,
+    );
     expect(() => stepup.requireMfa({ factors: [] })).toThrow(TypeError);
   });
 
   it('createStepup refuses unknown options and bad values', () => {
-    expect(() => makeApp({ stepup: { mdoe: 'required' } as never })).toThrow(/unknown option "mdoe"/);
+    expect(() => makeApp({ stepup: { mdoe: 'required' } as never })).toThrow(
+      /unknown option "mdoe"/,
+    );
     expect(() => makeApp({ stepup: { mode: 'always' as never } })).toThrow(/mode must be/);
     expect(() => makeApp({ stepup: { challengeUrl: 'https://evil' } })).toThrow(/same-origin path/);
   });

@@ -53,14 +53,16 @@ describe('email enrolment', () => {
     expect((await d.login('bob', 'bob-password-1')).body).toMatchObject({ factors: ['email-otp'] });
   });
 
-  it("required mode: a user with no factor enrols an address at login, then is signed in", async () => {
+  it('required mode: a user with no factor enrols an address at login, then is signed in', async () => {
     const built = makeOtpApp({ stepup: { mode: 'required' } });
     const c = await client(built.app);
     expect((await c.login('bob', 'bob-password-1')).body.status).toBe('enrollment_required');
     expect((await c.get('/reports')).status).toBe(401);
     expect((await c.post('/auth/mfa/email/send')).status).toBe(409);
     expect((await c.post('/auth/mfa/email/enroll', { email: BOB })).status).toBe(202);
-    const ok = await c.post('/auth/mfa/email/confirm', { code: codeIn(built.outbox.last(BOB)?.text) });
+    const ok = await c.post('/auth/mfa/email/confirm', {
+      code: codeIn(built.outbox.last(BOB)?.text),
+    });
     expect(ok.body).toMatchObject({ enabled: true, amr: ['pwd', 'email'] });
     expect((await c.get('/reports')).status).toBe(200);
   });

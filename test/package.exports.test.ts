@@ -66,7 +66,12 @@ const quiet = (text: string) =>
     .join('\n')
     .trim();
 
-function run(command: string, args: readonly string[], cwd: string, timeoutMs = 120_000): Promise<RunResult> {
+function run(
+  command: string,
+  args: readonly string[],
+  cwd: string,
+  timeoutMs = 120_000,
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -84,7 +89,8 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
         resolvePromise({ stdout, stderr });
         return;
       }
-      const why = signal === 'SIGKILL' ? `killed after ${timeoutMs} ms` : `exit code ${code ?? signal}`;
+      const why =
+        signal === 'SIGKILL' ? `killed after ${timeoutMs} ms` : `exit code ${code ?? signal}`;
       reject(
         new Error(
           `\`${[command, ...args].join(' ')}\` failed (${why}) in ${cwd}\n` +
@@ -98,7 +104,11 @@ function run(command: string, args: readonly string[], cwd: string, timeoutMs = 
 
 const node = (args: readonly string[], cwd: string) => run(process.execPath, args, cwd, 60_000);
 const installedVersion = (name: string): string =>
-  (JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  (
+    JSON.parse(readFileSync(join(repo, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 
 function parsePack({ stdout, stderr }: RunResult): { filename: string; files: { path: string }[] } {
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
@@ -246,7 +256,8 @@ describe('published package (npm pack)', () => {
 
   beforeAll(async () => {
     work = realpathSync(mkdtempSync(join(tmpdir(), 'stepup-pack-')));
-    if (!relative(repo, work).startsWith('..')) throw new Error(`temp dir ${work} is inside the repo`);
+    if (!relative(repo, work).startsWith('..'))
+      throw new Error(`temp dir ${work} is inside the repo`);
 
     // What `npm pack` in the repo would ship (the `files` allowlist), without building or writing.
     const dry = await run('npm', ['pack', '--dry-run', '--ignore-scripts', '--json'], repo);
@@ -260,7 +271,9 @@ describe('published package (npm pack)', () => {
       if (existsSync(join(repo, file))) copyFileSync(join(repo, file), join(stage, file));
     }
     // The build just ran; --ignore-scripts keeps prepack from building a second time.
-    const info = parsePack(await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], stage));
+    const info = parsePack(
+      await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], stage),
+    );
     tarballFiles = info.files.map((f) => f.path).sort();
 
     // One install shared by both projects (they sit in subfolders, Node and tsc walk up to it).
@@ -278,11 +291,17 @@ describe('published package (npm pack)', () => {
     await run('npm', ['install', join(work, info.filename), ...pinned, ...flags], work, 180_000);
 
     mkdirSync(join(work, 'cjs-app'));
-    writeFileSync(join(work, 'cjs-app', 'package.json'), JSON.stringify({ name: 'cjs-app', type: 'commonjs' }));
+    writeFileSync(
+      join(work, 'cjs-app', 'package.json'),
+      JSON.stringify({ name: 'cjs-app', type: 'commonjs' }),
+    );
     writeFileSync(join(work, 'cjs-app', 'check.js'), CJS_CHECK);
 
     mkdirSync(join(work, 'esm-app'));
-    writeFileSync(join(work, 'esm-app', 'package.json'), JSON.stringify({ name: 'esm-app', type: 'module' }));
+    writeFileSync(
+      join(work, 'esm-app', 'package.json'),
+      JSON.stringify({ name: 'esm-app', type: 'module' }),
+    );
     writeFileSync(join(work, 'esm-app', 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
     writeFileSync(join(work, 'esm-app', 'main.ts'), ESM_MAIN_TS);
     writeFileSync(join(work, 'esm-app', 'require-check.cts'), CTS_CHECK);
@@ -294,7 +313,13 @@ describe('published package (npm pack)', () => {
   });
 
   it('ships the ESM and CommonJS builds, each with its own declarations', () => {
-    for (const file of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'package.json']) {
+    for (const file of [
+      'dist/index.js',
+      'dist/index.cjs',
+      'dist/index.d.ts',
+      'dist/index.d.cts',
+      'package.json',
+    ]) {
       expect(tarballFiles).toContain(file);
     }
   });
@@ -303,7 +328,9 @@ describe('published package (npm pack)', () => {
     for (const files of [repoPackFiles, tarballFiles]) {
       const ours = /^(dist\/|package\.json$|README(\.md)?$|LICENSE(\.md)?$)/i;
       expect(files.filter((p) => !ours.test(p))).toEqual([]);
-      expect(files.filter((p) => /(^|\/)\.env|^(lib|test|strategies|example-app|bench)\//.test(p))).toEqual([]);
+      expect(
+        files.filter((p) => /(^|\/)\.env|^(lib|test|strategies|example-app|bench)\//.test(p)),
+      ).toEqual([]);
       expect(files.filter((p) => p.endsWith('.ts') && !/\.d\.c?ts$/.test(p))).toEqual([]);
     }
   });

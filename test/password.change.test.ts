@@ -44,7 +44,10 @@ describe('stepup.changePassword', () => {
     expect(weak.status).toBe(400);
     expect(weak.body).toMatchObject({ error: 'invalid_request', reasons: ['common'] });
 
-    const res = await victim.agent.post('/change-password').type('json').send({ newPassword: 'a much better passphrase 2026' });
+    const res = await victim.agent
+      .post('/change-password')
+      .type('json')
+      .send({ newPassword: 'a much better passphrase 2026' });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ otherSessionsEnded: 1 });
     expect((await thief.get('/reports')).status).toBe(401);
@@ -55,6 +58,8 @@ describe('stepup.changePassword', () => {
 
     const again = await client(app);
     expect((await again.login('bob', 'bob-password-1')).status).toBe(401);
-    expect((await again.login('bob', 'a much better passphrase 2026')).body.status).toBe('mfa_required');
+    expect((await again.login('bob', 'a much better passphrase 2026')).body.status).toBe(
+      'mfa_required',
+    );
   });
 });

@@ -7,7 +7,10 @@ import { hashedDirectory } from './helpers/password-users.js';
 
 async function app(extra: Parameters<typeof hashedDirectory>[0] = {}, trustProxy = false) {
   const dir = await hashedDirectory(extra);
-  const built = makeApp({ password: { findUser: dir.findUser, onRehash: dir.onRehash }, trustProxy });
+  const built = makeApp({
+    password: { findUser: dir.findUser, onRehash: dir.onRehash },
+    trustProxy,
+  });
   return { ...built, dir };
 }
 
@@ -35,7 +38,10 @@ describe('POST /auth/login with the built-in password factor', () => {
       const res = await c.login(u, p);
       answers.push({ status: res.status, body: { ...res.body } });
     }
-    expect(answers[0]).toEqual({ status: 401, body: { error: 'invalid_credentials', message: expect.any(String) } });
+    expect(answers[0]).toEqual({
+      status: 401,
+      body: { error: 'invalid_credentials', message: expect.any(String) },
+    });
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
   });
@@ -62,7 +68,8 @@ describe('POST /auth/login with the built-in password factor', () => {
         .set('x-csrf-token', c.csrf)
         .send({ username: 'alice', password });
     };
-    for (let i = 0; i < 10; i++) expect((await from('203.0.113.9', `wrong-${i}-password`)).status).toBe(401);
+    for (let i = 0; i < 10; i++)
+      expect((await from('203.0.113.9', `wrong-${i}-password`)).status).toBe(401);
     const blocked = await from('203.0.113.9', 'alice-password-1');
     expect(blocked.status).toBe(429);
     expect(blocked.body).toMatchObject({ error: 'too_many_attempts' });

@@ -35,7 +35,10 @@ describe('password and TOTP code in one field', () => {
     const res = await c.login('bob', `bob-password-1${await codeAt(secret, clock.now())}`);
     expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
     expect((await c.get('/reports')).status).toBe(200);
-    expect((await c.get('/auth/session')).body).toMatchObject({ status: 'satisfied', factors: ['totp'] });
+    expect((await c.get('/auth/session')).body).toMatchObject({
+      status: 'satisfied',
+      factors: ['totp'],
+    });
   });
 
   it('right password + wrong code → invalid_credentials, the same answer as a wrong password', async () => {
@@ -55,7 +58,9 @@ describe('password and TOTP code in one field', () => {
 
   it('the password alone still gives mfa_required (interactive clients)', async () => {
     const { app } = await setup();
-    expect((await (await client(app)).login('bob', 'bob-password-1')).body.status).toBe('mfa_required');
+    expect((await (await client(app)).login('bob', 'bob-password-1')).body.status).toBe(
+      'mfa_required',
+    );
   });
 
   it('a user without TOTP whose password ends in digits still signs in', async () => {
@@ -76,7 +81,10 @@ describe('password and TOTP code in one field', () => {
     const { app, clock, secret } = await setup();
     const code = await codeAt(secret, clock.now());
     const agent = request.agent(app);
-    const res = await agent.post('/auth/login').auth('bob', `bob-password-1${code}`).set('Accept', 'application/json');
+    const res = await agent
+      .post('/auth/login')
+      .auth('bob', `bob-password-1${code}`)
+      .set('Accept', 'application/json');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
     expect((await agent.get('/reports').set('Accept', 'application/json')).status).toBe(200);
@@ -87,9 +95,14 @@ describe('password and TOTP code in one field', () => {
 
   it('10 wrong appended codes lock the second factor for the account', async () => {
     const { app, clock, secret, stepup } = await setup();
-    for (let i = 0; i < 10; i++) await (await client(app)).login('bob', `bob-password-1${String(i).padStart(6, '0')}`);
-    await expect(hostOf(stepup).context.attempts.assertNotLocked('u-bob')).rejects.toMatchObject({ code: 'too_many_attempts' });
-    const locked = await (await client(app)).login('bob', `bob-password-1${await codeAt(secret, clock.now())}`);
+    for (let i = 0; i < 10; i++)
+      await (await client(app)).login('bob', `bob-password-1${String(i).padStart(6, '0')}`);
+    await expect(hostOf(stepup).context.attempts.assertNotLocked('u-bob')).rejects.toMatchObject({
+      code: 'too_many_attempts',
+    });
+    const locked = await (
+      await client(app)
+    ).login('bob', `bob-password-1${await codeAt(secret, clock.now())}`);
     expect(locked.status).not.toBe(200);
   });
 });

@@ -80,7 +80,9 @@ describe('checkPasswordPolicy: blocklists', () => {
     ]);
     expect(reasonsOf('ALICESMITH2024', { username: 'AliceSmith' })).toEqual(['contains_username']);
     // Full-width letters are the same word after NFKC.
-    expect(reasonsOf('ｂｏｂｂｙ tables forever', { username: 'bobby' })).toEqual(['contains_username']);
+    expect(reasonsOf('ｂｏｂｂｙ tables forever', { username: 'bobby' })).toEqual([
+      'contains_username',
+    ]);
     // Very short usernames would refuse half the dictionary: ignored.
     expect(reasonsOf('aj staying strong', { username: 'aj' })).toEqual([]);
   });

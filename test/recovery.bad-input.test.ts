@@ -7,8 +7,16 @@ import { makeRecoveryApp } from './helpers/recovery-app.js';
 
 /** Latin capitals → the Cyrillic letters drawn the same (А В С Е Н К М Р Т Х). */
 const CYRILLIC: Record<string, string> = {
-  A: '\u0410', B: '\u0412', C: '\u0421', E: '\u0415', H: '\u041d',
-  K: '\u041a', M: '\u041c', P: '\u0420', T: '\u0422', X: '\u0425',
+  A: '\u0410',
+  B: '\u0412',
+  C: '\u0421',
+  E: '\u0415',
+  H: '\u041d',
+  K: '\u041a',
+  M: '\u041c',
+  P: '\u0420',
+  T: '\u0422',
+  X: '\u0425',
 };
 const cyrillic = (s: string) => s.replace(/[ABCEHKMPTX]/g, (c) => CYRILLIC[c] ?? c);
 

@@ -139,7 +139,6 @@ describe('recoveryCodes() options', () => {
 
   // A per-process key on a shared store breaks every code after a restart: loud, not silent.
   describe('without hmacKey', () => {
-
     it('is silent on the in-memory store (codes die with the process anyway)', () => {
       const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
       createStepup({ factors: [recoveryCodes()] });

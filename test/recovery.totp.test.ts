@@ -13,7 +13,9 @@ async function setup() {
   const c = await client(built.app);
   await c.login('alice', 'alice-password-1');
   const secret = (await c.post('/auth/mfa/totp/enroll')).body.secret as string;
-  const confirm = await c.post('/auth/mfa/totp/confirm', { code: await generateTotp({ secret, now: built.clock.now() }) });
+  const confirm = await c.post('/auth/mfa/totp/confirm', {
+    code: await generateTotp({ secret, now: built.clock.now() }),
+  });
   return { ...built, c, secret, codes: confirm.body.recoveryCodes as string[] };
 }
 
@@ -25,7 +27,9 @@ describe('recovery codes with TOTP', () => {
     clock.advance(30_000);
     await c.verify(await codeAt(secret, clock.now()), 'totp');
     const again = (await c.post('/auth/mfa/totp/enroll')).body.secret as string;
-    const confirm = await c.post('/auth/mfa/totp/confirm', { code: await codeAt(again, clock.now()) });
+    const confirm = await c.post('/auth/mfa/totp/confirm', {
+      code: await codeAt(again, clock.now()),
+    });
     expect(confirm.body.recoveryCodes).toEqual([]);
     expect((await c.get('/auth/mfa/recovery-codes')).body).toEqual({ remaining: 10 });
   });
@@ -33,7 +37,10 @@ describe('recovery codes with TOTP', () => {
   it('a recovery code signs in when the phone is lost, and can disable TOTP', async () => {
     const { app, codes, stepup } = await setup();
     const d = await client(app);
-    expect((await d.login('alice', 'alice-password-1')).body.factors).toEqual(['totp', 'recovery-code']);
+    expect((await d.login('alice', 'alice-password-1')).body.factors).toEqual([
+      'totp',
+      'recovery-code',
+    ]);
     const ok = await d.verify(codes[0] ?? '', 'recovery-code');
     expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rc'] });
     const off = await d.post('/auth/mfa/totp/disable', { code: codes[1] });
@@ -50,7 +57,9 @@ describe('recovery codes with TOTP', () => {
     expect(stale.body).toMatchObject({ error: 'mfa_required', reason: 'stale' });
     const wrong = await c.post('/auth/mfa/recovery-codes/regenerate', { code: '000000' });
     expect(wrong.status).toBe(401);
-    const ok = await c.post('/auth/mfa/recovery-codes/regenerate', { code: await codeAt(secret, clock.now()) });
+    const ok = await c.post('/auth/mfa/recovery-codes/regenerate', {
+      code: await codeAt(secret, clock.now()),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body.recoveryCodes).toHaveLength(10);
     expect(ok.body.recoveryCodes).not.toContain(codes[0]);

@@ -39,7 +39,10 @@ describe('Set-Cookie in production', () => {
     const { app } = makeRememberApp();
     const { line } = await issuedLine(app, '__Host-stepup_rb');
     expect(line).toMatch(/^__Host-stepup_rb=[\w-]{22}\.[\w-]{43}\.[\w-]{43};/);
-    const attrs = line.split(';').slice(1).map((a) => a.trim());
+    const attrs = line
+      .split(';')
+      .slice(1)
+      .map((a) => a.trim());
     expect(attrs).toContain('Secure');
     expect(attrs).toContain('HttpOnly');
     expect(attrs).toContain('SameSite=Lax');
@@ -192,4 +195,3 @@ describe('the label from the User-Agent', () => {
     }
   });
 });
-

@@ -33,7 +33,8 @@ describe('safeReturnTo', () => {
   });
 
   it('refuses non-strings (arrays, objects, numbers)', () => {
-    for (const v of [['/a'], { a: 1 }, 42, null, undefined]) expect(safeReturnTo(v, '/d')).toBe('/d');
+    for (const v of [['/a'], { a: 1 }, 42, null, undefined])
+      expect(safeReturnTo(v, '/d')).toBe('/d');
   });
 
   it.each(['/reports', '/billing?tab=2', '/a/b#c', '/%2F%2Fevil', '/search?q=%2F%2F'])(

@@ -50,7 +50,8 @@ describe('POST /auth/login with bad bodies', () => {
   it('__proto__ and constructor keys neither crash nor pollute', async () => {
     const { app } = makeApp();
     const c = await client(app);
-    const raw = '{"username":"bob","password":"bob-password-1","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}';
+    const raw =
+      '{"username":"bob","password":"bob-password-1","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}';
     const res = await c.agent
       .post('/auth/login')
       .set('x-csrf-token', c.csrf)
@@ -71,17 +72,23 @@ describe('POST /auth/mfa/verify with bad bodies', () => {
     ['unknown factor', { factor: 'sms-magic', code: TEST_CODE }],
     ['prototype factor', { factor: '__proto__', code: TEST_CODE }],
     ['constructor factor', { factor: 'constructor', code: TEST_CODE }],
-    ['bad rememberBrowser', { factor: 'test-code', code: TEST_CODE, rememberBrowser: 'yes please' }],
+    [
+      'bad rememberBrowser',
+      { factor: 'test-code', code: TEST_CODE, rememberBrowser: 'yes please' },
+    ],
   ];
-  it.each(badVerifies)('%s → 400 invalid_request, and the session stays pending', async (_l, body) => {
-    const { app } = makeApp();
-    const c = await client(app);
-    await c.login('bob', 'bob-password-1');
-    const res = await c.post('/auth/mfa/verify', body as object);
-    expect(res.status).toBe(400);
-    expect(res.body.error).toBe('invalid_request');
-    expect((await c.get('/auth/session')).body.status).toBe('pending');
-  });
+  it.each(badVerifies)(
+    '%s → 400 invalid_request, and the session stays pending',
+    async (_l, body) => {
+      const { app } = makeApp();
+      const c = await client(app);
+      await c.login('bob', 'bob-password-1');
+      const res = await c.post('/auth/mfa/verify', body as object);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect((await c.get('/auth/session')).body.status).toBe('pending');
+    },
+  );
 
   it('Unicode digits are not a code', async () => {
     const { app } = makeApp();

@@ -62,7 +62,10 @@ describe('MFA store outage', () => {
     expect((await pending.get('/auth/session')).body.status).toBe('pending');
 
     await redis.restart();
-    const recoveredIn = await waitFor(async () => (await (await client(app)).login('alice', 'alice-password-1')).status === 200, 5_000);
+    const recoveredIn = await waitFor(
+      async () => (await (await client(app)).login('alice', 'alice-password-1')).status === 200,
+      5_000,
+    );
     expect(recoveredIn).toBeLessThan(5_000);
     // The spawned redis-server keeps nothing on disk, so the enrolment is gone with the outage:
     // enrol again and sign in with a code, through the same app and store instance.

@@ -85,7 +85,11 @@ describe.each([
         emailOtp({ mailer: outbox, codeKey: Buffer.alloc(32, 5) }),
       ],
     });
-    const secrets: string[] = ['alice-password-1', 'bob-password-1', 'a new passphrase for alice 7'];
+    const secrets: string[] = [
+      'alice-password-1',
+      'bob-password-1',
+      'a new passphrase for alice 7',
+    ];
 
     // Enrol TOTP (secret + confirming code), get recovery codes.
     const c = await client(app);
@@ -113,8 +117,14 @@ describe.each([
     await d.login('alice', 'alice-password-1');
     code = await codeAt(secret, clock.now());
     secrets.push(code);
-    const remembered = await d.post('/auth/mfa/verify', { factor: 'totp', code, rememberBrowser: true });
-    const cookie = (remembered.headers['set-cookie'] as unknown as string[]).find((h) => h.startsWith('stepup_rb='));
+    const remembered = await d.post('/auth/mfa/verify', {
+      factor: 'totp',
+      code,
+      rememberBrowser: true,
+    });
+    const cookie = (remembered.headers['set-cookie'] as unknown as string[]).find((h) =>
+      h.startsWith('stepup_rb='),
+    );
     expect(cookie).toBeDefined();
     const token = decodeURIComponent(cookie?.split(';')[0]?.split('=')[1] ?? '');
     // `<id>.<token>.<hmac>`: the id is a public handle (listed, revocable); the token is the secret.
@@ -146,8 +156,15 @@ describe.each([
 
     // Password change.
     await stepup.changePassword(
-      Object.assign(Object.create(null) as object, { ip: '127.0.0.1', get: () => undefined }) as never,
-      { userId: 'u-alice', newPassword: 'a new passphrase for alice 7', setPasswordHash: () => undefined },
+      Object.assign(Object.create(null) as object, {
+        ip: '127.0.0.1',
+        get: () => undefined,
+      }) as never,
+      {
+        userId: 'u-alice',
+        newPassword: 'a new passphrase for alice 7',
+        setPasswordHash: () => undefined,
+      },
     );
 
     const dump = await backend.dump();

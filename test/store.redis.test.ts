@@ -117,7 +117,10 @@ describe('RedisStore: outage and recovery', () => {
     const started = Date.now();
     const outcomes = await Promise.all(
       calls.map(async ([name, call]) => {
-        const outcome = await call(store).then(() => 'resolved', (e: unknown) => e);
+        const outcome = await call(store).then(
+          () => 'resolved',
+          (e: unknown) => e,
+        );
         return [name, outcome] as const;
       }),
     );

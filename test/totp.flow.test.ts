@@ -32,13 +32,18 @@ describe('TOTP enrolment', () => {
     expect(wrong.body.error).toBe('invalid_code');
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(false);
 
-    const ok = await c.post('/auth/mfa/totp/confirm', { code: await codeAt(enroll.body.secret, clock.now()) });
+    const ok = await c.post('/auth/mfa/totp/confirm', {
+      code: await codeAt(enroll.body.secret, clock.now()),
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ enabled: true, recoveryCodes: [] });
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(true);
     expect(events.some((e) => e.type === 'totp.enabled' && e.userId === 'u-alice')).toBe(true);
     // Confirming proved the factor in this session.
-    expect((await c.get('/auth/session')).body).toMatchObject({ status: 'satisfied', factors: ['totp'] });
+    expect((await c.get('/auth/session')).body).toMatchObject({
+      status: 'satisfied',
+      factors: ['totp'],
+    });
   });
 
   it('the next login asks for TOTP; the confirming code is already used', async () => {
@@ -100,7 +105,16 @@ describe('TOTP verification window and replay', () => {
     const { secret } = await enrolledClient(app, clock.now);
     const d = await client(app);
     await d.login('alice', 'alice-password-1');
-    for (const code of ['12345', '1234567', '١٢٣٤٥٦', '１２３４５６', '12 345', 'abcdef', ' 123456', '0x1234']) {
+    for (const code of [
+      '12345',
+      '1234567',
+      '١٢٣٤٥٦',
+      '１２３４５６',
+      '12 345',
+      'abcdef',
+      ' 123456',
+      '0x1234',
+    ]) {
       const res = await d.verify(code, 'totp');
       expect(res.status).toBe(401);
       expect(res.body.error).toBe('invalid_code');

@@ -62,7 +62,9 @@ describe('TOTP re-enrolment', () => {
     await d.login('alice', 'alice-password-1');
     expect((await d.verify(await codeAt(oldSecret, clock.now()), 'totp')).status).toBe(200);
     // Confirm (same step as the old code just used: the new secret has its own counter).
-    const confirm = await c.post('/auth/mfa/totp/confirm', { code: await codeAt(newSecret, clock.now()) });
+    const confirm = await c.post('/auth/mfa/totp/confirm', {
+      code: await codeAt(newSecret, clock.now()),
+    });
     expect(confirm.status).toBe(200);
     clock.advance(30_000);
     const e = await client(app);
@@ -96,7 +98,10 @@ describe('admin reset', () => {
     await enrolledClient(app, clock.now);
     await stepup.adminReset(undefined, 'u-alice', 'u-admin');
     expect(await stepup.factors.get('totp')?.isEnrolled('u-alice')).toBe(false);
-    expect(events.find((e) => e.type === 'admin.mfa_reset')).toMatchObject({ userId: 'u-alice', adminId: 'u-admin' });
+    expect(events.find((e) => e.type === 'admin.mfa_reset')).toMatchObject({
+      userId: 'u-alice',
+      adminId: 'u-admin',
+    });
     expect(await hostOf(stepup).context.credentialEpoch('u-alice')).toBe(1);
     const d = await client(app);
     expect((await d.login('alice', 'alice-password-1')).body.status).toBe('authenticated');

@@ -2,7 +2,15 @@
 // client into the trusted range, a broken risk scorer must not skip MFA, and a skip must never
 // open a route that demands a recent or real factor.
 import { describe, expect, it } from 'vitest';
-import { allOf, anyOf, country, ipRange, newDevice, riskScore, type WhenRule } from '../lib/index.js';
+import {
+  allOf,
+  anyOf,
+  country,
+  ipRange,
+  newDevice,
+  riskScore,
+  type WhenRule,
+} from '../lib/index.js';
 import { client, makeApp, TEST_CODE } from './helpers/app.js';
 
 const fakeReq = (ip: string) => ({ ip }) as never;
@@ -35,7 +43,10 @@ describe('rule builders', () => {
   });
 
   it('anyOf and allOf compose; require wins in anyOf', async () => {
-    const r = (v: 'require' | 'skip' | 'default'): WhenRule => () => v;
+    const r =
+      (v: 'require' | 'skip' | 'default'): WhenRule =>
+      () =>
+        v;
     expect(await anyOf(r('skip'), r('require'))(fakeReq('1.1.1.1'), {})).toBe('require');
     expect(await anyOf(r('skip'), r('default'))(fakeReq('1.1.1.1'), {})).toBe('skip');
     expect(await allOf(r('skip'), r('default'))(fakeReq('1.1.1.1'), {})).toBe('default');
@@ -46,7 +57,9 @@ describe('rule builders', () => {
 
 describe('rules at login', () => {
   it('a forged X-Forwarded-For with trust proxy off does not enter the trusted range', async () => {
-    const { app } = makeApp({ stepup: { when: ipRange(['10.0.0.0/8'], { inside: 'skip', outside: 'default' }) } });
+    const { app } = makeApp({
+      stepup: { when: ipRange(['10.0.0.0/8'], { inside: 'skip', outside: 'default' }) },
+    });
     const c = await client(app);
     const res = await c.agent
       .post('/auth/login')
@@ -66,7 +79,10 @@ describe('rules at login', () => {
       c.agent.set('x-forwarded-for', ip);
       const res = await c.login('bob', 'bob-password-1');
       expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd'] });
-      expect((await c.get('/auth/session')).body).toMatchObject({ status: 'satisfied', factors: [] });
+      expect((await c.get('/auth/session')).body).toMatchObject({
+        status: 'satisfied',
+        factors: [],
+      });
       expect((await c.get('/reports')).status).toBe(200);
       const billing = await c.get('/billing');
       expect(billing.status).toBe(401);

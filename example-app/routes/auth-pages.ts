@@ -7,7 +7,15 @@ import { hostOf } from '../../lib/core/context.js';
 import { Router, type Request, type Response } from 'express';
 import { isStepupError, StepupError, type ElevationOutcome } from '../../lib/index.js';
 import { emailOtpOf, FACTOR_LABELS } from '../factors.js';
-import { describeError, field, page, returnToOf, run, withQuery, type ExampleContext } from '../context.js';
+import {
+  describeError,
+  field,
+  page,
+  returnToOf,
+  run,
+  withQuery,
+  type ExampleContext,
+} from '../context.js';
 
 const REASONS: Readonly<Record<string, string>> = {
   pending: 'Finish signing in with your second factor.',
@@ -22,7 +30,18 @@ export function authPages(ctx: ExampleContext): Router {
   const router = Router();
 
   const loginForm = (req: Request, res: Response, error?: StepupError, username = '') =>
-    render(req, res, 'login', { title: 'Sign in', returnTo: returnToOf(req), username, error: error && describeError(error) }, error?.status ?? 200);
+    render(
+      req,
+      res,
+      'login',
+      {
+        title: 'Sign in',
+        returnTo: returnToOf(req),
+        username,
+        error: error && describeError(error),
+      },
+      error?.status ?? 200,
+    );
 
   router.get('/login', (req, res) => loginForm(req, res));
 
@@ -62,10 +81,15 @@ export function authPages(ctx: ExampleContext): Router {
     const view = stepup.mfaOf(req);
     const returnTo = returnToOf(req);
     if (view.status === 'anonymous' || view.userId === undefined) {
-      return res.redirect(303, withQuery('/login', { returnTo, notice: error ? 'session-expired' : undefined }));
+      return res.redirect(
+        303,
+        withQuery('/login', { returnTo, notice: error ? 'session-expired' : undefined }),
+      );
     }
     const enrolled = await stepup.enrolledFactors(view.userId);
-    const asked = field(req, 'factor', 64) ?? (typeof req.query.factor === 'string' ? req.query.factor : undefined);
+    const asked =
+      field(req, 'factor', 64) ??
+      (typeof req.query.factor === 'string' ? req.query.factor : undefined);
     const factor = asked !== undefined && enrolled.includes(asked) ? asked : enrolled[0];
     const reason = typeof req.query.reason === 'string' ? REASONS[req.query.reason] : undefined;
     return render(
@@ -85,7 +109,10 @@ export function authPages(ctx: ExampleContext): Router {
     );
   };
 
-  router.get('/mfa', page((req, res) => challenge(req, res)));
+  router.get(
+    '/mfa',
+    page((req, res) => challenge(req, res)),
+  );
 
   router.post(
     '/mfa',
@@ -93,7 +120,8 @@ export function authPages(ctx: ExampleContext): Router {
       const factor = field(req, 'factor', 64) ?? '';
       const returnTo = returnToOf(req);
       try {
-        if (!stepup.factors.has(factor)) throw new StepupError('INVALID_REQUEST', {}, 'Choose one of the listed factors.');
+        if (!stepup.factors.has(factor))
+          throw new StepupError('INVALID_REQUEST', {}, 'Choose one of the listed factors.');
         await run(stepup.authenticate(factor), req, res);
         const userId = stepup.mfaOf(req).userId;
         if (userId !== undefined) {
@@ -103,7 +131,8 @@ export function authPages(ctx: ExampleContext): Router {
         }
       } catch (err) {
         if (isStepupError(err)) {
-          if (err.code === 'mfa_session_expired') return res.redirect(303, withQuery('/login', { returnTo, notice: 'session-expired' }));
+          if (err.code === 'mfa_session_expired')
+            return res.redirect(303, withQuery('/login', { returnTo, notice: 'session-expired' }));
           return challenge(req, res, err);
         }
         return next(err);
@@ -124,10 +153,16 @@ export function authPages(ctx: ExampleContext): Router {
         await hostOf(stepup).context.attempts.assertNotLocked(subject.userId);
         const sent = await factor.send(req, subject);
         const minutes = Math.round(sent.expiresIn / 60);
-        return challenge(req, res, undefined, `We sent a code to ${sent.destination}. It works once, for ${minutes} minutes.`);
+        return challenge(
+          req,
+          res,
+          undefined,
+          `We sent a code to ${sent.destination}. It works once, for ${minutes} minutes.`,
+        );
       } catch (err) {
         if (!isStepupError(err)) return next(err);
-        if (err.code === 'mfa_session_expired') return res.redirect(303, withQuery('/login', { notice: 'session-expired' }));
+        if (err.code === 'mfa_session_expired')
+          return res.redirect(303, withQuery('/login', { notice: 'session-expired' }));
         return challenge(req, res, err);
       }
     }),

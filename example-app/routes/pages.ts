@@ -19,22 +19,32 @@ export function contentPages(ctx: ExampleContext): Router {
   const router = Router();
 
   router.get('/', (req, res) => {
-    render(req, res, 'home', { title: 'Home', demoUsers: DEMO_USERS.map(({ username, password, note }) => ({ username, password, note })) });
+    render(req, res, 'home', {
+      title: 'Home',
+      demoUsers: DEMO_USERS.map(({ username, password, note }) => ({ username, password, note })),
+    });
   });
 
   router.get('/reports', stepup.requireMfa(), (req, res) => {
-    render(req, res, 'guarded', { title: 'Reports', policy: 'requireMfa(): any second factor; a remembered browser counts.' });
+    render(req, res, 'guarded', {
+      title: 'Reports',
+      policy: 'requireMfa(): any second factor; a remembered browser counts.',
+    });
   });
 
   router.get('/billing', stepup.requireMfa(BILLING_POLICY), (req, res) => {
     render(req, res, 'guarded', {
       title: 'Billing',
-      policy: 'requireMfa({ maxAge: 300, allowRememberBrowser: false }): a code entered in this session, at most 5 minutes ago.',
+      policy:
+        'requireMfa({ maxAge: 300, allowRememberBrowser: false }): a code entered in this session, at most 5 minutes ago.',
     });
   });
 
   router.get('/activity', stepup.requireAuth(), (req, res) => {
-    render(req, res, 'activity', { title: 'Recent activity', entries: activity.of(stepup.mfaOf(req).userId ?? '') });
+    render(req, res, 'activity', {
+      title: 'Recent activity',
+      entries: activity.of(stepup.mfaOf(req).userId ?? ''),
+    });
   });
 
   const isAdmin = (user: unknown) => (user as SessionUser | undefined)?.isAdmin === true;
@@ -43,9 +53,22 @@ export function contentPages(ctx: ExampleContext): Router {
     '/admin',
     stepup.requireAuth(),
     page(async (req, res) => {
-      if (!isAdmin(req.user)) return render(req, res, 'error', { title: 'Forbidden', error: 'Administrators only.' }, 403);
+      if (!isAdmin(req.user))
+        return render(
+          req,
+          res,
+          'error',
+          { title: 'Forbidden', error: 'Administrators only.' },
+          403,
+        );
       const rows = await Promise.all(
-        users.list().map(async (u) => ({ id: u.id, displayName: u.displayName, factors: await stepup.enrolledFactors(u.id) })),
+        users
+          .list()
+          .map(async (u) => ({
+            id: u.id,
+            displayName: u.displayName,
+            factors: await stepup.enrolledFactors(u.id),
+          })),
       );
       return render(req, res, 'admin', { title: 'Administration', rows });
     }),
@@ -58,7 +81,13 @@ export function contentPages(ctx: ExampleContext): Router {
       const adminId = stepup.mfaOf(req).userId;
       const target = String(req.params.id);
       if (!isAdmin(req.user) || !users.findById(target)) {
-        return render(req, res, 'error', { title: 'Forbidden', error: 'Administrators only, and only for known users.' }, 403);
+        return render(
+          req,
+          res,
+          'error',
+          { title: 'Forbidden', error: 'Administrators only, and only for known users.' },
+          403,
+        );
       }
       // Factors, recovery codes, lockout and every remembered browser go; the user is notified.
       await stepup.adminReset(req, target, adminId);
@@ -69,7 +98,10 @@ export function contentPages(ctx: ExampleContext): Router {
   if (ctx.mail.outbox() !== undefined) {
     // Development only: anyone who can reach the app can read these.
     router.get('/dev/outbox', (req, res) => {
-      render(req, res, 'outbox', { title: 'Development outbox', messages: ctx.mail.outbox() ?? [] });
+      render(req, res, 'outbox', {
+        title: 'Development outbox',
+        messages: ctx.mail.outbox() ?? [],
+      });
     });
   }
 
@@ -88,7 +120,14 @@ export function apiRoutes(ctx: ExampleContext): Router {
   });
   const body = (req: Request) => {
     const mfa = stepup.mfaOf(req);
-    return { userId: mfa.userId, status: mfa.status, amr: mfa.amr, factors: mfa.factors, mfaAt: mfa.mfaAt, viaRememberedBrowser: mfa.viaRememberedBrowser };
+    return {
+      userId: mfa.userId,
+      status: mfa.status,
+      amr: mfa.amr,
+      factors: mfa.factors,
+      mfaAt: mfa.mfaAt,
+      viaRememberedBrowser: mfa.viaRememberedBrowser,
+    };
   };
   router.get('/me', stepup.requireAuth(), (req, res) => {
     res.json(body(req));

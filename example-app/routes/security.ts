@@ -25,7 +25,12 @@ export function securityPages(ctx: ExampleContext): Router {
   const router = Router();
   router.use(HERE, stepup.requireAuth());
 
-  const show = async (req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) => {
+  const show = async (
+    req: Request,
+    res: Response,
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
     const userId = stepup.mfaOf(req).userId ?? '';
     const recovery = recoveryOf(stepup);
     render(
@@ -51,7 +56,12 @@ export function securityPages(ctx: ExampleContext): Router {
   };
 
   /** Library errors become a message on the page; a stale factor goes to the challenge first. */
-  const failed = (req: Request, res: Response, err: unknown, extra: Record<string, unknown> = {}) => {
+  const failed = (
+    req: Request,
+    res: Response,
+    err: unknown,
+    extra: Record<string, unknown> = {},
+  ) => {
     if (!isStepupError(err)) throw err;
     if (err.code === 'mfa_required') {
       return res.redirect(303, withQuery('/mfa', { returnTo: HERE, reason: 'stale' }));
@@ -59,7 +69,10 @@ export function securityPages(ctx: ExampleContext): Router {
     return show(req, res, { ...extra, error: describeError(err) }, err.status);
   };
 
-  router.get(HERE, page((req, res) => show(req, res)));
+  router.get(
+    HERE,
+    page((req, res) => show(req, res)),
+  );
 
   router.post(
     `${HERE}/totp/enroll`,
@@ -78,7 +91,10 @@ export function securityPages(ctx: ExampleContext): Router {
     page(async (req, res) => {
       try {
         const { recoveryCodes } = await confirmTotp(stepup, req, field(req, 'code', 128) ?? '');
-        await show(req, res, { recoveryCodes, message: 'The authenticator app is on. Use it the next time you sign in.' });
+        await show(req, res, {
+          recoveryCodes,
+          message: 'The authenticator app is on. Use it the next time you sign in.',
+        });
       } catch (err) {
         // The pending secret stays in the store for 15 minutes: the user may simply retry.
         await failed(req, res, err, { confirming: true });
@@ -103,7 +119,10 @@ export function securityPages(ctx: ExampleContext): Router {
     page(async (req, res) => {
       try {
         const recoveryCodes = await regenerateRecoveryCodes(stepup, req, res);
-        await show(req, res, { recoveryCodes, message: 'New recovery codes. The old ones no longer work.' });
+        await show(req, res, {
+          recoveryCodes,
+          message: 'New recovery codes. The old ones no longer work.',
+        });
       } catch (err) {
         await failed(req, res, err);
       }
@@ -152,7 +171,12 @@ export function securityPages(ctx: ExampleContext): Router {
       const browsers = stepup.rememberedBrowsers;
       const userId = stepup.mfaOf(req).userId;
       const id = String(req.params.id).slice(0, 64);
-      if (browsers && userId !== undefined && (await browsers.revoke(userId, id, req)) && browsers.currentId(req) === id) {
+      if (
+        browsers &&
+        userId !== undefined &&
+        (await browsers.revoke(userId, id, req)) &&
+        browsers.currentId(req) === id
+      ) {
         browsers.clearCookie(res);
       }
       res.redirect(303, `${HERE}?notice=browser-revoked`);
@@ -167,7 +191,8 @@ export function securityPages(ctx: ExampleContext): Router {
       if (browsers && userId !== undefined) {
         // Clear this browser's cookie only when it is the user's own (a shared browser may hold another's).
         const current = browsers.currentId(req);
-        if (current !== undefined && (await browsers.revoke(userId, current, req))) browsers.clearCookie(res);
+        if (current !== undefined && (await browsers.revoke(userId, current, req)))
+          browsers.clearCookie(res);
         await browsers.revokeAll(userId, req);
       }
       res.redirect(303, `${HERE}?notice=browsers-revoked`);

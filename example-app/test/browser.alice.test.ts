@@ -5,7 +5,15 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { closeStage, CodeSource, openStage, readQr, type RunningExample, secretOf, shot } from './helpers/browser.js';
+import {
+  closeStage,
+  CodeSource,
+  openStage,
+  readQr,
+  type RunningExample,
+  secretOf,
+  shot,
+} from './helpers/browser.js';
 import { FEATURES } from '../factors.js';
 import { presentCode, sessionStatus, signIn, signOut } from './helpers/flows.js';
 
@@ -19,105 +27,122 @@ async function docs(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join('docs', `${name}.png`) });
 }
 
-describe.sequential('alice: enrol TOTP from the QR code, sign in with it, remembered browser', () => {
-  let browser: Browser;
-  let running: RunningExample;
-  let context: BrowserContext;
-  let page: Page;
-  let codes: CodeSource;
+describe.sequential(
+  'alice: enrol TOTP from the QR code, sign in with it, remembered browser',
+  () => {
+    let browser: Browser;
+    let running: RunningExample;
+    let context: BrowserContext;
+    let page: Page;
+    let codes: CodeSource;
 
-  beforeAll(async () => {
-    ({ browser, running, context, page } = await openStage());
-  });
-  afterAll(() => closeStage({ browser, running, context }));
+    beforeAll(async () => {
+      ({ browser, running, context, page } = await openStage());
+    });
+    afterAll(() => closeStage({ browser, running, context }));
 
-  it('signs in with the password alone and enrols TOTP by reading the QR image', async () => {
-    const base = running.baseUrl;
-    await page.goto(`${base}/login`);
-    await shot(page, 'login');
-    await docs(page, 'login');
-    await signIn(page, base, 'alice', 'alice-password-1');
-    expect(await sessionStatus(page, base)).toEqual({ status: 'authenticated', amr: 'pwd' });
-    await shot(page, 'home');
+    it('signs in with the password alone and enrols TOTP by reading the QR image', async () => {
+      const base = running.baseUrl;
+      await page.goto(`${base}/login`);
+      await shot(page, 'login');
+      await docs(page, 'login');
+      await signIn(page, base, 'alice', 'alice-password-1');
+      expect(await sessionStatus(page, base)).toEqual({ status: 'authenticated', amr: 'pwd' });
+      await shot(page, 'home');
 
-    // Without a second factor, a guarded page sends her to the challenge page, which says so.
-    await page.goto(`${base}/reports`);
-    expect(new URL(page.url()).pathname).toBe('/mfa');
-    await shot(page, 'mfa-not-enrolled');
+      // Without a second factor, a guarded page sends her to the challenge page, which says so.
+      await page.goto(`${base}/reports`);
+      expect(new URL(page.url()).pathname).toBe('/mfa');
+      await shot(page, 'mfa-not-enrolled');
 
-    await page.goto(`${base}/settings/security`);
-    await shot(page, 'security');
-    await Promise.all([page.waitForLoadState('load'), page.getByTestId('totp-enroll').click()]);
-    await page.getByTestId('totp-qr').waitFor();
-    const uri = await readQr(page);
-    expect(uri).toMatch(/^otpauth:\/\/totp\/passport-stepup%20demo:alice\?secret=[A-Z2-7]+&/);
-    const secret = secretOf(uri);
-    expect((await page.getByTestId('totp-secret').textContent())?.replace(/\s/g, '')).toBe(secret);
-    await shot(page, 'enrol');
-    await docs(page, 'enrol');
+      await page.goto(`${base}/settings/security`);
+      await shot(page, 'security');
+      await Promise.all([page.waitForLoadState('load'), page.getByTestId('totp-enroll').click()]);
+      await page.getByTestId('totp-qr').waitFor();
+      const uri = await readQr(page);
+      expect(uri).toMatch(/^otpauth:\/\/totp\/passport-stepup%20demo:alice\?secret=[A-Z2-7]+&/);
+      const secret = secretOf(uri);
+      expect((await page.getByTestId('totp-secret').textContent())?.replace(/\s/g, '')).toBe(
+        secret,
+      );
+      await shot(page, 'enrol');
+      await docs(page, 'enrol');
 
-    codes = new CodeSource(secret);
-    const confirm = page.getByTestId('totp-confirm');
-    await confirm.getByTestId('code').fill(await codes.next());
-    await Promise.all([page.waitForLoadState('load'), confirm.locator('button[type=submit]').click()]);
-    const recovery = page.getByTestId('recovery-codes');
-    await recovery.waitFor();
-    expect(await recovery.locator('li').count()).toBe(10);
-    await shot(page, 'recovery-codes');
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
-  });
+      codes = new CodeSource(secret);
+      const confirm = page.getByTestId('totp-confirm');
+      await confirm.getByTestId('code').fill(await codes.next());
+      await Promise.all([
+        page.waitForLoadState('load'),
+        confirm.locator('button[type=submit]').click(),
+      ]);
+      const recovery = page.getByTestId('recovery-codes');
+      await recovery.waitFor();
+      expect(await recovery.locator('li').count()).toBe(10);
+      await shot(page, 'recovery-codes');
+      expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
+    });
 
-  it('signs out, then signs in again with a code from the app', async () => {
-    const base = running.baseUrl;
-    await signOut(page);
-    await signIn(page, base, 'alice', 'alice-password-1');
-    expect(new URL(page.url()).pathname).toBe('/mfa');
-    await shot(page, 'challenge');
-    await docs(page, 'challenge');
+    it('signs out, then signs in again with a code from the app', async () => {
+      const base = running.baseUrl;
+      await signOut(page);
+      await signIn(page, base, 'alice', 'alice-password-1');
+      expect(new URL(page.url()).pathname).toBe('/mfa');
+      await shot(page, 'challenge');
+      await docs(page, 'challenge');
 
-    // A wrong code is refused on the page, with the library's message.
-    await page.getByTestId('mfa-form').getByTestId('code').fill('000000');
-    await Promise.all([page.waitForLoadState('load'), page.getByTestId('mfa-form').locator('button[type=submit]').click()]);
-    expect(await page.getByTestId('error').textContent()).toContain('incorrect');
+      // A wrong code is refused on the page, with the library's message.
+      await page.getByTestId('mfa-form').getByTestId('code').fill('000000');
+      await Promise.all([
+        page.waitForLoadState('load'),
+        page.getByTestId('mfa-form').locator('button[type=submit]').click(),
+      ]);
+      expect(await page.getByTestId('error').textContent()).toContain('incorrect');
 
-    const remember = running.example.features.rememberBrowser;
-    await presentCode(page, await codes.next(), { remember });
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
-    // A fresh code opens billing at once.
-    await page.goto(`${base}/billing`);
-    expect(new URL(page.url()).pathname).toBe('/billing');
-    await shot(page, 'billing');
-    await page.goto(`${base}/activity`);
-    expect(await page.getByTestId('activity').textContent()).toContain('login.satisfied');
-    await shot(page, 'activity');
-  });
+      const remember = running.example.features.rememberBrowser;
+      await presentCode(page, await codes.next(), { remember });
+      expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
+      // A fresh code opens billing at once.
+      await page.goto(`${base}/billing`);
+      expect(new URL(page.url()).pathname).toBe('/billing');
+      await shot(page, 'billing');
+      await page.goto(`${base}/activity`);
+      expect(await page.getByTestId('activity').textContent()).toContain('login.satisfied');
+      await shot(page, 'activity');
+    });
 
-  it.skipIf(!FEATURES.rememberBrowser)('a remembered browser skips the code, but billing asks again', async () => {
-    const base = running.baseUrl;
-    await signOut(page);
-    await signIn(page, base, 'alice', 'alice-password-1');
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, rb' });
-    await page.goto(`${base}/reports`);
-    expect(new URL(page.url()).pathname).toBe('/reports');
-    await shot(page, 'reports');
+    it.skipIf(!FEATURES.rememberBrowser)(
+      'a remembered browser skips the code, but billing asks again',
+      async () => {
+        const base = running.baseUrl;
+        await signOut(page);
+        await signIn(page, base, 'alice', 'alice-password-1');
+        expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, rb' });
+        await page.goto(`${base}/reports`);
+        expect(new URL(page.url()).pathname).toBe('/reports');
+        await shot(page, 'reports');
 
-    await page.goto(`${base}/billing`);
-    const url = new URL(page.url());
-    expect(url.pathname).toBe('/mfa');
-    expect(url.searchParams.get('reason')).toBe('remembered_browser_not_allowed');
-    await shot(page, 'mfa-billing');
-    await presentCode(page, await codes.next());
-    expect(new URL(page.url()).pathname).toBe('/billing');
+        await page.goto(`${base}/billing`);
+        const url = new URL(page.url());
+        expect(url.pathname).toBe('/mfa');
+        expect(url.searchParams.get('reason')).toBe('remembered_browser_not_allowed');
+        await shot(page, 'mfa-billing');
+        await presentCode(page, await codes.next());
+        expect(new URL(page.url()).pathname).toBe('/billing');
 
-    // She forgets this browser in her settings: the next sign-in asks for a code again.
-    await page.goto(`${base}/settings/security`);
-    const rows = page.getByTestId('browsers').locator('tbody tr');
-    expect(await rows.count()).toBe(1);
-    expect(await rows.first().textContent()).toContain('this browser');
-    await shot(page, 'security-browsers');
-    await Promise.all([page.waitForURL(/notice=browser-revoked/), page.getByTestId('browser-revoke').click()]);
-    await signOut(page);
-    await signIn(page, base, 'alice', 'alice-password-1');
-    expect(new URL(page.url()).pathname).toBe('/mfa');
-  });
-});
+        // She forgets this browser in her settings: the next sign-in asks for a code again.
+        await page.goto(`${base}/settings/security`);
+        const rows = page.getByTestId('browsers').locator('tbody tr');
+        expect(await rows.count()).toBe(1);
+        expect(await rows.first().textContent()).toContain('this browser');
+        await shot(page, 'security-browsers');
+        await Promise.all([
+          page.waitForURL(/notice=browser-revoked/),
+          page.getByTestId('browser-revoke').click(),
+        ]);
+        await signOut(page);
+        await signIn(page, base, 'alice', 'alice-password-1');
+        expect(new URL(page.url()).pathname).toBe('/mfa');
+      },
+    );
+  },
+);

@@ -25,9 +25,18 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
     // Asking for billing first: the login page brings him back there afterwards.
     await page.goto(`${base}/billing`);
     expect(new URL(page.url()).pathname).toBe('/login');
-    await signIn(page, base, 'bob', 'bob-password-1', new URL(page.url()).pathname + new URL(page.url()).search);
+    await signIn(
+      page,
+      base,
+      'bob',
+      'bob-password-1',
+      new URL(page.url()).pathname + new URL(page.url()).search,
+    );
     expect(new URL(page.url()).pathname).toBe('/mfa');
-    await Promise.all([page.waitForURL(/factor=recovery-code/), page.getByTestId('factor-recovery-code').click()]);
+    await Promise.all([
+      page.waitForURL(/factor=recovery-code/),
+      page.getByTestId('factor-recovery-code').click(),
+    ]);
     await shot(page, 'mfa-recovery-code');
     await presentCode(page, code.toLowerCase());
     expect(new URL(page.url()).pathname).toBe('/billing');
@@ -36,7 +45,9 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
     await page.goto(`${base}/dev/outbox`);
     const mail = page.getByTestId('mail').first();
     expect(await mail.getByTestId('mail-to').textContent()).toBe('bob@example.test');
-    expect(await mail.getByTestId('mail-subject').textContent()).toContain('recovery code was used');
+    expect(await mail.getByTestId('mail-subject').textContent()).toContain(
+      'recovery code was used',
+    );
     expect(await page.content()).not.toContain(code);
     await shot(page, 'outbox');
 
@@ -44,7 +55,10 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
     await signIn(page, base, 'bob', 'bob-password-1');
     await page.goto(`${base}/mfa?factor=recovery-code`);
     await page.getByTestId('mfa-form').getByTestId('code').fill(code);
-    await Promise.all([page.waitForLoadState('load'), page.getByTestId('mfa-form').locator('button[type=submit]').click()]);
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.getByTestId('mfa-form').locator('button[type=submit]').click(),
+    ]);
     expect(new URL(page.url()).pathname).toBe('/mfa');
     expect(await page.getByTestId('error').textContent()).toContain('already used');
     await Promise.all([page.waitForURL(/\/login/), page.getByTestId('cancel-login').click()]);
@@ -57,7 +71,10 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
     await signIn(adminPage, base, 'admin', 'admin-password-1');
     await adminPage.goto(`${base}/admin`);
     await shot(adminPage, 'admin');
-    await Promise.all([adminPage.waitForURL(/notice=mfa-reset/), adminPage.getByTestId('reset-bob').click()]);
+    await Promise.all([
+      adminPage.waitForURL(/notice=mfa-reset/),
+      adminPage.getByTestId('reset-bob').click(),
+    ]);
     expect(await adminPage.locator('tr', { hasText: 'Bob' }).textContent()).toContain('—');
     await admin.close();
 

@@ -20,7 +20,9 @@ describe.sequential('carol: email code read from the outbox', () => {
     const base = running.baseUrl;
     await signIn(page, base, 'carol', 'carol-password-1');
     expect(new URL(page.url()).pathname).toBe('/mfa');
-    expect(await page.getByTestId('mfa-form').locator('input[name=factor]').inputValue()).toBe('email-otp');
+    expect(await page.getByTestId('mfa-form').locator('input[name=factor]').inputValue()).toBe(
+      'email-otp',
+    );
     await page.getByTestId('send-code').click();
     expect(await page.getByTestId('code-sent').textContent()).toContain('c***@example.test');
     await shot(page, 'mfa-email');
@@ -34,7 +36,9 @@ describe.sequential('carol: email code read from the outbox', () => {
     await mailbox.goto(`${base}/dev/outbox`);
     const mail = mailbox.getByTestId('mail').first();
     expect(await mail.getByTestId('mail-to').textContent()).toBe('carol@example.test');
-    const code = /verification code is: (\d{6})/.exec((await mail.getByTestId('mail-text').textContent()) ?? '')?.[1];
+    const code = /verification code is: (\d{6})/.exec(
+      (await mail.getByTestId('mail-text').textContent()) ?? '',
+    )?.[1];
     if (!code) throw new Error('no code in the outbox');
     await mailbox.close();
 

@@ -73,9 +73,12 @@ export class AttemptCounter {
     const [lock = null, failures = null, ...rest] = values;
     // The lock holds its expiry time; the store's TTL removes it at the same moment.
     const until = lock === null ? undefined : Number(lock);
-    const remainingMs = until === undefined || !Number.isFinite(until) ? undefined : until - this.now();
+    const remainingMs =
+      until === undefined || !Number.isFinite(until) ? undefined : until - this.now();
     return {
-      ...(remainingMs !== undefined && remainingMs > 0 ? { retryAfter: Math.ceil(remainingMs / 1000) } : {}),
+      ...(remainingMs !== undefined && remainingMs > 0
+        ? { retryAfter: Math.ceil(remainingMs / 1000) }
+        : {}),
       failures: Number.parseInt(failures ?? '0', 10) || 0,
       values: rest,
     };

@@ -5,13 +5,21 @@
 import type { MfaReason } from './types.js';
 
 export const ERROR_CODES = {
-  INVALID_REQUEST: { status: 400, code: 'invalid_request', message: 'The request body is not valid.' },
+  INVALID_REQUEST: {
+    status: 400,
+    code: 'invalid_request',
+    message: 'The request body is not valid.',
+  },
   INVALID_CREDENTIALS: {
     status: 401,
     code: 'invalid_credentials',
     message: 'The username or password is incorrect.',
   },
-  INVALID_CODE: { status: 401, code: 'invalid_code', message: 'The code is incorrect or was already used.' },
+  INVALID_CODE: {
+    status: 401,
+    code: 'invalid_code',
+    message: 'The code is incorrect or was already used.',
+  },
   CODE_EXPIRED: {
     status: 410,
     code: 'code_expired',
@@ -55,7 +63,8 @@ export const ERROR_CODES = {
   CSRF_INVALID: {
     status: 403,
     code: 'csrf_invalid',
-    message: 'The CSRF token is missing or wrong. Fetch one from GET /auth/csrf and send it in x-csrf-token.',
+    message:
+      'The CSRF token is missing or wrong. Fetch one from GET /auth/csrf and send it in x-csrf-token.',
   },
   FORBIDDEN: { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' },
   NOT_FOUND: { status: 404, code: 'not_found', message: 'Not found.' },

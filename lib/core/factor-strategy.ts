@@ -78,7 +78,11 @@ export abstract class SecondFactorStrategy extends Strategy implements SecondFac
     if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     const code = (req.body as Record<string, unknown> | undefined)?.code;
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
-      return new StepupError('INVALID_REQUEST', { field: 'code' }, 'The code must be a non-empty string.');
+      return new StepupError(
+        'INVALID_REQUEST',
+        { field: 'code' },
+        'The code must be a non-empty string.',
+      );
     }
     // One round trip reads the lockout state and the factor's record (prefetchKeys).
     const { attempts } = this.ctx;

@@ -49,8 +49,7 @@ export function resolveKey<T>(spec: KeySpec<T>): T {
   }
   const production = process.env.NODE_ENV === 'production';
   if (spec.shared) {
-    const why =
-      `${where} has no ${option} with a shared store: ${spec.consequence}. Pass ${spec.example}.`;
+    const why = `${where} has no ${option} with a shared store: ${spec.consequence}. Pass ${spec.example}.`;
     if (production) throw new TypeError(why);
     // One warning per factor built (not per request): loud enough, never a flood.
     process.emitWarning(`passport-stepup: ${why}`, { code: spec.warningCode });

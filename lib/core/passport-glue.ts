@@ -21,7 +21,11 @@ interface SerializingPassport {
   deserializeUser(obj: unknown, req: Request, done: Callback<unknown>): void;
 }
 
-export function serializeUser(passport: PassportLike, req: Request, user: unknown): Promise<unknown> {
+export function serializeUser(
+  passport: PassportLike,
+  req: Request,
+  user: unknown,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     (passport as unknown as SerializingPassport).serializeUser(user, req, (err, obj) =>
       err ? reject(toError(err)) : resolve(obj),
@@ -29,7 +33,11 @@ export function serializeUser(passport: PassportLike, req: Request, user: unknow
   });
 }
 
-export function deserializeUser(passport: PassportLike, req: Request, obj: unknown): Promise<unknown> {
+export function deserializeUser(
+  passport: PassportLike,
+  req: Request,
+  obj: unknown,
+): Promise<unknown> {
   return new Promise((resolve, reject) => {
     (passport as unknown as SerializingPassport).deserializeUser(obj, req, (err, user) =>
       err ? reject(toError(err)) : resolve(user),

@@ -24,7 +24,8 @@ export function readRecord(req: Request): SessionMfaRecord | undefined {
 
 export function writeRecord(req: Request, record: SessionMfaRecord | undefined): void {
   const session = sessionBag(req);
-  if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
+  if (!session)
+    throw new Error('passport-stepup: req.session is missing; mount express-session first');
   if (record) session[SESSION_KEY] = record;
   else Reflect.deleteProperty(session, SESSION_KEY);
 }
@@ -52,7 +53,11 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
   }
   if (!isPassportLoggedIn(req)) {
     // Only a pending login lives without a Passport login, and only until it expires.
-    if (rec.status !== 'pending' || rec.pendingExpiresAt === undefined || rec.pendingExpiresAt <= now) {
+    if (
+      rec.status !== 'pending' ||
+      rec.pendingExpiresAt === undefined ||
+      rec.pendingExpiresAt <= now
+    ) {
       return ANONYMOUS;
     }
   } else if (rec.status === 'pending' || rec.userId !== safeUserId(req, userIdOf)) {
@@ -95,7 +100,8 @@ export function isPassportLoggedIn(req: Request): boolean {
 /** express-session's regenerate as a promise: the old id is destroyed in the session store. */
 export function regenerateSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    const session = (req as { session?: { regenerate(cb: (err?: unknown) => void): void } }).session;
+    const session = (req as { session?: { regenerate(cb: (err?: unknown) => void): void } })
+      .session;
     if (!session) {
       reject(new Error('passport-stepup: req.session is missing; mount express-session first'));
       return;

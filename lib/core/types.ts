@@ -76,7 +76,11 @@ export type MfaReason =
 /** Outcome of evaluating a route policy against a session. */
 export type PolicyDecision =
   | { readonly ok: true }
-  | { readonly ok: false; readonly reason: MfaReason; readonly factors: readonly SecondFactorName[] };
+  | {
+      readonly ok: false;
+      readonly reason: MfaReason;
+      readonly factors: readonly SecondFactorName[];
+    };
 
 /**
  * Events the library emits; none ever carries a secret, a password or a code. A closed union:

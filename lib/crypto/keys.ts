@@ -8,7 +8,12 @@ export const MIN_KEY_BYTES = 32;
  * recovery-code HMAC key, the one-time-code HMAC key and similar: keys kept outside the store
  * (NIST SP 800-63B-4 §3.1.2.2 "a secret key stored separately").
  */
-export function toKeyBytes(where: string, option: string, key: unknown, hint = 'a secret store'): Buffer {
+export function toKeyBytes(
+  where: string,
+  option: string,
+  key: unknown,
+  hint = 'a secret store',
+): Buffer {
   let bytes: Buffer;
   if (typeof key === 'string') bytes = Buffer.from(key, 'utf8');
   else if (key instanceof Uint8Array) bytes = Buffer.from(key);

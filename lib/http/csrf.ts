@@ -19,7 +19,8 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /** The session's token, created on first use. */
 export function csrfToken(req: Request): string {
   const session = sessionBag(req);
-  if (!session) throw new Error('passport-stepup: req.session is missing; mount express-session first');
+  if (!session)
+    throw new Error('passport-stepup: req.session is missing; mount express-session first');
   const existing = session[SESSION_FIELD];
   if (typeof existing === 'string') return existing;
   const token = randomBytes(32).toString('base64url');

@@ -12,7 +12,8 @@ export function isBackendUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   if (err.name === 'MaxRetriesPerRequestError' || err.name === 'ClusterAllFailedError') return true;
   const code = (err as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE') return true;
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === 'EPIPE')
+    return true;
   return /Connection is closed|enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|Command timed out/i.test(
     err.message,
   );
@@ -30,8 +31,16 @@ export function toStepupError(err: unknown): StepupError | Error {
   }
   // body-parser: malformed JSON, too large, bad charset. A 1 MB password is refused here,
   // before anything hashes it.
-  if (typeof e?.type === 'string' && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-    const reason = e.type === 'entity.too.large' ? 'The request body is too large.' : 'The request body is not valid JSON.';
+  if (
+    typeof e?.type === 'string' &&
+    typeof e.status === 'number' &&
+    e.status >= 400 &&
+    e.status < 500
+  ) {
+    const reason =
+      e.type === 'entity.too.large'
+        ? 'The request body is too large.'
+        : 'The request body is not valid JSON.';
     return new StepupError('INVALID_REQUEST', {}, reason);
   }
   return err instanceof Error ? err : new Error(String(err));

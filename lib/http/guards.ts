@@ -9,7 +9,10 @@ import { StepupError } from '../core/errors.js';
  */
 export function assertSignedIn(stepup: Hosted, req: Request): string {
   const view = hostOf(stepup).mfaOf(req);
-  if ((view.status !== 'authenticated' && view.status !== 'satisfied') || view.userId === undefined) {
+  if (
+    (view.status !== 'authenticated' && view.status !== 'satisfied') ||
+    view.userId === undefined
+  ) {
     throw new StepupError('AUTHENTICATION_REQUIRED', { reason: 'not_authenticated' });
   }
   return view.userId;
@@ -55,7 +58,8 @@ export async function assertFreshMfa(stepup: Hosted, req: Request): Promise<stri
  */
 export async function assertCanEnroll(stepup: Hosted, req: Request): Promise<string> {
   const view = hostOf(stepup).mfaOf(req);
-  if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined) return view.userId;
+  if (view.status === 'pending' && view.next === 'enroll' && view.userId !== undefined)
+    return view.userId;
   if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });
   return assertFreshMfa(stepup, req);
 }
@@ -75,7 +79,8 @@ export async function assertFreshMfaOrCode(
     return await assertFreshMfa(host, req);
   } catch (err) {
     const code = (req.body as { code?: unknown } | undefined)?.code;
-    if (!(err instanceof StepupError) || err.code !== 'mfa_required' || typeof code !== 'string') throw err;
+    if (!(err instanceof StepupError) || err.code !== 'mfa_required' || typeof code !== 'string')
+      throw err;
     if (!host.context.factors.has('totp')) throw err;
     await runMiddleware(host.authenticate('totp'), req, res);
     return assertFreshMfa(host, req);

@@ -16,6 +16,8 @@ export function runMiddleware(
   res: Response,
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    mw(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()));
+    mw(req, res, (err?: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    );
   });
 }

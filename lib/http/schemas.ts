@@ -31,6 +31,12 @@ export function isTruthy(value: z.infer<typeof formBoolean> | undefined): boolea
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
-  const fields = [...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(body)'))];
-  throw new StepupError('INVALID_REQUEST', { fields }, `Invalid or missing fields: ${fields.join(', ')}.`);
+  const fields = [
+    ...new Set(result.error.issues.map((i) => i.path.map(String).join('.') || '(body)')),
+  ];
+  throw new StepupError(
+    'INVALID_REQUEST',
+    { fields },
+    `Invalid or missing fields: ${fields.join(', ')}.`,
+  );
 }

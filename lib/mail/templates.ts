@@ -113,44 +113,46 @@ export function factorLabel(name: string): string {
 
 type NoticeLines = (d: NoticeMessageData) => { subject: string; line: string };
 
-const NOTICE_LINES = new Map<string, NoticeLines>(Object.entries({
-  factor_enabled: (d) => ({
-    subject: `A sign-in method was added to your ${d.appName} account`,
-    line: `${capital(d.factor ?? 'A second factor')} can now be used to sign in.`,
-  }),
-  factor_disabled: (d) => ({
-    subject: `A sign-in method was removed from your ${d.appName} account`,
-    line: `${capital(d.factor ?? 'A second factor')} can no longer be used to sign in.`,
-  }),
-  recovery_code_used: (d) => ({
-    subject: `A recovery code was used on your ${d.appName} account`,
-    line:
-      'A recovery code was used to sign in.' +
-      (d.remaining !== undefined ? ` ${d.remaining} unused codes are left.` : ''),
-  }),
-  recovery_codes_regenerated: (d) => ({
-    subject: `New recovery codes for your ${d.appName} account`,
-    line: 'New recovery codes were created; the old ones no longer work.',
-  }),
-  remembered_browser_added: (d) => ({
-    subject: `A new browser was remembered on your ${d.appName} account`,
-    line: `A browser${d.label ? ` (${d.label})` : ''} will skip the second factor for a while.`,
-  }),
-  admin_reset: (d) => ({
-    subject: `The sign-in methods of your ${d.appName} account were reset`,
-    line: 'An administrator removed every second factor of your account. Set one up again.',
-  }),
-  lockout: (d) => ({
-    subject: `Too many wrong codes on your ${d.appName} account`,
-    line:
-      'Someone entered your password correctly, then too many wrong codes. Second-factor ' +
-      'sign-in is paused for a few minutes.',
-  }),
-  password_changed: (d) => ({
-    subject: `Your ${d.appName} password was changed`,
-    line: 'The password of your account was changed and other sessions were signed out.',
-  }),
-} satisfies Record<string, NoticeLines>));
+const NOTICE_LINES = new Map<string, NoticeLines>(
+  Object.entries({
+    factor_enabled: (d) => ({
+      subject: `A sign-in method was added to your ${d.appName} account`,
+      line: `${capital(d.factor ?? 'A second factor')} can now be used to sign in.`,
+    }),
+    factor_disabled: (d) => ({
+      subject: `A sign-in method was removed from your ${d.appName} account`,
+      line: `${capital(d.factor ?? 'A second factor')} can no longer be used to sign in.`,
+    }),
+    recovery_code_used: (d) => ({
+      subject: `A recovery code was used on your ${d.appName} account`,
+      line:
+        'A recovery code was used to sign in.' +
+        (d.remaining !== undefined ? ` ${d.remaining} unused codes are left.` : ''),
+    }),
+    recovery_codes_regenerated: (d) => ({
+      subject: `New recovery codes for your ${d.appName} account`,
+      line: 'New recovery codes were created; the old ones no longer work.',
+    }),
+    remembered_browser_added: (d) => ({
+      subject: `A new browser was remembered on your ${d.appName} account`,
+      line: `A browser${d.label ? ` (${d.label})` : ''} will skip the second factor for a while.`,
+    }),
+    admin_reset: (d) => ({
+      subject: `The sign-in methods of your ${d.appName} account were reset`,
+      line: 'An administrator removed every second factor of your account. Set one up again.',
+    }),
+    lockout: (d) => ({
+      subject: `Too many wrong codes on your ${d.appName} account`,
+      line:
+        'Someone entered your password correctly, then too many wrong codes. Second-factor ' +
+        'sign-in is paused for a few minutes.',
+    }),
+    password_changed: (d) => ({
+      subject: `Your ${d.appName} password was changed`,
+      line: 'The password of your account was changed and other sessions were signed out.',
+    }),
+  } satisfies Record<string, NoticeLines>),
+);
 
 const GENERIC = (d: NoticeMessageData) => ({
   subject: `Security notice for your ${d.appName} account`,

@@ -42,7 +42,8 @@ const EMAIL_FACTOR = factorKey<EnrollingFactor>('email-otp', [
 
 function emailFactorOf(stepup: Hosted): EnrollingFactor {
   const factor = hostOf(stepup).context.factor(EMAIL_FACTOR);
-  if (!factor) throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The email-otp factor is not configured.');
+  if (!factor)
+    throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The email-otp factor is not configured.');
   return factor;
 }
 

@@ -220,7 +220,6 @@ function parseRecord(raw: string): ChallengeRecord | undefined {
   }
 }
 
-
 /** Validate `codeKey` (≥ 32 bytes; a string counts as its UTF-8 bytes) and copy it. */
 export function toCodeKey(where: string, key: unknown): Buffer {
   return toKeyBytes(where, 'codeKey', key, 'a secret store');

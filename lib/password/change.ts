@@ -63,7 +63,8 @@ async function endOtherSessions(req: Request, userId: string): Promise<number | 
   const sessions = await new Promise<Record<string, unknown>>((resolve, reject) => {
     listable.all((err, all) => {
       if (err) reject(err instanceof Error ? err : new Error(String(err)));
-      else if (Array.isArray(all)) resolve(Object.fromEntries(all.map((s, i) => [(s as { id?: string }).id ?? String(i), s])));
+      else if (Array.isArray(all))
+        resolve(Object.fromEntries(all.map((s, i) => [(s as { id?: string }).id ?? String(i), s])));
       else resolve(all ?? {});
     });
   });
@@ -71,11 +72,16 @@ async function endOtherSessions(req: Request, userId: string): Promise<number | 
   let ended = 0;
   for (const [sid, data] of Object.entries(sessions)) {
     if (sid === current) continue;
-    const record = (data as Record<string, unknown> | null)?.[SESSION_KEY] as { userId?: unknown } | undefined;
-    const passportUser = ((data as Record<string, unknown> | null)?.passport as { user?: unknown } | undefined)?.user;
+    const record = (data as Record<string, unknown> | null)?.[SESSION_KEY] as
+      { userId?: unknown } | undefined;
+    const passportUser = (
+      (data as Record<string, unknown> | null)?.passport as { user?: unknown } | undefined
+    )?.user;
     if (record?.userId === userId || passportUser === userId) {
       await new Promise<void>((resolve, reject) =>
-        listable.destroy(sid, (err) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve())),
+        listable.destroy(sid, (err) =>
+          err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+        ),
       );
       ended++;
     }

@@ -16,7 +16,9 @@ export interface PasswordUser {
 
 export interface PasswordOptions {
   /** Find a user by username; null when there is none. A Promise is fine. */
-  readonly findUser: (username: string) => PasswordUser | null | undefined | Promise<PasswordUser | null | undefined>;
+  readonly findUser: (
+    username: string,
+  ) => PasswordUser | null | undefined | Promise<PasswordUser | null | undefined>;
   /** Store a new hash when the stored one uses weaker parameters than `params`. */
   readonly onRehash?: (userId: string, newHash: string) => void | Promise<void>;
   /** argon2id parameters. @default OWASP: m=19456 KiB, t=2, p=1 */

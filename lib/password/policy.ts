@@ -15,16 +15,10 @@ import { dictionary } from '@zxcvbn-ts/language-common';
 import { MAX_PASSWORD_BYTES } from './hash.js';
 
 export type PasswordPolicyReason =
-  | 'not_a_string'
-  | 'too_short'
-  | 'too_long'
-  | 'common'
-  | 'contains_username'
-  | 'contains_email';
+  'not_a_string' | 'too_short' | 'too_long' | 'common' | 'contains_username' | 'contains_email';
 
 export type PasswordPolicyResult =
-  | { readonly ok: true }
-  | { readonly ok: false; readonly reasons: readonly PasswordPolicyReason[] };
+  { readonly ok: true } | { readonly ok: false; readonly reasons: readonly PasswordPolicyReason[] };
 
 export interface PasswordPolicyContext {
   /** Refuse passwords that contain it (case-insensitive, NFKC). Ignored below 3 characters. */

@@ -57,8 +57,7 @@ export interface PasswordThrottleOptions {
 }
 
 export type ThrottleDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterSec: number };
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSec: number };
 
 export interface PasswordThrottle {
   /**
@@ -113,13 +112,19 @@ export function ipBucket(ip: string): string {
   };
   const left = toGroups(head);
   const right = tail === undefined ? [] : toGroups(tail);
-  const groups = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right]
-    .map((g) => Number.parseInt(g, 16));
+  const groups = [
+    ...left,
+    ...Array<string>(8 - left.length - right.length).fill('0'),
+    ...right,
+  ].map((g) => Number.parseInt(g, 16));
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     const [hi = 0, lo = 0] = groups.slice(6);
     return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** NFKC + lowercase + trim, so `Alice`, ` alice` and `ａｌｉｃｅ` share one counter. */

@@ -57,7 +57,6 @@ const MAX_PER_USER = 20;
 const random = (bytes: number) => randomBytes(bytes).toString('base64url');
 const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
 
-
 // Requests whose login step refuses remembered browsers (`stepUp({ allowRememberBrowser: false })`)
 // A WeakSet, not a request property: nothing the client sends can set or clear it.
 const refusedAtLogin = new WeakSet<Request>();
@@ -279,7 +278,8 @@ export function createRememberedBrowsers(
     validate: () => config.keys ?? [],
     generate: () => [randomBytes(32)],
     shared: !(ctx.store instanceof MemoryStore),
-    consequence: 'remembered browsers would not survive a restart and would fail on other instances',
+    consequence:
+      'remembered browsers would not survive a restart and would fail on other instances',
     example:
       'rememberBrowser.secret (32+ random bytes: `openssl rand -base64 32`), ' +
       'or rememberBrowser: { enabled: false }',

@@ -32,7 +32,12 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
     next();
   });
   if (options.csrf !== false) {
-    router.use(csrfProtection({ skip: (req) => req.method === 'POST' && req.path === '/login' && basicCredentials(req) !== undefined }));
+    router.use(
+      csrfProtection({
+        skip: (req) =>
+          req.method === 'POST' && req.path === '/login' && basicCredentials(req) !== undefined,
+      }),
+    );
   }
   mountSessionRoutes(router, host);
   for (const factor of host.factors.values()) factor.mountRoutes?.(router, host);

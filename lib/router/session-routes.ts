@@ -37,8 +37,11 @@ export function mountSessionRoutes(router: Router, host: RouterHost): void {
     route(async (req, res) => {
       const body = parseBody(verifyBody, req.body);
       if (!host.factors.has(body.factor)) {
-        throw new StepupError('INVALID_REQUEST', { field: 'factor', factors: [...host.factors.keys()] },
-          `Unknown factor. Use one of: ${[...host.factors.keys()].join(', ')}.`);
+        throw new StepupError(
+          'INVALID_REQUEST',
+          { field: 'factor', factors: [...host.factors.keys()] },
+          `Unknown factor. Use one of: ${[...host.factors.keys()].join(', ')}.`,
+        );
       }
       await runMiddleware(host.authenticate(body.factor), req, res);
       const userId = host.mfaOf(req).userId;
@@ -53,31 +56,37 @@ export function mountSessionRoutes(router: Router, host: RouterHost): void {
   router.get(
     '/session',
     route(async (req, res) => {
-    const view = host.mfaOf(req);
-    const now = host.context.now();
-    // Factor extras (e.g. recoveryCodesLow) only for a signed-in user: a pending session
-    // learns nothing about the account beyond what the login answer said.
-    const extras: Record<string, unknown> = {};
-    if (view.userId !== undefined && (view.status === 'authenticated' || view.status === 'satisfied')) {
-      for (const factor of host.factors.values()) {
-        if (factor.sessionInfo) Object.assign(extras, await factor.sessionInfo(view.userId));
+      const view = host.mfaOf(req);
+      const now = host.context.now();
+      // Factor extras (e.g. recoveryCodesLow) only for a signed-in user: a pending session
+      // learns nothing about the account beyond what the login answer said.
+      const extras: Record<string, unknown> = {};
+      if (
+        view.userId !== undefined &&
+        (view.status === 'authenticated' || view.status === 'satisfied')
+      ) {
+        for (const factor of host.factors.values()) {
+          if (factor.sessionInfo) Object.assign(extras, await factor.sessionInfo(view.userId));
+        }
       }
-    }
-    res.json({
-      ...extras,
-      status: view.status,
-      ...(view.userId !== undefined ? { userId: view.userId } : {}),
-      amr: view.amr,
-      factors: view.factors,
-      ...(view.authTime !== undefined ? { authTime: view.authTime } : {}),
-      ...(view.mfaAt !== undefined ? { mfaAt: view.mfaAt } : {}),
-      viaRememberedBrowser: view.viaRememberedBrowser,
-      ...(view.viaSkip ? { viaSkip: true } : {}),
-      ...(view.enrollmentGrace ? { enrollmentGrace: view.enrollmentGrace } : {}),
-      ...(view.pendingExpiresAt !== undefined
-        ? { expiresIn: Math.max(0, Math.floor((view.pendingExpiresAt - now) / 1000)), next: view.next }
-        : {}),
-    });
+      res.json({
+        ...extras,
+        status: view.status,
+        ...(view.userId !== undefined ? { userId: view.userId } : {}),
+        amr: view.amr,
+        factors: view.factors,
+        ...(view.authTime !== undefined ? { authTime: view.authTime } : {}),
+        ...(view.mfaAt !== undefined ? { mfaAt: view.mfaAt } : {}),
+        viaRememberedBrowser: view.viaRememberedBrowser,
+        ...(view.viaSkip ? { viaSkip: true } : {}),
+        ...(view.enrollmentGrace ? { enrollmentGrace: view.enrollmentGrace } : {}),
+        ...(view.pendingExpiresAt !== undefined
+          ? {
+              expiresIn: Math.max(0, Math.floor((view.pendingExpiresAt - now) / 1000)),
+              next: view.next,
+            }
+          : {}),
+      });
     }),
   );
 

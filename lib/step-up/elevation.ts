@@ -76,11 +76,17 @@ export class Elevation {
     if (grace.until !== undefined && now >= grace.until) return undefined;
     let loginsLeft: number | undefined;
     if (grace.logins !== undefined) {
-      const used = await this.ctx.store.increment(storeKey(userId, 'grace-logins'), GRACE_COUNTER_TTL_MS);
+      const used = await this.ctx.store.increment(
+        storeKey(userId, 'grace-logins'),
+        GRACE_COUNTER_TTL_MS,
+      );
       if (used > grace.logins) return undefined;
       loginsLeft = grace.logins - used;
     }
-    return { ...(loginsLeft !== undefined ? { loginsLeft } : {}), ...(grace.until !== undefined ? { until: grace.until } : {}) };
+    return {
+      ...(loginsLeft !== undefined ? { loginsLeft } : {}),
+      ...(grace.until !== undefined ? { until: grace.until } : {}),
+    };
   }
 
   /** The registered factors this user has enrolled, in registration order. */
@@ -105,7 +111,11 @@ export class Elevation {
       csrfToken(req); // the new session's token, saved with it rather than in a second write
       await saveSession(req);
       const type = record.status === 'satisfied' ? 'login.satisfied' : 'login.authenticated';
-      events.emitFor(req, type, { userId, amr: record.amr, viaRememberedBrowser: record.viaRememberedBrowser });
+      events.emitFor(req, type, {
+        userId,
+        amr: record.amr,
+        viaRememberedBrowser: record.viaRememberedBrowser,
+      });
       return { status: 'authenticated', amr: record.amr } as const;
     };
 
@@ -113,29 +123,56 @@ export class Elevation {
     // Both factors are real: no remembered browser or adaptive rule can weaken this session.
     if (proof.alsoSecond) {
       const amr = [proof.amr, proof.alsoSecond.amr];
-      return signIn({ status: 'satisfied', amr, factors: [proof.alsoSecond.factor], mfaAt: authTime, viaRememberedBrowser: false });
+      return signIn({
+        status: 'satisfied',
+        amr,
+        factors: [proof.alsoSecond.factor],
+        mfaAt: authTime,
+        viaRememberedBrowser: false,
+      });
     }
     const decision = await this.loginDecision(req, userId, user);
-
 
     if (decision === 'remembered' && enrolled.length > 0) {
       // NIST SP 800-63B-4 §5.1.1: a remembered browser is worth AAL1 only. The session is
       // satisfied for routes that accept it, but carries no `mfaAt` and no real factor, so any
       // route with `maxAge` or `allowRememberBrowser: false` still asks for one.
-      return signIn({ status: 'satisfied', amr: [proof.amr, 'rb'], factors: [], viaRememberedBrowser: true });
+      return signIn({
+        status: 'satisfied',
+        amr: [proof.amr, 'rb'],
+        factors: [],
+        viaRememberedBrowser: true,
+      });
     }
     if (decision === 'skip' && enrolled.length > 0) {
-      return signIn({ status: 'satisfied', amr: [proof.amr], factors: [], viaRememberedBrowser: false, viaSkip: true });
+      return signIn({
+        status: 'satisfied',
+        amr: [proof.amr],
+        factors: [],
+        viaRememberedBrowser: false,
+        viaSkip: true,
+      });
     }
     const required = decision === 'require' || (decision !== 'skip' && options.mode === 'required');
     if (enrolled.length === 0 && required && decision !== 'require') {
       const grace = await this.graceFor(userId);
       if (grace) {
-        return signIn({ status: 'authenticated', amr: [proof.amr], factors: [], viaRememberedBrowser: false, enrollmentGrace: grace });
+        return signIn({
+          status: 'authenticated',
+          amr: [proof.amr],
+          factors: [],
+          viaRememberedBrowser: false,
+          enrollmentGrace: grace,
+        });
       }
     }
     if (enrolled.length === 0 && !required) {
-      return signIn({ status: 'authenticated', amr: [proof.amr], factors: [], viaRememberedBrowser: false });
+      return signIn({
+        status: 'authenticated',
+        amr: [proof.amr],
+        factors: [],
+        viaRememberedBrowser: false,
+      });
     }
 
     // Pending: not logged in. Passport's login is deferred until the second factor passes,

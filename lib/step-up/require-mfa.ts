@@ -42,7 +42,9 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
     }
     const reason: MfaReason = view.status === 'pending' ? 'pending' : 'not_authenticated';
     const error =
-      reason === 'pending' ? ERROR_CODES.MFA_REQUIRED.code : ERROR_CODES.AUTHENTICATION_REQUIRED.code;
+      reason === 'pending'
+        ? ERROR_CODES.MFA_REQUIRED.code
+        : ERROR_CODES.AUTHENTICATION_REQUIRED.code;
     refuse(req, res, deps, reason, [], error);
   };
 }
@@ -51,7 +53,9 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
 export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions) => RequestHandler {
   return (options = {}) => {
     const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered);
-    const allowed = policy.factors ? deps.registered.filter((f) => policy.factors?.has(f)) : deps.registered;
+    const allowed = policy.factors
+      ? deps.registered.filter((f) => policy.factors?.has(f))
+      : deps.registered;
     return (req: Request, res: Response, next: NextFunction) => {
       const view = deps.viewOf(req);
       const decision = evaluatePolicy(view, policy, allowed, deps.now());
@@ -70,7 +74,15 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
           const usable = allowed.filter((f) => enrolled.includes(f));
           let reason = decision.reason;
           if (view.status === 'authenticated' && usable.length > 0) reason = 'stale';
-          refuse(req, res, deps, reason, usable.length > 0 ? usable : allowed, MFA_REQUIRED, policy);
+          refuse(
+            req,
+            res,
+            deps,
+            reason,
+            usable.length > 0 ? usable : allowed,
+            MFA_REQUIRED,
+            policy,
+          );
         },
         (err: unknown) => next(err),
       );
@@ -89,7 +101,12 @@ function refuse(
 ): void {
   res.set('Cache-Control', 'no-store');
   if (wantsJson(req)) {
-    const body: Record<string, unknown> = { error, message: REASON_MESSAGES[reason], reason, factors };
+    const body: Record<string, unknown> = {
+      error,
+      message: REASON_MESSAGES[reason],
+      reason,
+      factors,
+    };
     if (policy?.maxAgeMs !== undefined) body.maxAge = policy.maxAgeMs / 1000;
     res.status(401).json(body);
     return;

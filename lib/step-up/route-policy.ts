@@ -1,5 +1,10 @@
 import { assertKnownKeys } from '../core/validate.js';
-import type { MfaView, PolicyDecision, RequireMfaOptions, SecondFactorName } from '../core/types.js';
+import type {
+  MfaView,
+  PolicyDecision,
+  RequireMfaOptions,
+  SecondFactorName,
+} from '../core/types.js';
 
 export interface ResolvedRoutePolicy {
   readonly maxAgeMs?: number;
@@ -19,8 +24,13 @@ export function resolveRoutePolicy(
 ): ResolvedRoutePolicy {
   assertKnownKeys('requireMfa', options, KNOWN);
   const { maxAge, allowRememberBrowser = true, factors } = options;
-  if (maxAge !== undefined && (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0)) {
-    throw new TypeError(`requireMfa: maxAge must be a positive number of seconds, got ${String(maxAge)}`);
+  if (
+    maxAge !== undefined &&
+    (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0)
+  ) {
+    throw new TypeError(
+      `requireMfa: maxAge must be a positive number of seconds, got ${String(maxAge)}`,
+    );
   }
   if (typeof allowRememberBrowser !== 'boolean') {
     throw new TypeError('requireMfa: allowRememberBrowser must be true or false');

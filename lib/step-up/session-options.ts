@@ -34,7 +34,9 @@ export interface SessionDefaults {
 export function sessionDefaults(input: SessionDefaultsInput): SessionDefaults {
   const secrets = Array.isArray(input.secret) ? input.secret : [input.secret];
   if (secrets.length === 0 || secrets.some((s) => typeof s !== 'string' || s.length < 32)) {
-    throw new TypeError('sessionDefaults: secret must be at least 32 characters (openssl rand -base64 32)');
+    throw new TypeError(
+      'sessionDefaults: secret must be at least 32 characters (openssl rand -base64 32)',
+    );
   }
   const production = input.production ?? process.env.NODE_ENV === 'production';
   return {

@@ -26,8 +26,16 @@ export function ipRange(
     const [address, bitsText] = cidr.split('/');
     const type = address ? isIP(address) : 0;
     const bits = bitsText === undefined ? (type === 6 ? 128 : 32) : Number(bitsText);
-    if (!address || type === 0 || !Number.isInteger(bits) || bits < 0 || bits > (type === 6 ? 128 : 32)) {
-      throw new TypeError(`ipRange: ${JSON.stringify(cidr)} is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32`);
+    if (
+      !address ||
+      type === 0 ||
+      !Number.isInteger(bits) ||
+      bits < 0 ||
+      bits > (type === 6 ? 128 : 32)
+    ) {
+      throw new TypeError(
+        `ipRange: ${JSON.stringify(cidr)} is not a CIDR such as 10.0.0.0/8 or 2001:db8::/32`,
+      );
     }
     list.addSubnet(address, bits, type === 6 ? 'ipv6' : 'ipv4');
   }
@@ -41,7 +49,9 @@ export function ipRange(
 }
 
 /** `::ffff:10.1.2.3` (IPv4 on a dual-stack socket) is checked as `10.1.2.3`. */
-function normaliseIp(ip: string | undefined): { address: string; type: 'ipv4' | 'ipv6' } | undefined {
+function normaliseIp(
+  ip: string | undefined,
+): { address: string; type: 'ipv4' | 'ipv6' } | undefined {
   if (!ip) return undefined;
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped?.[1]) return { address: mapped[1], type: 'ipv4' };
@@ -54,11 +64,14 @@ export function riskScore(
   score: (req: Request, user: unknown) => number | Promise<number>,
   threshold: number,
 ): WhenRule {
-  if (!Number.isFinite(threshold)) throw new TypeError('riskScore: threshold must be a finite number');
+  if (!Number.isFinite(threshold))
+    throw new TypeError('riskScore: threshold must be a finite number');
   return async (req, user) => {
     const value = await score(req, user);
     // A score that is not a number is a broken scorer: ask rather than trust it (fail closed).
-    return typeof value === 'number' && Number.isFinite(value) && value < threshold ? 'default' : 'require';
+    return typeof value === 'number' && Number.isFinite(value) && value < threshold
+      ? 'default'
+      : 'require';
   };
 }
 
@@ -112,9 +125,9 @@ export const DEVICE_REGISTRY = Symbol.for('passport-stepup.deviceRegistry');
  */
 export function newDevice(): WhenRule {
   return async (req) => {
-    const bound = (req as unknown as Record<symbol, { registry: DeviceRegistry; userId: string } | undefined>)[
-      DEVICE_REGISTRY
-    ];
+    const bound = (
+      req as unknown as Record<symbol, { registry: DeviceRegistry; userId: string } | undefined>
+    )[DEVICE_REGISTRY];
     if (!bound) return 'require';
     return (await bound.registry.isNewDevice(req, bound.userId)) ? 'require' : 'default';
   };
@@ -152,7 +165,12 @@ export class DeviceRegistry {
         maxAge: this.lifetimeMs,
       });
     }
-    await this.store.hashSet(storeKey(userId, 'devices'), hash(id), String(Date.now()), this.lifetimeMs);
+    await this.store.hashSet(
+      storeKey(userId, 'devices'),
+      hash(id),
+      String(Date.now()),
+      this.lifetimeMs,
+    );
   }
 }
 

@@ -124,7 +124,12 @@ function basicTests(ctx: ConformanceContext): void {
   it('getMany (when the store has it) reads keys of one user in order, null where absent', async () => {
     const { store } = ctx;
     if (!store.getMany) return; // optional: callers fall back to get()
-    const [k1, k2, k3, h] = ['x', 'y', 'z', 'h'].map((p) => storeKey('alice', p)) as [string, string, string, string];
+    const [k1, k2, k3, h] = ['x', 'y', 'z', 'h'].map((p) => storeKey('alice', p)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     await store.set(k1, 'one');
     await store.set(k3, 'three', 250);
     await store.hashSet(h, 'f', 'v');
@@ -240,7 +245,7 @@ function oddKeyTests(ctx: ConformanceContext): void {
     const proto: unknown = Object.getPrototypeOf(all);
     expect(proto === Object.prototype || proto === null).toBe(true);
     expect(Object.getOwnPropertyNames(Object.prototype).sort()).toEqual(protoBefore);
-    expect((({}) as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
     expect(await store.hashDelete(key, '__proto__')).toBe(true);
     expect(await store.hashDelete(key, '__proto__')).toBe(false);
     expect(Object.keys(await store.hashGetAll(key))).not.toContain('__proto__');

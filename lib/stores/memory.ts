@@ -141,7 +141,11 @@ export class MemoryStore implements MfaStore {
       if (ttlMs !== undefined) entry.expiresAt = this.expiry(ttlMs);
       return;
     }
-    this.write(key, { kind: 'hash', value: new Map([[field, value]]), expiresAt: this.expiry(ttlMs) });
+    this.write(key, {
+      kind: 'hash',
+      value: new Map([[field, value]]),
+      expiresAt: this.expiry(ttlMs),
+    });
   }
 
   async hashGetAll(key: string): Promise<Record<string, string>> {
@@ -179,7 +183,8 @@ export class MemoryStore implements MfaStore {
 
   private expiry(ttlMs: number | undefined): number | null {
     if (ttlMs === undefined) return null;
-    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be > 0, got ${ttlMs}`);
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0)
+      throw new RangeError(`ttlMs must be > 0, got ${ttlMs}`);
     return this.now() + ttlMs;
   }
 }

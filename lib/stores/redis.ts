@@ -273,7 +273,8 @@ export class RedisStore implements MfaStore {
   private async ready(): Promise<void> {
     const c = this.client;
     if (c.status === 'ready' || c.options.enableOfflineQueue !== false) return;
-    if (c.status === 'wait') void c.connect().catch(() => undefined); // a lazyConnect client
+    if (c.status === 'wait')
+      void c.connect().catch(() => undefined); // a lazyConnect client
     else if (c.status !== 'connecting' && c.status !== 'connect') {
       const cause = this.lastError ?? new Error(`ioredis client status: ${c.status}`);
       throw new StoreUnavailableError(`Redis connection is ${c.status}`, { cause });

@@ -13,7 +13,8 @@ import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
 
 function totpOf(host: FactorHost): TotpFactor {
   const factor = host.context.factor(TOTP);
-  if (!factor) throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The totp factor is not configured.');
+  if (!factor)
+    throw new StepupError('FACTOR_NOT_ENROLLED', {}, 'The totp factor is not configured.');
   return factor;
 }
 
@@ -42,7 +43,9 @@ export async function confirmTotp(stepup: Hosted, req: Request, code: string) {
   await notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });
   const recovery = host.context.factor(RECOVERY_CODES);
   const recoveryCodes =
-    recovery && (await recovery.remaining(userId)) === 0 ? await recovery.generate(req, userId) : [];
+    recovery && (await recovery.remaining(userId)) === 0
+      ? await recovery.generate(req, userId)
+      : [];
   const outcome = await host.secondFactor(req, { kind: 'second', factor: 'totp', amr: 'otp' });
   return { recoveryCodes, amr: outcome.status === 'authenticated' ? outcome.amr : [] };
 }

@@ -99,20 +99,23 @@ export function makeApp(options: MakeAppOptions = {}) {
     done(null, user ? { id: user.id, username: user.username } : false);
   });
 
-  const stepup = createStepup({
-    ...options.stepup,
-    ...(options.password ? { password: options.password } : {}),
-    passport,
-    onEvent: (e) => {
-      events.push(e);
-      options.stepup?.onEvent?.(e);
+  const stepup = createStepup(
+    {
+      ...options.stepup,
+      ...(options.password ? { password: options.password } : {}),
+      passport,
+      onEvent: (e) => {
+        events.push(e);
+        options.stepup?.onEvent?.(e);
+      },
+      factors: options.onlyFactors ?? [
+        (ctx) => new TestCodeFactor(ctx, enrolled),
+        (ctx) => new OtherCodeFactor(ctx, enrolled),
+        ...(options.extraFactors ?? []),
+      ],
     },
-    factors: options.onlyFactors ?? [
-      (ctx) => new TestCodeFactor(ctx, enrolled),
-      (ctx) => new OtherCodeFactor(ctx, enrolled),
-      ...(options.extraFactors ?? []),
-    ],
-  }, options.internals);
+    options.internals,
+  );
 
   const app = express();
   if (options.trustProxy) app.set('trust proxy', true);
@@ -135,9 +138,13 @@ export function makeApp(options: MakeAppOptions = {}) {
   app.get('/reports', stepup.requireMfa(), (_req, res) => {
     res.json({ ok: true });
   });
-  app.get('/billing', stepup.requireMfa({ maxAge: 300, allowRememberBrowser: false }), (_req, res) => {
-    res.json({ ok: true });
-  });
+  app.get(
+    '/billing',
+    stepup.requireMfa({ maxAge: 300, allowRememberBrowser: false }),
+    (_req, res) => {
+      res.json({ ok: true });
+    },
+  );
   if (stepup.factors.has('other-code')) {
     app.get('/payout', stepup.requireMfa({ factors: ['other-code'] }), (_req, res) => {
       res.json({ ok: true });
@@ -152,7 +159,11 @@ export async function client(app: Parameters<typeof request.agent>[0]) {
   agent.set('User-Agent', 'stepup-tests/1.0');
   let token = ((await agent.get('/auth/csrf').expect(200)).body as { csrfToken: string }).csrfToken;
   const post = async (path: string, body: object = {}) => {
-    const res = await agent.post(path).set('x-csrf-token', token).set('Accept', 'application/json').send(body);
+    const res = await agent
+      .post(path)
+      .set('x-csrf-token', token)
+      .set('Accept', 'application/json')
+      .send(body);
     const fresh = (res.body as { csrfToken?: unknown }).csrfToken;
     if (typeof fresh === 'string') token = fresh;
     return res;
@@ -173,7 +184,12 @@ export async function client(app: Parameters<typeof request.agent>[0]) {
     },
     /** The session id in the cookie jar (the part of `sid` before the signature). */
     sessionId(): string | undefined {
-      const cookie = agent.jar.getCookie('sid', { path: '/', domain: '127.0.0.1', secure: false, script: false });
+      const cookie = agent.jar.getCookie('sid', {
+        path: '/',
+        domain: '127.0.0.1',
+        secure: false,
+        script: false,
+      });
       const raw = cookie ? decodeURIComponent(cookie.value) : undefined;
       return raw?.startsWith('s:') ? raw.slice(2).split('.')[0] : undefined;
     },

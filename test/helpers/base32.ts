@@ -8,6 +8,9 @@ export function base32ToHex(input: string): string {
     bits += v.toString(2).padStart(5, '0');
   }
   let hex = '';
-  for (let i = 0; i + 8 <= bits.length; i += 8) hex += parseInt(bits.slice(i, i + 8), 2).toString(16).padStart(2, '0');
+  for (let i = 0; i + 8 <= bits.length; i += 8)
+    hex += parseInt(bits.slice(i, i + 8), 2)
+      .toString(16)
+      .padStart(2, '0');
   return hex;
 }

@@ -11,12 +11,51 @@ export interface Body {
 }
 
 const SPECIAL = [
-  '', ' ', '\u0000', '\uD800', '\uDFFF', '\uDBFF\uDC00', '\u202E654321', '123\u200B456',
-  '\uFEFF123456', '１２３４５６', '١٢٣٤٥٦', '۱۲۳۴۵۶', '१२३४५६', '𝟏𝟐𝟑𝟒𝟓𝟔', '12345６',
-  ' 123456 ', '123456\n', '1e5', '-123456', '123 456', '0x1E240', 'ａｌｉｃｅ', 'alice', 'ALICE',
-  'alice\u0000', 'root', 'totp', 'recovery-code', 'email-otp', 'sms-otp', 'test-code', '__proto__',
-  'constructor', 'prototype', 'toString', 'hasOwnProperty', '${7*7}', '<script>', "' OR 1=1 --",
-  'true', 'null', 'a@b.c', 'alice@example.test', 'x@xn--80ak6aa92e.com', 'AAAA-BBBB-CCCC-DDDD',
+  '',
+  ' ',
+  '\u0000',
+  '\uD800',
+  '\uDFFF',
+  '\uDBFF\uDC00',
+  '\u202E654321',
+  '123\u200B456',
+  '\uFEFF123456',
+  '１２３４５６',
+  '١٢٣٤٥٦',
+  '۱۲۳۴۵۶',
+  '१२३४५६',
+  '𝟏𝟐𝟑𝟒𝟓𝟔',
+  '12345６',
+  ' 123456 ',
+  '123456\n',
+  '1e5',
+  '-123456',
+  '123 456',
+  '0x1E240',
+  'ａｌｉｃｅ',
+  'alice',
+  'ALICE',
+  'alice\u0000',
+  'root',
+  'totp',
+  'recovery-code',
+  'email-otp',
+  'sms-otp',
+  'test-code',
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'hasOwnProperty',
+  '${7*7}',
+  '<script>',
+  "' OR 1=1 --",
+  'true',
+  'null',
+  'a@b.c',
+  'alice@example.test',
+  'x@xn--80ak6aa92e.com',
+  'AAAA-BBBB-CCCC-DDDD',
   'aaaa-bbbb-cccc-dddd-eeee',
 ];
 const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 10 });
@@ -87,9 +126,7 @@ const localPart = fc.string({
   maxLength: 12,
 });
 export const emailLike = fc.oneof(
-  fc
-    .tuple(localPart, fc.domain())
-    .map(([local, domain]) => `${local}@${domain}`),
+  fc.tuple(localPart, fc.domain()).map(([local, domain]) => `${local}@${domain}`),
   fc.emailAddress(),
   fc.emailAddress().map((e) => ` ${e.toUpperCase()} `),
   fc.emailAddress().map((e) => `${e}\u0000`),
@@ -166,27 +203,32 @@ export function bodies(
 }
 
 /** Login also takes `Authorization: Basic` (no CSRF token needed): fuzz that header as well. */
-export const loginBodies = fc.tuple(
-  bodies(
-    ['username', 'password'],
-    fc.record({
-      username: fc.oneof(fc.constantFrom('alice', 'root', 'ALICE', 'ａｌｉｃｅ', ' alice'), oddString),
-      password: oddString,
-    }),
-  ),
-  fc.option(
-    fc.oneof(
-      // Node itself refuses headers over 16 kB (431, before Express): keep them under that.
-      fc
-        .tuple(oddString, oddString)
-        .map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`.slice(0, 4000)).toString('base64')}`),
-      fc
-        .string({ unit: fc.constantFrom(...'AZaz09+/=:-_. !~%'), maxLength: 40 })
-        .map((s) => `Basic ${s}`),
+export const loginBodies = fc
+  .tuple(
+    bodies(
+      ['username', 'password'],
+      fc.record({
+        username: fc.oneof(
+          fc.constantFrom('alice', 'root', 'ALICE', 'ａｌｉｃｅ', ' alice'),
+          oddString,
+        ),
+        password: oddString,
+      }),
     ),
-    { freq: 4 },
-  ),
-).map(([b, authorization]) => (authorization === null ? b : { ...b, authorization }));
+    fc.option(
+      fc.oneof(
+        // Node itself refuses headers over 16 kB (431, before Express): keep them under that.
+        fc
+          .tuple(oddString, oddString)
+          .map(([u, p]) => `Basic ${Buffer.from(`${u}:${p}`.slice(0, 4000)).toString('base64')}`),
+        fc
+          .string({ unit: fc.constantFrom(...'AZaz09+/=:-_. !~%'), maxLength: 40 })
+          .map((s) => `Basic ${s}`),
+      ),
+      { freq: 4 },
+    ),
+  )
+  .map(([b, authorization]) => (authorization === null ? b : { ...b, authorization }));
 
 /** Path ids: odd strings percent-encoded, too long, id-shaped, and malformed escapes. */
 export const ids = fc.oneof(
@@ -214,10 +256,7 @@ const verifyShape = fc.record(
   },
   { requiredKeys: ['factor', 'code'] },
 );
-export const verifyBodies = bodies(
-  ['factor', 'code', 'rememberBrowser', 'remember'],
-  verifyShape,
-);
+export const verifyBodies = bodies(['factor', 'code', 'rememberBrowser', 'remember'], verifyShape);
 
 /** Ids over the 256-character limit, percent-encoded (`é` is 6 bytes encoded). */
 export const longIds = fc

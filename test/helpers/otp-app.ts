@@ -4,11 +4,7 @@
  * security notices the app's notifier received. The two test factors stay registered (nobody
  * enrolled by default): `test-code` plays the "stronger factor" (it is not email or SMS).
  */
-import type {
-  FactorFactory,
-  MfaStore,
-  StepupOptions,
-} from '../../lib/index.js';
+import type { FactorFactory, MfaStore, StepupOptions } from '../../lib/index.js';
 import { devOutbox, type Mailer } from '../../lib/mail/mailer.js';
 import { consoleSmsSender, type SmsSender } from '../../lib/sms/sender.js';
 import {

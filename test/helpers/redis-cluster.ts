@@ -129,15 +129,24 @@ export async function startRedisCluster(): Promise<RedisCluster> {
 /** Spawn one cluster-enabled node (config and data in `dir`); resolves once it answers PING. */
 function spawnNode(bin: string, dir: string, port: number, busPort: number): Promise<ChildProcess> {
   const args = [
-    '--port', String(port),
-    '--cluster-port', String(busPort),
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', join(dir, `nodes-${port}.conf`),
-    '--cluster-node-timeout', '2000',
-    '--save', '',
-    '--appendonly', 'no',
-    '--bind', HOST,
-    '--dir', dir,
+    '--port',
+    String(port),
+    '--cluster-port',
+    String(busPort),
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    join(dir, `nodes-${port}.conf`),
+    '--cluster-node-timeout',
+    '2000',
+    '--save',
+    '',
+    '--appendonly',
+    'no',
+    '--bind',
+    HOST,
+    '--dir',
+    dir,
   ];
   return spawnReady(bin, args, {
     port,

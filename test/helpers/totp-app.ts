@@ -15,7 +15,10 @@ export function makeTotpApp(options: MakeAppOptions & { totp?: TotpOptions } = {
     ...options,
     enrolled: options.enrolled ?? [],
     stepup: { now: clock.now, ...options.stepup },
-    extraFactors: [totp({ issuer: 'Acme', encryptionKeys: KEYS, ...options.totp }), ...(options.extraFactors ?? [])],
+    extraFactors: [
+      totp({ issuer: 'Acme', encryptionKeys: KEYS, ...options.totp }),
+      ...(options.extraFactors ?? []),
+    ],
   });
   return { ...built, clock };
 }
@@ -26,7 +29,9 @@ export async function enrolledClient(app: Parameters<typeof client>[0], now: () 
   await c.login('alice', 'alice-password-1');
   const enroll = await c.post('/auth/mfa/totp/enroll');
   const secret = enroll.body.secret as string;
-  const confirm = await c.post('/auth/mfa/totp/confirm', { code: await generateTotp({ secret, now: now() }) });
+  const confirm = await c.post('/auth/mfa/totp/confirm', {
+    code: await generateTotp({ secret, now: now() }),
+  });
   if (confirm.status !== 200) throw new Error(`confirm failed: ${JSON.stringify(confirm.body)}`);
   return { c, secret, confirm };
 }

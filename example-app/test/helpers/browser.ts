@@ -53,10 +53,13 @@ export interface RunningExample {
 
 /** The app on 127.0.0.1 and a free port, with fixed keys and in-memory stores. */
 export async function startExample(): Promise<RunningExample> {
-  const example = await createExampleApp({
-    SESSION_SECRET: 'browser-test-session-secret-0123456789abcdef',
-    MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-  }, { printMail: false });
+  const example = await createExampleApp(
+    {
+      SESSION_SECRET: 'browser-test-session-secret-0123456789abcdef',
+      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+    },
+    { printMail: false },
+  );
   const server: Server = createServer(example.app);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
@@ -84,7 +87,8 @@ export async function shot(page: Page, name: string): Promise<string> {
 export async function readQr(page: Page): Promise<string> {
   const src = await page.getAttribute('img[data-testid=totp-qr]', 'src');
   const prefix = 'data:image/png;base64,';
-  if (!src?.startsWith(prefix)) throw new Error(`the QR image is not a PNG data URL: ${String(src).slice(0, 40)}`);
+  if (!src?.startsWith(prefix))
+    throw new Error(`the QR image is not a PNG data URL: ${String(src).slice(0, 40)}`);
   const png = PNG.sync.read(Buffer.from(src.slice(prefix.length), 'base64'));
   const uri = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data;
   if (!uri) throw new Error('the QR image could not be decoded');
