@@ -19,6 +19,7 @@ import {
   isWellFormedCode,
   TOTP_DEFAULTS,
   verifyTotp,
+  type TotpWindow,
 } from '../lib/totp/totp-core.js';
 import { mountTotpRoutes } from '../lib/totp/routes.js';
 
@@ -35,6 +36,15 @@ export interface TotpOptions {
   readonly encryptionKeys?: EncryptionKeys;
   /** Seconds an unconfirmed enrolment waits for its confirming code. @default 900 */
   readonly enrollmentTtlSeconds?: number;
+  /**
+   * Time steps of clock drift accepted on each side of now. `1` (the default) accepts the codes
+   * of the previous, current and next 30 s step (RFC 6238 §5.2: allow one step of network
+   * delay), so a code lives up to 90 s, longer than OWASP ASVS 5.0 V6.5.5's 30 s; `0` follows
+   * ASVS strictly, at the cost of refusing codes typed near a step boundary or on a phone whose
+   * clock is a few seconds off. Replay and lockout rules are the same for both.
+   * @default 1
+   */
+  readonly window?: TotpWindow;
 }
 
 /** What the store keeps for an enabled authenticator: ciphertext only (invariant 7). */
@@ -43,7 +53,7 @@ interface TotpRecord {
   readonly enabledAt: number;
 }
 
-const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSeconds']);
+const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSeconds', 'window']);
 
 /**
  * Keep the last accepted step a little longer than the ±1 step window, so that any code
@@ -67,6 +77,7 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   private readonly cipher: SecretCipher;
   private readonly label: (userId: string) => string | Promise<string>;
   readonly enrollmentTtlMs: number;
+  readonly window: TotpWindow;
   /** Records read by `isEnrolledFor` in this request (weak: gone with the request). */
   private readonly fetched = new WeakMap<Request, { userId: string; record: TotpRecord }>();
 
@@ -80,6 +91,11 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
       throw new TypeError('totp: enrollmentTtlSeconds must be an integer between 60 and 3600');
     }
     this.enrollmentTtlMs = ttl * 1000;
+    const window = options.window ?? 1;
+    if (window !== 0 && window !== 1) {
+      throw new TypeError(`totp: window must be 0 or 1 (time steps of drift), got ${String(window)}`);
+    }
+    this.window = window;
     this.cipher = createCipher(
       resolveKey({
         where: 'totp',
@@ -152,7 +168,7 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
     // same step and every earlier one (RFC 6238 §5.2), in one round trip instead of two.
     // (If a used step and a later one share the same 6 digits, about 1 in 10^6, otplib reports
     // the earlier step and the code is refused: the rare error is on the safe side.)
-    const result = await verifyTotp({ secret, code, now: this.ctx.now() });
+    const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
     if (!result.valid) return undefined;
     if (!(await this.ctx.store.advance(stepKey, result.timeStep, LAST_STEP_TTL_MS))) {
       this.ctx.events.emitFor(req, 'totp.replay', { userId });

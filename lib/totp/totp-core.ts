@@ -42,7 +42,16 @@ export type VerifyTotpOptions = TotpParams & {
   readonly now: number;
   /** Last time step accepted for this user: steps <= it are refused as replays. */
   readonly afterTimeStep?: number | undefined;
+  /**
+   * Steps of clock drift accepted on each side: 0 (only the current 30 s step, OWASP ASVS 5.0
+   * V6.5.5's "at most 30 seconds") or 1 (RFC 6238 §5.2's one step of network delay).
+   * @default 1
+   */
+  readonly window?: TotpWindow;
 };
+
+/** Time steps of drift accepted on each side of now. */
+export type TotpWindow = 0 | 1;
 
 export type VerifyTotpResult =
   | { readonly valid: true; readonly timeStep: number }
@@ -150,7 +159,11 @@ export async function verifyTotp(options: VerifyTotpOptions): Promise<VerifyTotp
   if (!isWellFormedCode(code, digits)) return { valid: false, reason: 'malformed' };
 
   const base = { secret, token: code, epoch, algorithm, digits, period };
-  const epochTolerance = TOTP_DEFAULTS.windowSteps * period;
+  const window = options.window ?? TOTP_DEFAULTS.windowSteps;
+  if (window !== 0 && window !== 1) {
+    throw new TypeError(`TOTP window must be 0 or 1 time steps, got ${String(window)}`);
+  }
+  const epochTolerance = window * period;
   const first = matchedStep(await verify({ ...base, epochTolerance }));
   if (first === undefined) return { valid: false, reason: 'mismatch' };
   if (afterTimeStep === undefined || first > afterTimeStep) return { valid: true, timeStep: first };
