@@ -93,7 +93,9 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
     this.enrollmentTtlMs = ttl * 1000;
     const window = options.window ?? 1;
     if (window !== 0 && window !== 1) {
-      throw new TypeError(`totp: window must be 0 or 1 (time steps of drift), got ${String(window)}`);
+      throw new TypeError(
+        `totp: window must be 0 or 1 (time steps of drift), got ${String(window)}`,
+      );
     }
     this.window = window;
     this.cipher = createCipher(
