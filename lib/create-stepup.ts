@@ -13,6 +13,7 @@ import {
   type FactorProof,
   type HasHost,
   type LoginHook,
+  type Logger,
   type SecondFactor,
   type StepupContext,
   type Subject,
@@ -37,6 +38,8 @@ import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/opt
 import { DeviceRegistry } from './step-up/when-rules.js';
 import { assertEmailNotAlone } from './one-time-code/policy.js';
 import { MemoryStore } from './stores/memory.js';
+import { MemoryCredentialStore } from './stores/credentials/memory.js';
+import type { CredentialStore } from './stores/credentials/types.js';
 import { storeKey, type MfaStore } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
 import type { MfaView, RequireMfaOptions, SecondFactorName } from './core/types.js';
@@ -47,6 +50,10 @@ export type { AfterVerifyHook } from './core/context.js';
 export interface Stepup extends HasHost {
   /** Where short-lived MFA state lives (the `store` option, or the default MemoryStore). */
   readonly store: MfaStore;
+  /** Where enrolled factors live (the `credentials` option, or an in-memory store). */
+  readonly credentials: CredentialStore;
+  /** Create or update the credential store's tables (idempotent); await it at start-up. */
+  migrate(): Promise<void>;
   /** Subscribe to security events: `stepup.events.on('event', fn)`. */
   readonly events: StepupEvents;
   /** Registered second factors by name. */
@@ -110,6 +117,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const resolved = resolveOptions(options);
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now });
+  const credentials = options.credentials ?? new MemoryCredentialStore();
+  const log = options.logger ?? defaultLogger;
   const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
   // The lockout notice tells the real user that someone holding their password guesses codes.
@@ -123,9 +132,12 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
 
   const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
+  const loginEpochKey = (userId: string) => storeKey(userId, 'login-epoch');
   const factors = new Map<string, SecondFactor>();
   const context: StepupContext = {
     store,
+    credentials,
+    log,
     now,
     events,
     attempts,
@@ -134,11 +146,17 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
       // The counter's TTL is fixed when it is born (increment() never extends it). Should it
       // expire, it would restart at 0 and a later bump would reach a value an old, revoked
       // remembered browser carries, trusting it again. So the TTL is ~100 years: in effect none.
-      await store.increment(epochKey(userId), 100 * 365 * 24 * 3600 * 1000);
+      await store.increment(epochKey(userId), EPOCH_TTL_MS);
+      if (reason === 'password_changed' || reason === 'admin_reset') {
+        await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
+      }
       events.emitFor(req, 'credentials.changed', { userId, reason });
     },
     factors,
     factor: (key) => lookupFactor(factors, key),
+    async loginEpoch(userId) {
+      return Number.parseInt((await store.get(loginEpochKey(userId))) ?? '0', 10) || 0;
+    },
     async credentialEpoch(userId) {
       return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
     },
@@ -294,6 +312,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     };
   };
 
+  if (!options.credentials) warnMemoryCredentials();
   const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
   const host: FactorHost = {
     context,
@@ -324,6 +343,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   return {
     [HOST]: host,
     store,
+    credentials,
+    migrate: () => credentials.migrate(),
     events,
     factors,
     enrolledFactors,
@@ -347,6 +368,39 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     changePassword: (req, input) => changePassword(context, req, input),
     adminReset,
   };
+}
+
+/** Epoch counters are in effect permanent (see credentialsChanged). */
+const EPOCH_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+
+/** Unexpected conditions go to stderr unless the app gives a logger; never a secret or a code. */
+const defaultLogger: Logger = (message, fields) => {
+  console.error(`passport-stepup: ${message}`, fields ?? {});
+};
+
+let warnedMemoryCredentials = false;
+
+/**
+ * Enrolled factors in memory die with the process: a restart would silently turn every enrolled
+ * account back into a password-only one. Refused in production; one warning elsewhere (not under
+ * the test runner, where every test builds its own instance on purpose).
+ */
+function warnMemoryCredentials(): void {
+  if (process.env.NODE_ENV === 'production') {
+    throw new TypeError(
+      'createStepup: credentials is required in production: enrolled factors kept in memory are ' +
+        'lost at every restart, and enrolled users would sign in with the password alone. Pass ' +
+        "credentials: sqlCredentialStore({ url: 'postgres://user@db/app' }) and await " +
+        'stepup.migrate() at start-up.',
+    );
+  }
+  if (warnedMemoryCredentials || process.env.NODE_ENV === 'test') return;
+  warnedMemoryCredentials = true;
+  process.emitWarning(
+    'passport-stepup: no credentials store; enrolled factors are kept in memory and lost at ' +
+      'restart. Use sqlCredentialStore() for anything but a demo.',
+    { code: 'PASSPORT_STEPUP_MEMORY_CREDENTIALS' },
+  );
 }
 
 function readProof(info: unknown): FactorProof | undefined {

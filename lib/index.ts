@@ -15,6 +15,7 @@ export {
   type FactorHost,
   type FactorKey,
   type FactorProof,
+  type Logger,
   type NoticeKind,
   type Notifier,
   type SecondFactor,
@@ -50,6 +51,17 @@ export type {
   StepupEventType,
 } from './core/types.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export { MemoryCredentialStore } from './stores/credentials/memory.js';
+export {
+  CredentialStoreUnavailableError,
+  type Credential,
+  type CredentialStore,
+  type CredentialType,
+  type EmailCredential,
+  type RecoveryCodesCredential,
+  type TotpCredential,
+  type TotpData,
+} from './stores/credentials/types.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
 export {
   generateEncryptionKey,

@@ -2,7 +2,8 @@ import type { PassportLike } from './core/passport-glue.js';
 import type { Request } from 'express';
 import type { LockoutOptions } from './core/attempts.js';
 import type { EventListener } from './core/events.js';
-import type { FactorFactory, Notifier, ResolvedOptions } from './core/context.js';
+import type { FactorFactory, Logger, Notifier, ResolvedOptions } from './core/context.js';
+import type { CredentialStore } from './stores/credentials/types.js';
 import { assertKnownKeys } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
@@ -14,8 +15,16 @@ import type { WhenRule } from './step-up/when-rules.js';
 
 /** Options of `createStepup()`. */
 export interface StepupOptions {
-  /** Where MFA state lives. @default a new MemoryStore (one process only) */
+  /** Where short-lived MFA state lives. @default a new MemoryStore (one process only) */
   readonly store?: MfaStore;
+  /**
+   * Where enrolled factors live, durably: `sqlCredentialStore({ url: process.env.DATABASE_URL })`
+   * (PostgreSQL, MySQL/MariaDB, SQLite). Required in production.
+   * @default a MemoryCredentialStore (tests and demos: enrolments die with the process)
+   */
+  readonly credentials?: CredentialStore;
+  /** Receives unexpected conditions (never a secret or a code). @default console.error */
+  readonly logger?: Logger;
   /** The Passport instance the app initialises. @default the `passport` singleton */
   readonly passport?: PassportLike;
   /** Clock in ms since epoch; tests inject a fake one. @default Date.now */
@@ -73,6 +82,8 @@ export interface StepupOptions {
 
 const KNOWN = new Set([
   'store',
+  'credentials',
+  'logger',
   'passport',
   'now',
   'mode',
@@ -143,6 +154,16 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
   }
   // Checked here with the other options; the service re-reads it when it is built.
   resolveRememberBrowserOptions(options.rememberBrowser);
+  if (options.logger !== undefined && typeof options.logger !== 'function') {
+    throw new TypeError('createStepup: logger must be a function (message, fields) => void');
+  }
+  const credentials = options.credentials as Partial<CredentialStore> | undefined;
+  if (credentials !== undefined && typeof credentials?.list !== 'function') {
+    throw new TypeError(
+      'createStepup: credentials must be a CredentialStore, e.g. ' +
+        'sqlCredentialStore({ url: process.env.DATABASE_URL })',
+    );
+  }
   if (options.notify !== undefined && typeof options.notify !== 'function') {
     throw new TypeError('createStepup: notify must be a function (notice) => void | Promise<void>');
   }

@@ -7,32 +7,31 @@
  * app keeps apart from the MFA store. A salted password hash (argon2id) is what the standard
  * asks for under 112 bits; above it the slow hash buys nothing (2^125 guesses are out of reach
  * anyway), and with one salt per code it would cost tens of ms × 10 codes per attempt, making
- * every wrong guess a cheap denial of service. The key adds defence in depth: a dump of Redis alone does not even let an
- * attacker test a candidate code offline.
+ * every wrong guess a cheap denial of service. The key adds defence in depth: a dump of the
+ * database alone does not even let an attacker test a candidate code offline.
  *
- * Layout: `{user}:recovery` is a hash whose fields ARE the digests (value: when it was issued).
- * Checking a code is one `hashDelete(key, digest)`:
- *   - single use, atomically (ASVS 5.0 V6.5.1): HDEL on Redis (shared by every app instance)
- *     or a synchronous Map delete in memory returns true to exactly one caller;
+ * Layout: one recovery-code set per user in the credential store (durable: losing the short-lived
+ * store never costs a user their codes), one row per digest. Checking a code is one conditional
+ * UPDATE (`used_at IS NULL`) whose affected-row count decides:
+ *   - single use, atomically (ASVS 5.0 V6.5.1): of many parallel callers, on any instance, one
+ *     wins;
  *   - constant-time with respect to the secret: there is no loop over the stored codes and no
  *     string comparison of secrets, so the time depends neither on which position matched nor
- *     on how many codes are left. The store's own lookup compares digests, and timing leaks
+ *     on how many codes are left. The database's index lookup compares digests, and timing leaks
  *     about an HMAC output reveal nothing about a code to someone without the key.
  */
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Router } from 'express';
 import type { FactorHost } from '../lib/core/context.js';
 import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
-import { StepupError } from '../lib/core/errors.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
 import type { FactorFactory, StepupContext, Subject } from '../lib/core/context.js';
 import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
-import { storeKey } from '../lib/stores/types.js';
+import type { RecoveryCodesCredential } from '../lib/stores/credentials/types.js';
 
 export interface RecoveryCodeOptions {
   /** Codes per set. @default 10 */
@@ -49,10 +48,6 @@ export interface RecoveryCodeOptions {
 
 const KNOWN = new Set(['count', 'hmacKey', 'lowThreshold']);
 const WHERE = 'recoveryCodes';
-/** A regeneration holds a per-user lock this long at most (a crashed holder frees it). */
-const LOCK_TTL_MS = 10_000;
-const LOCK_TRIES = 40;
-const LOCK_WAIT_MS = 50;
 
 /** Options after validation, as the strategy's constructor takes them. */
 export interface ResolvedRecoveryCodeOptions {
@@ -127,50 +122,42 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
 
   /** Unused codes left. */
   async remaining(userId: string): Promise<number> {
-    return Object.keys(await this.ctx.store.hashGetAll(codesKey(userId))).length;
+    const set = await this.currentSet(userId);
+    return set ? set.codes.filter((c) => c.usedAt === null).length : 0;
   }
 
   /**
    * A new set replacing every old code; the plaintext is returned this once and never stored
-   * (show it, then forget it). Emits `recovery.regenerated`; when it replaced an earlier set,
-   * the user is notified (docs/architecture.md, invariant 11).
+   * (show it, then forget it). One transaction in the credential store replaces the whole set,
+   * so two regenerations at once (two tabs, a double click) leave exactly one set. Emits
+   * `recovery.regenerated`; when it replaced an earlier set, the user is notified
+   * (docs/architecture.md, invariant 11).
    */
   async generate(req: Request | undefined, userId: string): Promise<string[]> {
-    const { codes, replaced, hadSet } = await this.withLock(userId, async () => {
-      const { store, now } = this.ctx;
-      const key = codesKey(userId);
-      const old = Object.keys(await store.hashGetAll(key));
-      const issuedBefore = (await store.get(issuedKey(userId))) !== null;
-      const fresh = generateCodes(this.count);
-      const issuedAt = String(now());
-      const fields = fresh.map((code) => this.digest(userId, code));
-      // New codes first, then drop the old ones: a crash in between leaves the user with codes
-      // that work rather than with none. The old fields are exactly those listed before.
-      await Promise.all(fields.map((field) => store.hashSet(key, field, issuedAt)));
-      const stale = old.filter((f) => !fields.includes(f));
-      await Promise.all(stale.map((f) => store.hashDelete(key, f)));
-      await store.set(issuedKey(userId), issuedAt);
-      return { codes: fresh, replaced: old.length, hadSet: old.length > 0 || issuedBefore };
-    });
-    // Outside the lock: a slow mail server must not hold up another regeneration.
+    const before = await this.currentSet(userId);
+    const codes = generateCodes(this.count);
+    const digests = codes.map((code) => this.digest(userId, code));
+    await this.ctx.credentials.replaceRecoveryCodes({ userId, digests, now: this.ctx.now() });
+    const replaced = before ? before.codes.filter((c) => c.usedAt === null).length : 0;
     this.ctx.events.emitFor(req, 'recovery.regenerated', { userId, count: codes.length, replaced });
-    if (hadSet) {
+    if (before) {
       await this.ctx.notify(req, userId, 'recovery_codes_regenerated', { count: codes.length });
     }
     return codes;
   }
 
   /**
-   * Use one code: true for exactly one caller per code. Then revoke remembered browsers
-   * (a recovery code in use often means a lost device, invariant 4 (docs/architecture.md)), emit `recovery.used`
-   * with the count left and notify the user. Malformed input is simply false.
+   * Use one code: true for exactly one caller per code (one conditional UPDATE in the credential
+   * store). Then revoke remembered browsers (a recovery code in use often means a lost device,
+   * docs/architecture.md, invariant 4), emit `recovery.used` with the count left and notify the
+   * user. Malformed input is simply false.
    */
   async consume(req: Request | undefined, userId: string, code: string): Promise<boolean> {
     const canonical = normalizeCode(code);
     if (canonical === undefined) return false;
-    const field = this.digest(userId, canonical);
-    const removed = await this.ctx.store.hashDelete(codesKey(userId), field);
-    if (!removed) return false;
+    const digest = this.digest(userId, canonical);
+    const used = await this.ctx.credentials.consumeRecoveryCode(userId, digest, this.ctx.now());
+    if (!used) return false;
     const left = await this.remaining(userId);
     await this.ctx.credentialsChanged(req, userId, 'recovery_code_used');
     this.ctx.events.emitFor(req, 'recovery.used', { userId, factor: this.name, remaining: left });
@@ -179,12 +166,12 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
   }
 
   async reset(userId: string): Promise<void> {
-    await this.ctx.store.delete(codesKey(userId), issuedKey(userId), lockKey(userId));
+    await this.ctx.credentials.deleteAll(userId, 'recovery-codes');
   }
 
   /** `recoveryCodesLow` for `GET /auth/session`, once the user has been issued codes. */
   async sessionInfo(userId: string): Promise<Record<string, unknown>> {
-    if ((await this.ctx.store.get(issuedKey(userId))) === null) return {};
+    if (!(await this.currentSet(userId))) return {};
     return { recoveryCodesLow: (await this.remaining(userId)) <= this.lowThreshold };
   }
 
@@ -205,36 +192,8 @@ export class RecoveryCodeStrategy extends SecondFactorStrategy {
     return this.hmac(userId, canonical);
   }
 
-  /**
-   * Serialise regenerations of one user (two tabs, a double click): without it both new sets
-   * would survive, side by side. Consumption needs no lock (it is one atomic delete).
-   */
-  private async withLock<T>(userId: string, fn: () => Promise<T>): Promise<T> {
-    const lock = lockKey(userId);
-    for (let attempt = 0; !(await this.ctx.store.setIfAbsent(lock, '1', LOCK_TTL_MS)); attempt++) {
-      if (attempt >= LOCK_TRIES) {
-        throw new StepupError(
-          'TOO_MANY_ATTEMPTS',
-          { retryAfter: 1 },
-          'Recovery codes are being regenerated by another request. Retry in a moment.',
-        );
-      }
-      await sleep(LOCK_WAIT_MS);
-    }
-    try {
-      return await fn();
-    } finally {
-      await this.ctx.store.delete(lock);
-    }
+  private async currentSet(userId: string): Promise<RecoveryCodesCredential | undefined> {
+    const [set] = await this.ctx.credentials.list(userId, 'recovery-codes');
+    return set?.type === 'recovery-codes' ? set : undefined;
   }
-}
-
-function codesKey(userId: string): string {
-  return storeKey(userId, 'recovery');
-}
-function issuedKey(userId: string): string {
-  return storeKey(userId, 'recovery', 'issued');
-}
-function lockKey(userId: string): string {
-  return storeKey(userId, 'recovery', 'lock');
 }

@@ -6,11 +6,13 @@ import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import {
   createCipher,
+  DecryptionError,
   generateEncryptionKey,
   type EncryptionKeys,
   type SecretCipher,
 } from '../lib/crypto/encryption.js';
-import { MemoryStore } from '../lib/stores/memory.js';
+import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
+import type { TotpCredential, TotpData } from '../lib/stores/credentials/types.js';
 import { storeKey } from '../lib/stores/types.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
 import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
@@ -47,10 +49,12 @@ export interface TotpOptions {
   readonly window?: TotpWindow;
 }
 
-/** What the store keeps for an enabled authenticator: ciphertext only (invariant 7). */
-interface TotpRecord {
+/** An enrolment waiting for its confirming code (short-lived store; ciphertext only). */
+interface PendingEnrollment {
   readonly secret: string;
-  readonly enabledAt: number;
+  readonly createdAt: number;
+  /** Keep the user's other authenticators on confirm. */
+  readonly add: boolean;
 }
 
 const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSeconds', 'window']);
@@ -59,7 +63,7 @@ const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSecond
  * Keep the last accepted step a little longer than the ±1 step window, so that any code
  * still inside the window is compared against it (RFC 6238 §5.2: accept an OTP once).
  */
-const LAST_STEP_TTL_MS = 10 * 60 * 1000;
+const STEP_TTL_MS = 10 * 60 * 1000;
 
 /**
  * The `totp` factor (amr `otp`): RFC 6238, SHA-1, 6 digits, 30 s, ±1 step.
@@ -70,7 +74,7 @@ const LAST_STEP_TTL_MS = 10 * 60 * 1000;
  * NIST SP 800-63B-4 §3.1.4.2). Secrets are encrypted at rest with AES-256-GCM, bound to the
  * user id through the AAD so a ciphertext copied to another account fails to decrypt.
  */
-export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
+export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> implements TotpFactor {
   readonly name = 'totp';
   readonly amr = 'otp';
   readonly issuer: string;
@@ -78,8 +82,6 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   private readonly label: (userId: string) => string | Promise<string>;
   readonly enrollmentTtlMs: number;
   readonly window: TotpWindow;
-  /** Records read by `isEnrolledFor` in this request (weak: gone with the request). */
-  private readonly fetched = new WeakMap<Request, { userId: string; record: TotpRecord }>();
 
   constructor(ctx: StepupContext, options: TotpOptions = {}) {
     super(ctx);
@@ -105,7 +107,7 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
         options,
         validate: (given) => given as EncryptionKeys, // createCipher checks every key
         generate: () => ({ current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } }),
-        shared: !(ctx.store instanceof MemoryStore),
+        shared: !(ctx.credentials instanceof MemoryCredentialStore),
         consequence:
           'enrolled authenticators would not survive a restart or work on other instances',
         example: "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
@@ -115,78 +117,106 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   }
 
   async isEnrolled(userId: string): Promise<boolean> {
-    return (await this.ctx.store.get(recordKey(userId))) !== null;
+    return (await this.authenticators(userId)).length > 0;
   }
 
-  /** The record is read with the lockout state, in the same round trip. */
-  protected override prefetchKeys(userId: string): readonly string[] {
-    return [recordKey(userId)];
+  /** The user's authenticators, read once per verify and handed to `verifyCode`. */
+  protected override async enrollmentFor(userId: string): Promise<TotpCredential[] | undefined> {
+    const rows = await this.authenticators(userId);
+    return rows.length > 0 ? rows : undefined;
   }
 
-  /** One read of the record per verify: the enrolment check keeps it for `verifyCode`. */
-  protected override async isEnrolledFor(
+  protected async verifyCode(
     req: Request,
-    userId: string,
-    prefetched: readonly (string | null)[],
-  ): Promise<boolean> {
-    const raw = prefetched[0];
-    const record = raw === undefined ? await this.readRecord(userId) : parseRecord(raw);
-    if (record) this.fetched.set(req, { userId, record });
-    return record !== undefined;
-  }
-
-  protected async verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck> {
-    const cached = this.fetched.get(req);
-    this.fetched.delete(req);
-    const record =
-      cached?.userId === subject.userId ? cached.record : await this.readRecord(subject.userId);
-    if (!record) return { ok: false, error: 'INVALID_CODE' };
-    const secret = this.decrypt(subject.userId, record.secret);
-    const ok = (await this.checkAndConsume(req, subject.userId, secret, code)) !== undefined;
-    if (ok && this.cipher.needsReencrypt(record.secret)) {
-      // Key rotation without a migration: re-encrypt under the current key on use.
-      await this.writeRecord(subject.userId, {
-        ...record,
-        secret: this.encrypt(subject.userId, secret),
-      });
-    }
+    subject: Subject,
+    code: string,
+    rows: TotpCredential[],
+  ): Promise<CodeCheck> {
+    const ok = await this.checkRows(req, subject.userId, rows, code);
     return ok ? { ok: true } : { ok: false, error: 'INVALID_CODE' };
   }
 
   /**
-   * Check a code against a secret and consume its time step. Resolves to the accepted step, or
-   * undefined for a malformed, wrong or replayed code.
+   * Try `code` against each of the user's authenticators. Each row has its own replay marker,
+   * moved forward by one conditional UPDATE in the credential store (RFC 6238 §5.2: a step is
+   * accepted once), so a code accepted on one instance fails on every other, durably.
    */
-  async checkAndConsume(
+  private async checkRows(
     req: Request | undefined,
     userId: string,
-    secret: string,
+    rows: readonly TotpCredential[],
     code: string,
-    stepKey: string = lastStepKey(userId),
-  ): Promise<number | undefined> {
+  ): Promise<boolean> {
     // Validate before otplib sees it: otplib throws on a wrong length or a non-digit.
+    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return false;
+    for (const row of rows) {
+      const secret = this.tryDecrypt(req, userId, row);
+      if (secret === undefined) continue;
+      const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
+      if (!result.valid) continue;
+      const { credentials, now } = this.ctx;
+      if (!(await credentials.advanceTotpStep(userId, row.id, result.timeStep, now()))) {
+        this.ctx.events.emitFor(req, 'totp.replay', { userId });
+        return false;
+      }
+      if (this.cipher.needsReencrypt(row.data.ciphertext)) {
+        // Key rotation without a migration: re-encrypt under the current key on use.
+        await credentials.updateTotpData(userId, row.id, this.dataFor(userId, secret));
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A secret that cannot be decrypted (wrong or retired key, a corrupt row) leaves the user
+   * enrolled and the code refused: never "not enrolled", which would let the password alone in
+   * (fail closed; docs/architecture.md, invariant 13). It is reported loudly instead.
+   */
+  private tryDecrypt(req: Request | undefined, userId: string, row: TotpCredential) {
+    try {
+      return this.decrypt(userId, row.data.ciphertext);
+    } catch (err) {
+      if (!(err instanceof DecryptionError)) throw err;
+      const fields = { userId, credentialId: row.id, keyId: row.data.keyId, reason: err.reason };
+      this.ctx.events.emitFor(req, 'credential.undecryptable', fields);
+      this.ctx.log('a TOTP secret could not be decrypted; the user stays enrolled', fields);
+      return undefined;
+    }
+  }
+
+  /**
+   * Check a code of the pending (unconfirmed) secret and consume its step. The pending secret has
+   * its own step counter in the short-lived store: a code of the old authenticator used a moment
+   * ago (to prove freshness) must not block the first code of the new one.
+   */
+  private async checkPending(req: Request, userId: string, secret: string, code: string) {
     if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return undefined;
-    // No read of the last accepted step first: the atomic compare-and-set below refuses the
-    // same step and every earlier one (RFC 6238 §5.2), in one round trip instead of two.
-    // (If a used step and a later one share the same 6 digits, about 1 in 10^6, otplib reports
-    // the earlier step and the code is refused: the rare error is on the safe side.)
     const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
     if (!result.valid) return undefined;
-    if (!(await this.ctx.store.advance(stepKey, result.timeStep, LAST_STEP_TTL_MS))) {
+    if (!(await this.ctx.store.advance(pendingStepKey(userId), result.timeStep, STEP_TTL_MS))) {
       this.ctx.events.emitFor(req, 'totp.replay', { userId });
       return undefined;
     }
     return result.timeStep;
   }
 
-  /** Start an enrolment: a new secret, kept aside (encrypted) until a code confirms it. */
-  async beginEnrollment(userId: string): Promise<TotpEnrollment> {
+  /**
+   * Start an enrolment: a new secret, kept aside (encrypted, in the short-lived store) until a
+   * code confirms it. `add: true` keeps the user's other authenticators on confirm; otherwise the
+   * new one replaces them.
+   */
+  async beginEnrollment(
+    userId: string,
+    options: { readonly add?: boolean } = {},
+  ): Promise<TotpEnrollment> {
     const secret = generateTotpSecret();
-    await this.ctx.store.set(
-      pendingKey(userId),
-      JSON.stringify({ secret: this.encrypt(userId, secret), createdAt: this.ctx.now() }),
-      this.enrollmentTtlMs,
-    );
+    const pending: PendingEnrollment = {
+      secret: this.encrypt(userId, secret),
+      createdAt: this.ctx.now(),
+      add: options.add === true,
+    };
+    await this.ctx.store.set(pendingKey(userId), JSON.stringify(pending), this.enrollmentTtlMs);
     const otpauthUrl = buildOtpauthUri({
       secret,
       issuer: this.issuer,
@@ -203,79 +233,104 @@ export class TotpStrategy extends SecondFactorStrategy implements TotpFactor {
   }
 
   /**
-   * Confirm the pending enrolment with a code from the app. Only now does the secret become
-   * active (replacing an older one when re-enrolling). False for a wrong code or no enrolment.
+   * Confirm the pending enrolment with a code from the app. Only now does the secret become an
+   * authenticator (a row in the credential store), replacing the user's others unless the
+   * enrolment was started with `add`. False for a wrong code or no pending enrolment.
    */
-  async confirmEnrollment(req: Request, userId: string, code: string): Promise<boolean> {
+  async confirmEnrollment(
+    req: Request,
+    userId: string,
+    code: string,
+    label?: string,
+  ): Promise<boolean> {
     const raw = await this.ctx.store.get(pendingKey(userId));
     if (raw === null) return false;
-    const pending = JSON.parse(raw) as { secret: string };
+    const pending = JSON.parse(raw) as PendingEnrollment;
     const secret = this.decrypt(userId, pending.secret);
-    // The new secret has its own step counter: a code of the old authenticator used a moment
-    // ago (to prove freshness) must not block the first code of the new one.
-    const step = await this.checkAndConsume(req, userId, secret, code, pendingStepKey(userId));
+    const step = await this.checkPending(req, userId, secret, code);
     if (step === undefined) return false;
     // take() makes confirmation single use even when two confirms race.
     if ((await this.ctx.store.take(pendingKey(userId))) === null) return false;
-    await this.writeRecord(userId, { secret: pending.secret, enabledAt: this.ctx.now() });
-    // The confirming code's step counts as used for the now active secret too.
-    await this.ctx.store.advance(lastStepKey(userId), step, LAST_STEP_TTL_MS);
+    const previous = pending.add ? [] : await this.authenticators(userId);
+    // The confirming code's step counts as used for the new authenticator (lastStep).
+    await this.ctx.credentials.createTotp({
+      userId,
+      label: label ?? null,
+      data: this.dataFor(userId, secret),
+      lastStep: step,
+      now: this.ctx.now(),
+    });
+    // Created before the old ones go, so the user is never left without an authenticator.
+    for (const row of previous) await this.ctx.credentials.delete(userId, row.id);
     return true;
   }
 
   /**
-   * Enable a secret the app already holds (seeding demo users, migrating from another system).
-   * Skips the confirming code: only use it for secrets that never left your control.
+   * Enable a secret the app already holds (seeding demo users, migrating from another system),
+   * replacing the user's authenticators. Skips the confirming code: only use it for secrets that
+   * never left your control. RFC 4226 §4 asks for 128 bits at least; we require 160.
    */
-  async enrollWithSecret(userId: string, secret: string): Promise<{ otpauthUrl: string }> {
+  async enrollWithSecret(
+    userId: string,
+    secret: string,
+    label?: string,
+  ): Promise<{ otpauthUrl: string }> {
     if (!/^[A-Z2-7]{32,}$/.test(secret)) {
       throw new TypeError(
         'enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more',
       );
     }
-    await this.writeRecord(userId, {
-      secret: this.encrypt(userId, secret),
-      enabledAt: this.ctx.now(),
+    const previous = await this.authenticators(userId);
+    await this.ctx.credentials.createTotp({
+      userId,
+      label: label ?? null,
+      data: this.dataFor(userId, secret),
+      now: this.ctx.now(),
     });
+    for (const row of previous) await this.ctx.credentials.delete(userId, row.id);
     return {
       otpauthUrl: buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) }),
     };
   }
 
-  /** Check a current code of the enabled authenticator (used by disable). */
+  /** Check (and consume) a current code of any of the user's authenticators (used by disable). */
   async verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean> {
-    const record = await this.readRecord(userId);
-    if (!record) return false;
-    const secret = this.decrypt(userId, record.secret);
-    return (await this.checkAndConsume(req, userId, secret, code)) !== undefined;
+    return this.checkRows(req, userId, await this.authenticators(userId), code);
   }
 
-  /** Remove the authenticator and any pending enrolment. */
+  /** Remove every authenticator of the user and any pending enrolment. */
   async reset(userId: string): Promise<void> {
-    await this.ctx.store.delete(recordKey(userId), pendingKey(userId), pendingStepKey(userId));
+    await this.ctx.credentials.deleteAll(userId, 'totp');
+    await this.ctx.store.delete(pendingKey(userId), pendingStepKey(userId));
   }
 
-  /** Re-encrypt this user's secret under the current key (key rotation helper). */
+  /** Re-encrypt this user's secrets under the current key (key rotation helper). */
   async reencrypt(userId: string): Promise<boolean> {
-    const record = await this.readRecord(userId);
-    if (!record || !this.cipher.needsReencrypt(record.secret)) return false;
-    await this.writeRecord(userId, {
-      ...record,
-      secret: this.cipher.reencrypt(record.secret, aad(userId)),
-    });
-    return true;
+    let changed = false;
+    for (const row of await this.authenticators(userId)) {
+      if (!this.cipher.needsReencrypt(row.data.ciphertext)) continue;
+      const ciphertext = this.cipher.reencrypt(row.data.ciphertext, aad(userId));
+      await this.ctx.credentials.updateTotpData(userId, row.id, {
+        ...row.data,
+        ciphertext,
+        keyId: keyIdOf(ciphertext),
+      });
+      changed = true;
+    }
+    return changed;
   }
 
   override mountRoutes(router: Router, host: FactorHost): void {
     mountTotpRoutes(router, host);
   }
 
-  private async readRecord(userId: string): Promise<TotpRecord | undefined> {
-    return parseRecord(await this.ctx.store.get(recordKey(userId)));
+  private async authenticators(userId: string): Promise<TotpCredential[]> {
+    return (await this.ctx.credentials.list(userId, 'totp')) as TotpCredential[];
   }
 
-  private async writeRecord(userId: string, record: TotpRecord): Promise<void> {
-    await this.ctx.store.set(recordKey(userId), JSON.stringify(record));
+  private dataFor(userId: string, secret: string): TotpData {
+    const ciphertext = this.encrypt(userId, secret);
+    return { ciphertext, keyId: keyIdOf(ciphertext), algorithm: 'sha1', digits: 6, period: 30 };
   }
 
   private encrypt(userId: string, secret: string): string {
@@ -293,22 +348,17 @@ export function totp(options: TotpOptions = {}): FactorFactory {
   return (ctx) => new TotpStrategy(ctx, options);
 }
 
-function parseRecord(raw: string | null): TotpRecord | undefined {
-  return raw === null ? undefined : (JSON.parse(raw) as TotpRecord);
-}
-
-function recordKey(userId: string): string {
-  return storeKey(userId, 'totp');
-}
 function pendingKey(userId: string): string {
   return storeKey(userId, 'totp', 'pending');
-}
-function lastStepKey(userId: string): string {
-  return storeKey(userId, 'totp', 'last-step');
 }
 function pendingStepKey(userId: string): string {
   return storeKey(userId, 'totp', 'pending-step');
 }
 function aad(userId: string): string {
   return `totp:${userId}`;
+}
+
+/** The key id of a ciphertext (`v1.<keyId>.…`), kept in the row so a DBA sees which key to keep. */
+function keyIdOf(ciphertext: string): string {
+  return ciphertext.split('.')[1] ?? '';
 }

@@ -7,12 +7,13 @@ import { recoveryCodes } from '../strategies/recovery-code.js';
 import { totp } from '../strategies/totp.js';
 import { devOutbox, MemoryStore, newDevice } from '../lib/index.js';
 import { client, makeApp } from './helpers/app.js';
+import { credentialsFor } from './helpers/shared-credentials.js';
 import { fakeClock } from './helpers/clock.js';
 import { codeIn } from './helpers/otp-app.js';
 import { codeAt, KEYS } from './helpers/totp-app.js';
 
 describe('admin reset', () => {
-  it('removes every piece of the user MFA state; only the credential epoch and the replay marker stay', async () => {
+  it('removes every piece of the user MFA state; only the credential epoch stays', async () => {
     const clock = fakeClock();
     const store = new MemoryStore({ now: clock.now });
     const outbox = devOutbox({ print: false });
@@ -51,7 +52,10 @@ describe('admin reset', () => {
     await e.login('alice', 'alice-password-1');
     await e.verify('000000', 'totp');
     const before = Object.keys(store.dump()).filter((k) => k.startsWith('{u-alice}'));
-    for (const part of ['totp', 'recovery', 'rb-index', 'devices', 'mfa:failures', 'email-otp']) {
+    const credentials = credentialsFor(store);
+    const rows = async () => (await credentials.list('u-alice')).map((r) => r.type).sort();
+    expect(await rows()).toEqual(['recovery-codes', 'totp']);
+    for (const part of ['totp', 'rb-index', 'devices', 'mfa:failures', 'email-otp']) {
       expect(
         before.some((k) => k.includes(part)),
         `${part} in ${before.join(' ')}`,
@@ -67,7 +71,11 @@ describe('admin reset', () => {
     await admin.verify('246810');
     expect((await admin.post('/auth/admin/users/u-alice/mfa/reset')).status).toBe(204);
     const after = Object.keys(store.dump()).filter((k) => k.startsWith('{u-alice}'));
-    expect(after.sort()).toEqual(['{u-alice}:credential-epoch', '{u-alice}:totp:last-step'].sort());
+    // The TOTP replay marker lived in the TOTP row, which is gone with it.
+    // Only the epochs stay: they must never move back (a revoked browser or a pending login of
+    // before the reset would be trusted again).
+    expect(after.sort()).toEqual(['{u-alice}:credential-epoch', '{u-alice}:login-epoch']);
+    expect(await rows()).toEqual([]);
     expect(events.find((ev) => ev.type === 'admin.mfa_reset')).toMatchObject({
       userId: 'u-alice',
       adminId: 'u-bob',

@@ -1,6 +1,7 @@
 // Attack: an attacker who holds the password and one recovery code (or a user's code leaked from
 // a screenshot) fires it many times at once, hoping that a check-then-delete lets it through more
 // than once, also across app instances. Exactly one request may win (invariant 1 (docs/architecture.md), ASVS 5.0 V6.5.1).
+import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -99,11 +100,12 @@ describe('50 parallel submissions split across two app instances on one Redis', 
     // Two processes in production: each instance has its own Redis connection and its own
     // session store; they share the MFA store (same Redis, same prefix) and the HMAC key.
     const prefix = `test:${randomUUID()}:`;
+    const credentials = new MemoryCredentialStore(); // one database behind both instances
     const instances = [0, 1].map(() => {
       const conn = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
       clients.push(conn);
       const store = new RedisStore({ client: conn, prefix });
-      return makeRecoveryApp({ store, stepup: stepupOptions });
+      return makeRecoveryApp({ store, stepup: { ...stepupOptions, credentials } });
     });
     const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
     const servers = await Promise.all([listen(a.app), listen(b.app)]);

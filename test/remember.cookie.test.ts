@@ -4,6 +4,7 @@
 import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStepup, MemoryStore } from '../lib/index.js';
+import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import { labelFromUserAgent } from '../lib/remember-browser/user-agent-label.js';
 import { client, TEST_CODE } from './helpers/app.js';
 import { sharedStore } from './helpers/shared-store.js';
@@ -162,7 +163,8 @@ describe('options are checked when createStepup runs', () => {
     vi.stubEnv('NODE_ENV', 'production');
     expect(() => createStepup({ store: shared })).toThrow(/no secret with a shared store/);
     const off = { enabled: false };
-    expect(() => createStepup({ store: shared, rememberBrowser: off })).not.toThrow();
+    const credentials = new MemoryCredentialStore(); // production also needs a credential store
+    expect(() => createStepup({ store: shared, credentials, rememberBrowser: off })).not.toThrow();
   });
 });
 

@@ -1,5 +1,6 @@
 // Attack: on a sharded Redis Cluster a one-time code is checked on one node and "used" on another,
 // or a multi-key command fails with CROSSSLOT and the app falls over; one code must win once.
+import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { Cluster } from 'ioredis';
@@ -117,8 +118,9 @@ describe('races on the Cluster, split across two app instances', () => {
     const clock = fakeClock();
     // Each instance has its own Cluster connection; they share the prefix: one truth.
     const stores = [0, 1].map(() => new RedisStore({ client: cluster.client(), prefix }));
+    const credentials = new MemoryCredentialStore(); // one database behind both instances
     const [a, b] = stores.map((store) =>
-      makeTotpApp({ stepup: { store, now: clock.now, rememberBrowser } }),
+      makeTotpApp({ stepup: { store, credentials, now: clock.now, rememberBrowser } }),
     );
     if (!a || !b || !stores[0]) throw new Error('no instances');
     try {
@@ -144,11 +146,12 @@ describe('races on the Cluster, split across two app instances', () => {
 
   it('50 parallel submissions of one recovery code: exactly one success', async () => {
     const prefix = `rc-${randomUUID()}:`;
+    const credentials = new MemoryCredentialStore(); // one database behind both instances
     const instances = [0, 1].map(() =>
       makeRecoveryApp({
         store: new RedisStore({ client: cluster.client(), prefix }),
         // The race is about the store, not the lockout: 49 losers must not lock the account.
-        stepup: { lockout: { maxFailures: 1000 }, rememberBrowser },
+        stepup: { lockout: { maxFailures: 1000 }, rememberBrowser, credentials },
       }),
     );
     const [a, b] = instances;

@@ -2,6 +2,7 @@
 // same TOTP code many times at once, at two app instances, hoping two requests pass the
 // "already used?" check before either records the use. Exactly one may win.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import { RedisStore } from '../lib/stores/redis.js';
 import { client } from './helpers/app.js';
 import { fakeClock } from './helpers/clock.js';
@@ -47,8 +48,10 @@ describe('50 parallel submissions of one TOTP code', () => {
     const prefix = `race-${randomUUID()}:`;
     const clock = fakeClock();
     const store = new RedisStore({ client: redis.client(), prefix });
-    const a = makeTotpApp({ stepup: { store, now: clock.now } });
-    const b = makeTotpApp({ stepup: { store, now: clock.now } });
+    // One database of enrolled factors behind both instances, as in production.
+    const credentials = new MemoryCredentialStore();
+    const a = makeTotpApp({ stepup: { store, credentials, now: clock.now } });
+    const b = makeTotpApp({ stepup: { store, credentials, now: clock.now } });
     const { secret } = await enrolledClient(a.app, clock.now);
     clock.advance(60_000);
     const statuses = await race([a, b], secret, clock.now());

@@ -7,6 +7,7 @@
 import type { Request, RequestHandler, Response, Router } from 'express';
 import type { AttemptCounter } from './attempts.js';
 import type { StepupEvents } from './events.js';
+import type { CredentialStore } from '../stores/credentials/types.js';
 import type { MfaStore } from '../stores/types.js';
 import type { Amr, MfaView, SecondFactorName } from './types.js';
 
@@ -121,9 +122,19 @@ export function lookupFactor<T>(
   return factor && key.is(factor) ? (factor as unknown as T) : undefined;
 }
 
+/**
+ * Where unexpected conditions are reported (an undecryptable secret, a backend outage): one line
+ * and a few fields, never a secret or a code. `createStepup({ logger })`; default console.error.
+ */
+export type Logger = (message: string, fields?: Readonly<Record<string, unknown>>) => void;
+
 /** What every factor gets from `createStepup()`. */
 export interface StepupContext {
+  /** Short-lived state: counters, codes in flight, pending enrolments, remembered browsers. */
   readonly store: MfaStore;
+  /** The durable record of enrolled authenticators (docs/architecture.md, "Where state lives"). */
+  readonly credentials: CredentialStore;
+  readonly log: Logger;
   readonly now: () => number;
   readonly events: StepupEvents;
   readonly attempts: AttemptCounter;
@@ -141,6 +152,12 @@ export interface StepupContext {
   factor<T>(key: FactorKey<T>): T | undefined;
   /** The user's credential epoch (0 when never bumped). */
   credentialEpoch(userId: string): Promise<number>;
+  /**
+   * The user's login epoch: moves on a password change and an admin reset. A pending login
+   * started before it moved is void at its second factor (allauth-2fa #70: a thief holding the
+   * old password must not finish a login after the victim changed it).
+   */
+  loginEpoch(userId: string): Promise<number>;
   /** Send a security notice through the app's notifier; failures are reported, never thrown. */
   notify(
     req: Request | undefined,

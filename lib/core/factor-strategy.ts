@@ -17,7 +17,7 @@ export const MAX_CODE_LENGTH = 128;
  *   - store failures become `error()` (the router answers 503: fail closed).
  * A subclass only says whether the user has the factor and whether a code is right.
  */
-export abstract class SecondFactorStrategy extends Strategy implements SecondFactor {
+export abstract class SecondFactorStrategy<E = true> extends Strategy implements SecondFactor {
   abstract readonly name: SecondFactorName;
   abstract readonly amr: Amr;
 
@@ -29,23 +29,24 @@ export abstract class SecondFactorStrategy extends Strategy implements SecondFac
   abstract isEnrolled(userId: string): Promise<boolean>;
 
   /**
-   * Store keys (of this user) to read together with the lockout state, in one round trip.
-   * Their values reach `isEnrolledFor` as `prefetched`, in the same order.
+   * MFA-store keys (of this user) to read together with the lockout state, in one round trip.
+   * Their values reach `enrollmentFor` as `prefetched`, in the same order.
    */
   protected prefetchKeys(_userId: string): readonly string[] {
     return [];
   }
 
   /**
-   * `isEnrolled` for this request. A factor whose enrolment check reads the record that
-   * `verifyCode` needs anyway overrides this (with `prefetchKeys`) to read it once.
+   * What this request knows of the user's enrolment, or undefined when the user has none. It is
+   * handed to `verifyCode`, so a factor whose enrolment check reads the record the code check
+   * needs (TOTP: the user's authenticators) reads it once per verify.
    */
-  protected isEnrolledFor(
-    _req: Request,
+  protected async enrollmentFor(
     userId: string,
     _prefetched: readonly (string | null)[],
-  ): Promise<boolean> {
-    return this.isEnrolled(userId);
+  ): Promise<E | undefined> {
+    // The default enrolment carries nothing but "yes" (E defaults to `true`).
+    return (await this.isEnrolled(userId)) ? (true as E) : undefined;
   }
 
   /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
@@ -57,8 +58,16 @@ export abstract class SecondFactorStrategy extends Strategy implements SecondFac
   /** Optional: remove every trace of this factor for the user (admin reset). */
   reset?(userId: string): Promise<void>;
 
-  /** Check `code` (a string of at most MAX_CODE_LENGTH characters) for the subject. */
-  protected abstract verifyCode(req: Request, subject: Subject, code: string): Promise<CodeCheck>;
+  /**
+   * Check `code` (a string of at most MAX_CODE_LENGTH characters) for the subject, whose
+   * `enrollment` was just read by `enrollmentFor`.
+   */
+  protected abstract verifyCode(
+    req: Request,
+    subject: Subject,
+    code: string,
+    enrollment: E,
+  ): Promise<CodeCheck>;
 
   override authenticate(req: Request): void {
     this.run(req).then(
@@ -88,14 +97,13 @@ export abstract class SecondFactorStrategy extends Strategy implements SecondFac
     const { attempts } = this.ctx;
     const snapshot = await attempts.snapshot(subject.userId, this.prefetchKeys(subject.userId));
     attempts.throwIfLocked(snapshot);
-    if (!(await this.isEnrolledFor(req, subject.userId, snapshot.values))) {
-      return new StepupError('FACTOR_NOT_ALLOWED');
-    }
+    const enrollment = await this.enrollmentFor(subject.userId, snapshot.values);
+    if (enrollment === undefined) return new StepupError('FACTOR_NOT_ALLOWED');
     const check = await attempts.attempt(
       req,
       subject.userId,
       this.name,
-      () => this.verifyCode(req, subject, code),
+      () => this.verifyCode(req, subject, code, enrollment),
       snapshot,
     );
     if (!check.ok) return new StepupError(check.error);

@@ -19,6 +19,11 @@ export function readRecord(req: Request): SessionMfaRecord | undefined {
   // A record we did not write (or an older format) is treated as no record at all:
   // fail closed rather than trust fields of unknown shape.
   if (rec.v !== 1 || typeof rec.userId !== 'string' || !Array.isArray(rec.amr)) return undefined;
+  // A record is only valid in the session it was written in. Passport copies the session's data
+  // into the new session at login and logout when the app passes `keepSessionInfo`; a copied
+  // record (a logged-out user's factors) must not vouch for the next login (logout carries no
+  // factor; docs/architecture.md, invariant 2).
+  if (rec.sid !== undefined && rec.sid !== req.sessionID) return undefined;
   return rec as SessionMfaRecord;
 }
 
@@ -26,7 +31,7 @@ export function writeRecord(req: Request, record: SessionMfaRecord | undefined):
   const session = sessionBag(req);
   if (!session)
     throw new Error('passport-stepup: req.session is missing; mount express-session first');
-  if (record) session[SESSION_KEY] = record;
+  if (record) session[SESSION_KEY] = { ...record, sid: req.sessionID };
   else Reflect.deleteProperty(session, SESSION_KEY);
 }
 

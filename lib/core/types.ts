@@ -49,6 +49,10 @@ export interface SessionMfaRecord {
   next?: 'mfa' | 'enroll';
   /** Pending only: one random id per login attempt; challenges (email codes) bind to it. */
   loginId?: string;
+  /** Pending only: the user's login epoch when the password passed (see `loginEpoch`). */
+  loginEpoch?: number;
+  /** The session id the record was written in; a record copied into another session is void. */
+  sid?: string;
 }
 
 /** Per-route policy of `requireMfa()` (docs/architecture.md "Session states"). */
@@ -124,6 +128,7 @@ export type StepupEventType =
   | 'email_otp.disabled'
   | 'notify.failed'
   | 'credentials.changed'
+  | 'credential.undecryptable'
   | 'password.changed'
   | 'password.rehashed'
   | 'password.rehash_failed';

@@ -16,6 +16,30 @@ export const codeBody = z.object({ code: z.string().min(1).max(128) });
 
 const formBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'on', '1', '0'])]);
 
+/**
+ * An authenticator's name as the user sees it ("Phone", "1Password"): 1–255 characters after
+ * trimming, no control characters (they would corrupt logs and lists).
+ */
+export const labelField = z
+  .string()
+  .trim()
+  .min(1)
+  .max(255)
+  // Control characters (U+0000–U+001F, U+007F) would corrupt logs and lists.
+  .refine(
+    (v) => ![...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
+    'no control characters',
+  );
+
+/** `POST /mfa/totp/enroll`: `{ add: true }` keeps the user's other authenticators on confirm. */
+export const enrollBody = z.object({ add: formBoolean.optional() });
+
+/** `POST /mfa/totp/confirm`: the code of the new authenticator and an optional label. */
+export const confirmBody = z.object({
+  code: z.string().min(1).max(128),
+  label: labelField.optional(),
+});
+
 export const verifyBody = z.object({
   factor: z.string().min(1).max(64),
   code: z.string().min(1).max(128),

@@ -192,6 +192,7 @@ export class Elevation {
       pendingExpiresAt: authTime + options.pendingTtlMs,
       next,
       loginId: randomBytes(16).toString('base64url'),
+      loginEpoch: await this.ctx.loginEpoch(userId),
     });
     csrfToken(req);
     await saveSession(req);
@@ -215,6 +216,10 @@ export class Elevation {
     let base: Pick<SessionMfaRecord, 'amr' | 'factors' | 'authTime'>;
     if (subject.status === 'pending') {
       if (!record || record.status !== 'pending') throw new StepupError('MFA_SESSION_EXPIRED');
+      // A password change or an admin reset since the password passed voids this login.
+      if ((record.loginEpoch ?? 0) !== (await this.ctx.loginEpoch(subject.userId))) {
+        throw new StepupError('MFA_SESSION_EXPIRED');
+      }
       user = await deserializeUser(this.passport, req, record.serializedUser);
       if (!user) throw new StepupError('MFA_SESSION_EXPIRED');
       base = record;

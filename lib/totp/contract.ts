@@ -16,10 +16,10 @@ export interface TotpEnrollment {
 }
 
 export interface TotpFactor extends SecondFactor {
-  /** A new secret, kept aside (encrypted) until `confirmEnrollment`. */
-  beginEnrollment(userId: string): Promise<TotpEnrollment>;
+  /** A new secret, kept aside (encrypted) until `confirmEnrollment`; `add` keeps the others. */
+  beginEnrollment(userId: string, options?: { readonly add?: boolean }): Promise<TotpEnrollment>;
   /** Activate the pending secret with a code of it; false for a wrong code or none pending. */
-  confirmEnrollment(req: Request, userId: string, code: string): Promise<boolean>;
+  confirmEnrollment(req: Request, userId: string, code: string, label?: string): Promise<boolean>;
   /** Check (and consume) a current code of the enabled authenticator. */
   verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean>;
   /** Remove the authenticator and any pending enrolment. */

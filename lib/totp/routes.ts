@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
 import { route } from '../http/handler.js';
-import { codeBody, parseBody } from '../http/schemas.js';
+import { codeBody, confirmBody, enrollBody, isTruthy, parseBody } from '../http/schemas.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
 
 /** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (the JSON contract in README.md), over lib/totp/service.ts. */
@@ -10,15 +10,16 @@ export function mountTotpRoutes(router: Router, host: FactorHost): void {
   router.post(
     '/mfa/totp/enroll',
     route(async (req, res) => {
-      res.json(await beginTotp(host, req));
+      const { add } = parseBody(enrollBody, req.body);
+      res.json(await beginTotp(host, req, { add: isTruthy(add) }));
     }),
   );
 
   router.post(
     '/mfa/totp/confirm',
     route(async (req, res) => {
-      const { code } = parseBody(codeBody, req.body);
-      const { recoveryCodes, amr } = await confirmTotp(host, req, code);
+      const { code, label } = parseBody(confirmBody, req.body);
+      const { recoveryCodes, amr } = await confirmTotp(host, req, code, label);
       // The session id rotated: a new CSRF token goes with the answer.
       res.json({ enabled: true, recoveryCodes, amr, csrfToken: csrfToken(req) });
     }),

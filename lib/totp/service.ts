@@ -19,10 +19,14 @@ function totpOf(host: FactorHost): TotpFactor {
 }
 
 /** A new secret, QR code and otpauth URI; nothing is active until `confirmTotp`. */
-export async function beginTotp(stepup: Hosted, req: Request): Promise<TotpEnrollment> {
+export async function beginTotp(
+  stepup: Hosted,
+  req: Request,
+  options: { readonly add?: boolean } = {},
+): Promise<TotpEnrollment> {
   const host = hostOf(stepup);
   const totp = totpOf(host);
-  return totp.beginEnrollment(await assertCanEnroll(host, req));
+  return totp.beginEnrollment(await assertCanEnroll(host, req), options);
 }
 
 /**
@@ -30,14 +34,14 @@ export async function beginTotp(stepup: Hosted, req: Request): Promise<TotpEnrol
  * the user had none (shown once). Confirming proved possession in this session, so it counts
  * as a second factor: a pending enrolment login becomes satisfied and the session id rotates.
  */
-export async function confirmTotp(stepup: Hosted, req: Request, code: string) {
+export async function confirmTotp(stepup: Hosted, req: Request, code: string, label?: string) {
   const host = hostOf(stepup);
   const { attempts, events, notify } = host.context;
   const totp = totpOf(host);
   const userId = await assertCanEnroll(host, req);
   const replaced = await totp.isEnrolled(userId);
   await attempts.attemptOrThrow(req, userId, 'totp', () =>
-    totp.confirmEnrollment(req, userId, code),
+    totp.confirmEnrollment(req, userId, code, label),
   );
   events.emitFor(req, 'totp.enabled', { userId, replaced });
   await notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });

@@ -7,6 +7,8 @@ import request from 'supertest';
 import type { Request } from 'express';
 import type { PasswordOptions } from '../../strategies/password.js';
 import type { StepupInternals } from '../../lib/create-stepup.js';
+import { credentialsFor } from './shared-credentials.js';
+import { MemoryCredentialStore } from '../../lib/stores/credentials/memory.js';
 import {
   createStepup,
   SecondFactorStrategy,
@@ -99,8 +101,11 @@ export function makeApp(options: MakeAppOptions = {}) {
     done(null, user ? { id: user.id, username: user.username } : false);
   });
 
+  const shared = options.stepup?.store;
   const stepup = createStepup(
     {
+      // A credential "database" per test app (shared by apps on one MFA store).
+      credentials: shared ? credentialsFor(shared) : new MemoryCredentialStore(),
       ...options.stepup,
       ...(options.password ? { password: options.password } : {}),
       passport,

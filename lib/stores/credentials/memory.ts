@@ -1,0 +1,252 @@
+/**
+ * `MemoryCredentialStore`: the credential store for tests and demos. Same semantics as the SQL
+ * store (it passes the same conformance suite): every method does its work in one synchronous
+ * section after its checks, so "first one wins" needs no lock, and it hands out frozen copies so
+ * that no caller can change a stored row behind the store's back.
+ *
+ * Everything is lost when the process ends: never use it where enrolments must survive a
+ * restart (a lost TOTP enrolment silently downgrades an account to one factor).
+ */
+import {
+  type CreateEmailInput,
+  type CreateTotpInput,
+  type Credential,
+  CredentialConflictError,
+  type CredentialStore,
+  CredentialStoreUnavailableError,
+  type CredentialType,
+  type EmailCredential,
+  recoveryCodesCredentialId,
+  type RecoveryCodesCredential,
+  type ReplaceRecoveryCodesInput,
+  type TotpCredential,
+  type TotpData,
+} from './types.js';
+import * as check from './validate.js';
+
+interface Row {
+  readonly id: string;
+  readonly userId: string;
+  readonly type: CredentialType;
+  label: string | null;
+  readonly createdAt: number;
+  lastUsedAt: number | null;
+  data: unknown;
+  lastStep: number;
+  readonly codes: { readonly digest: string; usedAt: number | null }[];
+}
+
+/** Code point order (what SQL's binary collations give), not UTF-16 unit order. */
+function compareIds(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+function snapshot(row: Row): Credential {
+  const base = {
+    id: row.id,
+    userId: row.userId,
+    label: row.label,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+  };
+  switch (row.type) {
+    case 'totp':
+      return Object.freeze({
+        ...base,
+        type: row.type,
+        data: Object.freeze({ ...(row.data as TotpData) }),
+        lastStep: row.lastStep,
+      });
+    case 'recovery-codes':
+      return Object.freeze({
+        ...base,
+        type: row.type,
+        codes: Object.freeze(row.codes.map((c) => Object.freeze({ ...c }))),
+      });
+    case 'email':
+    case 'passkey':
+      return Object.freeze({
+        ...base,
+        type: row.type,
+        data: Object.freeze(structuredClone(row.data) as { address: string }),
+      });
+  }
+}
+
+export class MemoryCredentialStore implements CredentialStore {
+  /** userId → (credential id → row). */
+  readonly #users = new Map<string, Map<string, Row>>();
+  /** Every id in use: ids are unique across users, like the SQL primary key. */
+  readonly #ids = new Set<string>();
+  #closed = false;
+
+  #open(): void {
+    if (this.#closed) throw new CredentialStoreUnavailableError('The credential store is closed');
+  }
+
+  #rowsOf(userId: string): Map<string, Row> {
+    let rows = this.#users.get(userId);
+    if (!rows) this.#users.set(userId, (rows = new Map()));
+    return rows;
+  }
+
+  #find(userId: string, id: unknown): Row | undefined {
+    const uid = check.checkUserId(userId);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return undefined;
+    this.#open();
+    return this.#users.get(uid)?.get(id);
+  }
+
+  #insert(row: Row): void {
+    if (this.#ids.has(row.id)) throw new CredentialConflictError();
+    this.#ids.add(row.id);
+    this.#rowsOf(row.userId).set(row.id, row);
+  }
+
+  #remove(row: Row): void {
+    this.#ids.delete(row.id);
+    const rows = this.#users.get(row.userId);
+    rows?.delete(row.id);
+    if (rows?.size === 0) this.#users.delete(row.userId);
+  }
+
+  async migrate(): Promise<void> {
+    this.#open();
+  }
+
+  async list(userId: string, type?: CredentialType): Promise<Credential[]> {
+    const uid = check.checkUserId(userId);
+    const only = check.checkType(type);
+    this.#open();
+    return [...(this.#users.get(uid)?.values() ?? [])]
+      .filter((row) => only === undefined || row.type === only)
+      .sort((a, b) => a.createdAt - b.createdAt || compareIds(a.id, b.id))
+      .map(snapshot);
+  }
+
+  async get(userId: string, id: string): Promise<Credential | null> {
+    const row = this.#find(userId, id);
+    return row ? snapshot(row) : null;
+  }
+
+  async createTotp(input: CreateTotpInput): Promise<TotpCredential> {
+    const row: Row = {
+      id: check.checkNewId(input.id),
+      userId: check.checkUserId(input.userId),
+      type: 'totp',
+      label: check.checkLabel(input.label),
+      createdAt: check.checkNow(input.now),
+      lastUsedAt: null,
+      data: check.checkTotpData(input.data),
+      lastStep: check.checkLastStep(input.lastStep),
+      codes: [],
+    };
+    this.#open();
+    this.#insert(row);
+    return snapshot(row) as TotpCredential;
+  }
+
+  async createEmail(input: CreateEmailInput): Promise<EmailCredential> {
+    const row: Row = {
+      id: check.checkNewId(input.id),
+      userId: check.checkUserId(input.userId),
+      type: 'email',
+      label: check.checkLabel(input.label),
+      createdAt: check.checkNow(input.now),
+      lastUsedAt: null,
+      data: { address: check.checkAddress(input.address) },
+      lastStep: -1,
+      codes: [],
+    };
+    this.#open();
+    this.#insert(row);
+    return snapshot(row) as EmailCredential;
+  }
+
+  async replaceRecoveryCodes(input: ReplaceRecoveryCodesInput): Promise<RecoveryCodesCredential> {
+    const userId = check.checkUserId(input.userId);
+    const digests = check.checkDigests(input.digests);
+    const now = check.checkNow(input.now);
+    this.#open();
+    for (const row of [...this.#rowsOf(userId).values()]) {
+      if (row.type === 'recovery-codes') this.#remove(row);
+    }
+    const row: Row = {
+      id: recoveryCodesCredentialId(userId),
+      userId,
+      type: 'recovery-codes',
+      label: null,
+      createdAt: now,
+      lastUsedAt: null,
+      data: {},
+      lastStep: -1,
+      codes: digests.map((digest) => ({ digest, usedAt: null })),
+    };
+    this.#insert(row);
+    return snapshot(row) as RecoveryCodesCredential;
+  }
+
+  async consumeRecoveryCode(userId: string, digest: string, now: number): Promise<boolean> {
+    const row = this.#find(userId, recoveryCodesCredentialId(check.checkUserId(userId)));
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(digest, 'digest', check.MAX_DIGEST)) return false;
+    const code = row?.codes.find((c) => c.digest === digest && c.usedAt === null);
+    if (!row || !code) return false;
+    code.usedAt = at;
+    row.lastUsedAt = at;
+    return true;
+  }
+
+  async advanceTotpStep(userId: string, id: string, step: number, now: number): Promise<boolean> {
+    const s = check.checkStep(step);
+    const at = check.checkNow(now);
+    const row = this.#find(userId, id);
+    if (row?.type !== 'totp' || row.lastStep >= s) return false;
+    row.lastStep = s;
+    row.lastUsedAt = at;
+    return true;
+  }
+
+  async updateLabel(userId: string, id: string, label: string | null): Promise<boolean> {
+    const value = check.checkLabel(label);
+    const row = this.#find(userId, id);
+    if (!row) return false;
+    row.label = value;
+    return true;
+  }
+
+  async updateTotpData(userId: string, id: string, data: TotpData): Promise<boolean> {
+    const value = check.checkTotpData(data);
+    const row = this.#find(userId, id);
+    if (row?.type !== 'totp') return false;
+    row.data = value;
+    return true;
+  }
+
+  async touch(userId: string, id: string, now: number): Promise<void> {
+    const at = check.checkNow(now);
+    const row = this.#find(userId, id);
+    if (row) row.lastUsedAt = at;
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const row = this.#find(userId, id);
+    if (row) this.#remove(row);
+    return row !== undefined;
+  }
+
+  async deleteAll(userId: string, type?: CredentialType): Promise<number> {
+    const uid = check.checkUserId(userId);
+    const only = check.checkType(type);
+    this.#open();
+    const doomed = [...(this.#users.get(uid)?.values() ?? [])].filter(
+      (row) => only === undefined || row.type === only,
+    );
+    for (const row of doomed) this.#remove(row);
+    return doomed.length;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
