@@ -62,13 +62,11 @@ export function contentPages(ctx: ExampleContext): Router {
           403,
         );
       const rows = await Promise.all(
-        users
-          .list()
-          .map(async (u) => ({
-            id: u.id,
-            displayName: u.displayName,
-            factors: await stepup.enrolledFactors(u.id),
-          })),
+        users.list().map(async (u) => ({
+          id: u.id,
+          displayName: u.displayName,
+          factors: await stepup.enrolledFactors(u.id),
+        })),
       );
       return render(req, res, 'admin', { title: 'Administration', rows });
     }),
