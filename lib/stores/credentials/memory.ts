@@ -187,8 +187,8 @@ export class MemoryCredentialStore implements CredentialStore {
   }
 
   async consumeRecoveryCode(userId: string, digest: string, now: number): Promise<boolean> {
-    const row = this.#find(userId, recoveryCodesCredentialId(check.checkUserId(userId)));
     const at = check.checkNow(now);
+    const row = this.#find(userId, recoveryCodesCredentialId(check.checkUserId(userId)));
     if (!check.isLookupValue(digest, 'digest', check.MAX_DIGEST)) return false;
     const code = row?.codes.find((c) => c.digest === digest && c.usedAt === null);
     if (!row || !code) return false;

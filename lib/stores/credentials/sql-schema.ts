@@ -1,0 +1,57 @@
+/**
+ * The SQL shape of the credential store.
+ *
+ * Tables are named `<prefix>credentials` and `<prefix>recovery_codes`; the Kysely schema uses
+ * template-literal keys so that prefixed names stay type-checked. Integers are typed as
+ * `number | string | bigint` on the way out because that is what the drivers really return:
+ * pg gives `int8` as a string, mysql2 may give strings (`bigNumberStrings`) and better-sqlite3
+ * gives bigints in `safeIntegers` mode; `sql-read.ts` turns all of them into JS numbers.
+ */
+import type { ColumnType } from 'kysely';
+
+export type DbInt = number | string | bigint;
+
+export interface CredentialsTable {
+  id: string;
+  user_id: string;
+  type: string;
+  label: string | null;
+  created_at: ColumnType<DbInt, number, number>;
+  last_used_at: ColumnType<DbInt | null, number | null, number | null>;
+  /** JSON of the type-specific data (`{}` for a recovery-code set). */
+  data: string;
+  last_step: ColumnType<DbInt, number | undefined, number>;
+}
+
+export interface RecoveryCodesTable {
+  credential_id: string;
+  user_id: string;
+  ordinal: ColumnType<DbInt, number, never>;
+  digest: string;
+  used_at: ColumnType<DbInt | null, number | null, number | null>;
+}
+
+export interface Schema {
+  [table: `${string}credentials`]: CredentialsTable;
+  [table: `${string}recovery_codes`]: RecoveryCodesTable;
+}
+
+export interface TableNames {
+  readonly prefix: string;
+  readonly credentials: `${string}credentials`;
+  readonly codes: `${string}recovery_codes`;
+  readonly migrations: string;
+  readonly migrationLock: string;
+}
+
+export const TABLE_PREFIX_PATTERN = /^[a-z_][a-z0-9_]{0,30}$/;
+
+export function tableNames(prefix: string): TableNames {
+  return {
+    prefix,
+    credentials: `${prefix}credentials`,
+    codes: `${prefix}recovery_codes`,
+    migrations: `${prefix}migrations`,
+    migrationLock: `${prefix}migrations_lock`,
+  };
+}

@@ -1,0 +1,290 @@
+/**
+ * `sqlCredentialStore`: the credential store on PostgreSQL (pg), SQLite (better-sqlite3) or
+ * MySQL/MariaDB (mysql2), one implementation on Kysely.
+ *
+ * ```ts
+ * const credentials = sqlCredentialStore({ url: process.env.DATABASE_URL });
+ * await credentials.migrate();
+ * ```
+ *
+ * Every decision that must be made once is one conditional statement whose affected-row count
+ * decides (MySQL has no `RETURNING`), so it holds across any number of app instances: the
+ * database's row lock is the only lock. Every query is parameterised (OWASP ASVS 5.0 V1.2.4).
+ */
+import type { Kysely } from 'kysely';
+import { openDatabase } from './connect.js';
+import { runMigrations } from './migrations.js';
+import { consumeCode, replaceCodeSet } from './sql-recovery.js';
+import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
+import {
+  parseOptions,
+  type SqlCredentialStoreOptions,
+  type SqlDialectName,
+} from './sql-options.js';
+import { credentialExists, type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
+import { type Schema, tableNames, type TableNames } from './sql-schema.js';
+import {
+  type CreateEmailInput,
+  type CreateTotpInput,
+  type Credential,
+  type CredentialStore,
+  CredentialStoreUnavailableError,
+  type CredentialType,
+  type EmailCredential,
+  recoveryCodesCredentialId,
+  type RecoveryCodesCredential,
+  type ReplaceRecoveryCodesInput,
+  type TotpCredential,
+  type TotpData,
+} from './types.js';
+import * as check from './validate.js';
+
+export type { SqlCredentialStoreOptions, SqlDialectName } from './sql-options.js';
+
+export class SqlCredentialStore implements CredentialStore {
+  readonly #db: Kysely<Schema>;
+  readonly #owned: boolean;
+  readonly #dialect: SqlDialectName;
+  readonly #t: TableNames;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  constructor(options: SqlCredentialStoreOptions) {
+    const parsed = parseOptions(options);
+    this.#dialect = parsed.dialect;
+    this.#t = tableNames(parsed.tablePrefix);
+    this.#timeoutMs = parsed.queryTimeoutMs;
+    this.#owned = parsed.target.kind !== 'db';
+    this.#db =
+      parsed.target.kind === 'db'
+        ? (options.db as Kysely<Schema>)
+        : openDatabase(parsed.target, parsed.queryTimeoutMs);
+  }
+
+  #run<T>(
+    op: string,
+    work: (db: Kysely<Schema>) => Promise<T>,
+    timeoutMs = this.#timeoutMs + ANSWER_GRACE_MS,
+  ) {
+    if (this.#closed) {
+      return Promise.reject(new CredentialStoreUnavailableError('The credential store is closed'));
+    }
+    return runOperation(op, timeoutMs, () => work(this.#db));
+  }
+
+  async migrate(): Promise<void> {
+    // Longer than one query: another process may hold the migration lock for a while.
+    const timeout = Math.max(30_000, 6 * this.#timeoutMs);
+    await this.#run('migrate', (db) => runMigrations(db, this.#dialect, this.#t), timeout);
+  }
+
+  async list(userId: string, type?: CredentialType): Promise<Credential[]> {
+    const uid = check.checkUserId(userId);
+    const only = check.checkType(type);
+    return this.#run('list', async (db) => {
+      const query = selectCredentials(db, this.#t, this.#dialect, uid);
+      const rows = await (only ? query.where('c.type', '=', only) : query).execute();
+      return toCredentials(rows as JoinedRow[]);
+    });
+  }
+
+  async get(userId: string, id: string): Promise<Credential | null> {
+    const uid = check.checkUserId(userId);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return null;
+    return this.#run('get', async (db) => {
+      const rows = await selectCredentials(db, this.#t, this.#dialect, uid)
+        .where('c.id', '=', id)
+        .execute();
+      return toCredentials(rows as JoinedRow[])[0] ?? null;
+    });
+  }
+
+  async createTotp(input: CreateTotpInput): Promise<TotpCredential> {
+    const row: TotpCredential = {
+      id: check.checkNewId(input.id),
+      userId: check.checkUserId(input.userId),
+      type: 'totp',
+      label: check.checkLabel(input.label),
+      createdAt: check.checkNow(input.now),
+      lastUsedAt: null,
+      data: check.checkTotpData(input.data),
+      lastStep: check.checkLastStep(input.lastStep),
+    };
+    await this.#insert('createTotp', row, row.data, row.lastStep);
+    return row;
+  }
+
+  async createEmail(input: CreateEmailInput): Promise<EmailCredential> {
+    const row: EmailCredential = {
+      id: check.checkNewId(input.id),
+      userId: check.checkUserId(input.userId),
+      type: 'email',
+      label: check.checkLabel(input.label),
+      createdAt: check.checkNow(input.now),
+      lastUsedAt: null,
+      data: { address: check.checkAddress(input.address) },
+    };
+    await this.#insert('createEmail', row, row.data, -1);
+    return row;
+  }
+
+  async #insert(op: string, row: Credential, data: object, lastStep: number): Promise<void> {
+    await this.#run(op, (db) =>
+      db
+        .insertInto(this.#t.credentials)
+        .values({
+          id: row.id,
+          user_id: row.userId,
+          type: row.type,
+          label: row.label,
+          created_at: row.createdAt,
+          last_used_at: null,
+          data: JSON.stringify(data),
+          last_step: lastStep,
+        })
+        .execute(),
+    );
+  }
+
+  async replaceRecoveryCodes(input: ReplaceRecoveryCodesInput): Promise<RecoveryCodesCredential> {
+    const userId = check.checkUserId(input.userId);
+    const digests = check.checkDigests(input.digests);
+    const now = check.checkNow(input.now);
+    const id = recoveryCodesCredentialId(userId);
+    await this.#run('replaceRecoveryCodes', (db) =>
+      replaceCodeSet(db, this.#t, this.#dialect, { id, userId, digests, now }),
+    );
+    const codes = digests.map((digest) => ({ digest, usedAt: null }));
+    return {
+      id,
+      userId,
+      type: 'recovery-codes',
+      label: null,
+      createdAt: now,
+      lastUsedAt: null,
+      codes,
+    };
+  }
+
+  async consumeRecoveryCode(userId: string, digest: string, now: number): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(digest, 'digest', check.MAX_DIGEST)) return false;
+    const setId = recoveryCodesCredentialId(uid);
+    return this.#run('consumeRecoveryCode', (db) =>
+      consumeCode(db, this.#t, { setId, userId: uid, digest, now: at }),
+    );
+  }
+
+  async advanceTotpStep(userId: string, id: string, step: number, now: number): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const s = check.checkStep(step);
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('advanceTotpStep', async (db) => {
+      // RFC 6238 §5.2: a time step is accepted once. One statement, so the database decides.
+      const result = await db
+        .updateTable(this.#t.credentials)
+        .set({ last_step: s, last_used_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', uid)
+        .where('type', '=', 'totp')
+        .where('last_step', '<', s)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    });
+  }
+
+  async updateLabel(userId: string, id: string, label: string | null): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const value = check.checkLabel(label);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('updateLabel', async (db) => {
+      const result = await db
+        .updateTable(this.#t.credentials)
+        .set({ label: value })
+        .where('id', '=', id)
+        .where('user_id', '=', uid)
+        .executeTakeFirst();
+      // A MySQL pool without the FOUND_ROWS flag counts changed rows, not matched ones.
+      if (Number(result.numUpdatedRows) > 0) return true;
+      return this.#dialect === 'mysql' && credentialExists(db, this.#t, uid, id);
+    });
+  }
+
+  async updateTotpData(userId: string, id: string, data: TotpData): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const value = JSON.stringify(check.checkTotpData(data));
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('updateTotpData', async (db) => {
+      const result = await db
+        .updateTable(this.#t.credentials)
+        .set({ data: value })
+        .where('id', '=', id)
+        .where('user_id', '=', uid)
+        .where('type', '=', 'totp')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) return true;
+      return this.#dialect === 'mysql' && credentialExists(db, this.#t, uid, id, 'totp');
+    });
+  }
+
+  async touch(userId: string, id: string, now: number): Promise<void> {
+    const uid = check.checkUserId(userId);
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return;
+    await this.#run('touch', (db) =>
+      db
+        .updateTable(this.#t.credentials)
+        .set({ last_used_at: at })
+        .where('id', '=', id)
+        .where('user_id', '=', uid)
+        .execute(),
+    );
+  }
+
+  async delete(userId: string, id: string): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('delete', (db) =>
+      db.transaction().execute(async (trx) => {
+        const result = await trx
+          .deleteFrom(this.#t.credentials)
+          .where('id', '=', id)
+          .where('user_id', '=', uid)
+          .executeTakeFirst();
+        if (id === recoveryCodesCredentialId(uid)) {
+          await trx.deleteFrom(this.#t.codes).where('user_id', '=', uid).execute();
+        }
+        return Number(result.numDeletedRows) > 0;
+      }),
+    );
+  }
+
+  async deleteAll(userId: string, type?: CredentialType): Promise<number> {
+    const uid = check.checkUserId(userId);
+    const only = check.checkType(type);
+    return this.#run('deleteAll', (db) =>
+      db.transaction().execute(async (trx) => {
+        let query = trx.deleteFrom(this.#t.credentials).where('user_id', '=', uid);
+        if (only) query = query.where('type', '=', only);
+        const result = await query.executeTakeFirst();
+        if (only === undefined || only === 'recovery-codes') {
+          await trx.deleteFrom(this.#t.codes).where('user_id', '=', uid).execute();
+        }
+        return Number(result.numDeletedRows);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    // An app-made Kysely instance is the app's to destroy.
+    if (this.#owned) await this.#db.destroy().catch(() => undefined);
+  }
+}
+
+export function sqlCredentialStore(options: SqlCredentialStoreOptions): SqlCredentialStore {
+  return new SqlCredentialStore(options);
+}
