@@ -1,11 +1,12 @@
-// One entry per subpath export in package.json ("." → index, "./testing", "./stores/redis").
+// One entry per subpath export in package.json (".", "./testing", "./stores/redis", "./stores/sql").
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: {
     index: 'lib/index.ts',
-    testing: 'lib/stores/conformance.ts',
+    testing: 'lib/testing.ts',
     'stores/redis': 'lib/stores/redis.ts',
+    'stores/sql': 'lib/stores/credentials/sql.ts',
   },
   format: ['esm', 'cjs'],
   // .d.ts next to .js and .d.cts next to .cjs: a `require` consumer must not get ESM-flavoured
@@ -28,7 +29,18 @@ export default defineConfig({
   removeNodeProtocol: false,
   // tsup already leaves `dependencies` and `peerDependencies` unbundled; listing them keeps that
   // true even if a package moves between fields (vitest is an optional peer used by ./testing).
-  external: ['vitest', 'express', 'passport', 'express-session', 'ioredis'],
+  external: [
+    'vitest',
+    'express',
+    'passport',
+    'express-session',
+    'ioredis',
+    'kysely',
+    'kysely/migration',
+    'pg',
+    'better-sqlite3',
+    'mysql2',
+  ],
   // Never inline anything from node_modules: the consumer's install resolves every import.
   skipNodeModulesBundle: true,
 });

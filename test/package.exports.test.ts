@@ -134,6 +134,8 @@ for (const name of ['createStepup', 'MemoryStore', 'safeReturnTo', 'StepupError'
 }
 const { RedisStore } = require('passport-stepup/stores/redis');
 assert.equal(typeof RedisStore, 'function', 'RedisStore is not a function');
+const { sqlCredentialStore } = require('passport-stepup/stores/sql');
+assert.equal(typeof sqlCredentialStore, 'function', 'sqlCredentialStore is not a function');
 assert.match(require.resolve('passport-stepup'), /[\\/]dist[\\/]index\.cjs$/);
 assert.match(require.resolve('passport-stepup/testing'), /[\\/]dist[\\/]testing\.cjs$/);
 assert.equal(require('passport-stepup/package.json').name, 'passport-stepup');
@@ -207,7 +209,9 @@ const ESM_RUN = `
 import assert from 'node:assert/strict';
 import * as m from 'passport-stepup';
 import { RedisStore } from 'passport-stepup/stores/redis';
+import { sqlCredentialStore } from 'passport-stepup/stores/sql';
 
+assert.equal(typeof sqlCredentialStore, 'function');
 for (const name of ['createStepup', 'MemoryStore', 'safeReturnTo', 'StepupError']) {
   assert.equal(typeof m[name], 'function', name + ' is not a function in the ESM build');
 }
