@@ -53,6 +53,12 @@ export type {
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { MemoryCredentialStore } from './stores/credentials/memory.js';
 export {
+  sqlCredentialStore,
+  SqlCredentialStore,
+  type SqlCredentialStoreOptions,
+  type SqlDialectName,
+} from './stores/credentials/sql.js';
+export {
   CredentialStoreUnavailableError,
   type Credential,
   type CredentialStore,
