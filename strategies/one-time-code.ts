@@ -41,7 +41,8 @@ import { OneTimeCodeEngine, OTP_DEFAULTS, toCodeKey } from '../lib/one-time-code
 import { mountEmailEnrollmentRoutes } from '../lib/one-time-code/routes.js';
 import type { SmsSender } from '../lib/sms/sender.js';
 import { MemoryStore } from '../lib/stores/memory.js';
-import { storeKey, type MfaStore } from '../lib/stores/types.js';
+import type { EmailCredential } from '../lib/stores/credentials/types.js';
+import type { MfaStore } from '../lib/stores/types.js';
 
 type Lookup = (userId: string) => string | undefined | null | Promise<string | undefined | null>;
 
@@ -103,8 +104,8 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
 
   /** The address codes go to: the one the user enrolled, else the one the app declares. */
   async addressOf(userId: string): Promise<string | undefined> {
-    const raw = await this.ctx.store.get(addressKey(userId));
-    if (raw !== null) return (JSON.parse(raw) as { email: string }).email;
+    const enrolled = await this.enrolledAddress(userId);
+    if (enrolled) return enrolled.data.address;
     const declared = await this.getAddress?.(userId);
     return typeof declared === 'string' && declared.length > 0 ? declared : undefined;
   }
@@ -115,7 +116,13 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
 
   /** True when the user enrolled an address here (not only declared by the app). */
   async hasEnrolledAddress(userId: string): Promise<boolean> {
-    return (await this.ctx.store.get(addressKey(userId))) !== null;
+    return (await this.enrolledAddress(userId)) !== undefined;
+  }
+
+  /** The verified address, a row of the credential store (durable, like every enrolment). */
+  private async enrolledAddress(userId: string): Promise<EmailCredential | undefined> {
+    const [row] = await this.ctx.credentials.list(userId, 'email');
+    return row?.type === 'email' ? row : undefined;
   }
 
   protected async deliver(to: string, code: string, purpose: CodePurpose): Promise<void> {
@@ -144,13 +151,15 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
     return { ok: true as const, address, replaced };
   }
 
+  /** The new address replaces the old one: created first, so the user is never without one. */
   async saveAddress(userId: string, email: string): Promise<void> {
-    const record = { email, verifiedAt: this.ctx.now() };
-    await this.ctx.store.set(addressKey(userId), JSON.stringify(record));
+    const old = await this.ctx.credentials.list(userId, 'email');
+    await this.ctx.credentials.createEmail({ userId, address: email, now: this.ctx.now() });
+    for (const row of old) await this.ctx.credentials.delete(userId, row.id);
   }
 
   async removeAddress(userId: string): Promise<boolean> {
-    return (await this.ctx.store.delete(addressKey(userId))) > 0;
+    return (await this.ctx.credentials.deleteAll(userId, 'email')) > 0;
   }
 
   override async reset(userId: string): Promise<void> {
@@ -270,10 +279,6 @@ function codeKeyFor(where: string, options: CommonOptions, store: MfaStore): Buf
     example: 'codeKey (32+ random bytes, the same on every instance: `openssl rand -base64 32`)',
     warningCode: 'PASSPORT_STEPUP_OTP_KEY',
   });
-}
-
-function addressKey(userId: string): string {
-  return storeKey(userId, 'email-otp', 'address');
 }
 
 export { mask, OneTimeCodeStrategy, OTP_DEFAULTS };

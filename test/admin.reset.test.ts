@@ -54,8 +54,8 @@ describe('admin reset', () => {
     const before = Object.keys(store.dump()).filter((k) => k.startsWith('{u-alice}'));
     const credentials = credentialsFor(store);
     const rows = async () => (await credentials.list('u-alice')).map((r) => r.type).sort();
-    expect(await rows()).toEqual(['recovery-codes', 'totp']);
-    for (const part of ['totp', 'rb-index', 'devices', 'mfa:failures', 'email-otp']) {
+    expect(await rows()).toEqual(['email', 'recovery-codes', 'totp']);
+    for (const part of ['totp', 'rb-index', 'devices', 'mfa:failures']) {
       expect(
         before.some((k) => k.includes(part)),
         `${part} in ${before.join(' ')}`,
