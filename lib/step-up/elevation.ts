@@ -178,6 +178,9 @@ export class Elevation {
     // Pending: not logged in. Passport's login is deferred until the second factor passes,
     // so req.isAuthenticated() stays false and no guard opens (docs/architecture.md, invariant 2).
     const serializedUser = await serializeUser(this.passport, req, user);
+    // Read before the session changes: a store outage must fail the login before the old
+    // session (and its CSRF token) is gone.
+    const loginEpoch = await this.ctx.loginEpoch(userId);
     await regenerateSession(req);
     const next = enrolled.length === 0 ? 'enroll' : 'mfa';
     writeRecord(req, {
@@ -192,7 +195,7 @@ export class Elevation {
       pendingExpiresAt: authTime + options.pendingTtlMs,
       next,
       loginId: randomBytes(16).toString('base64url'),
-      loginEpoch: await this.ctx.loginEpoch(userId),
+      loginEpoch,
     });
     csrfToken(req);
     await saveSession(req);
