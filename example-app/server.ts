@@ -21,7 +21,8 @@ server.listen(config.port, () => {
   const lines = [
     '',
     `passport-stepup demo on http://localhost:${port}`,
-    `  sessions and MFA state: ${config.redisUrl ? 'Redis' : 'memory'}; mail: ${config.smtpUrl ? 'SMTP' : `development outbox at http://localhost:${port}/dev/outbox`}`,
+    `  enrolled factors: memory (the SQL credential store comes to the demo next); ` +
+      `sessions and MFA state: ${config.redisUrl ? 'Redis' : 'memory'}; mail: ${config.smtpUrl ? 'SMTP' : `development outbox at http://localhost:${port}/dev/outbox`}`,
     '',
     'Demo users (the id is the username):',
     ...DEMO_USERS.map((u) => `  ${u.username.padEnd(6)} ${u.password.padEnd(18)} ${u.note}`),
