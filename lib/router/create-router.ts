@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { basicCredentials, csrfProtection } from '../http/csrf.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { mountFactorRoutes } from './factor-routes.js';
 import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
 import type { RouterHost } from './host.js';
 
@@ -41,6 +42,7 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   }
   mountSessionRoutes(router, host);
   for (const factor of host.factors.values()) factor.mountRoutes?.(router, host);
+  mountFactorRoutes(router, host);
   mountAdminRoutes(router, host);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError));
