@@ -251,17 +251,8 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     if (step === undefined) return false;
     // take() makes confirmation single use even when two confirms race.
     if ((await this.ctx.store.take(pendingKey(userId))) === null) return false;
-    const previous = pending.add ? [] : await this.authenticators(userId);
     // The confirming code's step counts as used for the new authenticator (lastStep).
-    await this.ctx.credentials.createTotp({
-      userId,
-      label: label ?? null,
-      data: this.dataFor(userId, secret),
-      lastStep: step,
-      now: this.ctx.now(),
-    });
-    // Created before the old ones go, so the user is never left without an authenticator.
-    for (const row of previous) await this.ctx.credentials.delete(userId, row.id);
+    await this.activate(userId, secret, { label, lastStep: step, replace: !pending.add });
     return true;
   }
 
@@ -280,14 +271,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
         'enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more',
       );
     }
-    const previous = await this.authenticators(userId);
-    await this.ctx.credentials.createTotp({
-      userId,
-      label: label ?? null,
-      data: this.dataFor(userId, secret),
-      now: this.ctx.now(),
-    });
-    for (const row of previous) await this.ctx.credentials.delete(userId, row.id);
+    await this.activate(userId, secret, { label, replace: true });
     return {
       otpauthUrl: buildOtpauthUri({ secret, issuer: this.issuer, label: await this.label(userId) }),
     };
@@ -322,6 +306,30 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
 
   override mountRoutes(router: Router, host: FactorHost): void {
     mountTotpRoutes(router, host);
+  }
+
+  /**
+   * Make `secret` an authenticator of the user; with `replace`, the user's others go, after the
+   * new one exists, so the user is never left without an authenticator.
+   */
+  private async activate(
+    userId: string,
+    secret: string,
+    options: {
+      readonly label?: string | undefined;
+      readonly lastStep?: number;
+      readonly replace: boolean;
+    },
+  ): Promise<void> {
+    const previous = options.replace ? await this.authenticators(userId) : [];
+    await this.ctx.credentials.createTotp({
+      userId,
+      label: options.label ?? null,
+      data: this.dataFor(userId, secret),
+      ...(options.lastStep !== undefined ? { lastStep: options.lastStep } : {}),
+      now: this.ctx.now(),
+    });
+    for (const row of previous) await this.ctx.credentials.delete(userId, row.id);
   }
 
   private async authenticators(userId: string): Promise<TotpCredential[]> {

@@ -72,7 +72,7 @@ export function mountFactorRoutes(router: Router, host: RouterHost): void {
       await host.context.attempts.attemptOrThrow(
         req,
         userId,
-        row.type === 'totp' ? 'totp' : row.type,
+        row.type,
         async () =>
           (totp ? await totp.verifyCurrent(req, userId, code) : false) ||
           (recovery ? await recovery.consume(req, userId, code) : false),
