@@ -3,6 +3,7 @@
  *   express-session → passport.session() → stepup.middleware() → /auth (JSON router) → pages.
  * `createExampleApp(env)` builds it without listening, so tests can start it on any port.
  */
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express } from 'express';
@@ -19,6 +20,7 @@ import {
   isStepupError,
   RedisStore,
   sessionDefaults,
+  sqlCredentialStore,
   type MfaStore,
   type Stepup,
 } from '../lib/index.js';
@@ -78,6 +80,12 @@ export async function createExampleApp(
     ? new RedisSessionStore({ client: redis, prefix: 'example:sess:' })
     : undefined;
 
+  // Enrolled factors live in SQL (SQLite file by default), so they survive restarts and are
+  // shared by every instance on one database; only short-lived state is in memory or Redis.
+  const sqlitePath = /^sqlite:(?:\/\/)?(?!:memory:)(.+)$/.exec(config.databaseUrl)?.[1];
+  if (sqlitePath) mkdirSync(dirname(sqlitePath), { recursive: true });
+  const credentials = sqlCredentialStore({ url: config.databaseUrl });
+
   // A Passport instance of our own (not the singleton), so several apps can share a process.
   const passport = new Passport();
   passport.serializeUser((user, done) => done(null, (user as SessionUser).id));
@@ -87,6 +95,7 @@ export async function createExampleApp(
   const stepup = createStepup({
     passport,
     ...(store ? { store } : {}),
+    credentials,
     mode: 'optional',
     factors,
     password: {
@@ -107,6 +116,8 @@ export async function createExampleApp(
     rememberBrowser: { secret: config.keys.rememberBrowser, secure: config.production },
   });
   const activity = new ActivityLog(stepup.events);
+  // Versioned and idempotent: safe at every start and from several instances at once.
+  await stepup.migrate();
   const demo = await seedDemoFactors(stepup);
 
   const render = createRenderer(stepup, features, {
@@ -170,6 +181,7 @@ export async function createExampleApp(
     demo,
     async close() {
       await store?.close?.();
+      await credentials.close();
       await redis?.quit().catch(() => undefined);
       await mail.close();
     },

@@ -4,19 +4,42 @@
  * the defaults that would be unsafe in production say so in `warnings`.
  */
 import { hkdfSync, randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Where the demo keeps its enrolled factors when DATABASE_URL is not set (git-ignored). */
+export const DEFAULT_DATABASE_PATH = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '.data',
+  'demo.sqlite',
+);
+
+/**
+ * The demo's fixed master key, used only outside production when MFA_ENCRYPTION_KEY is not set:
+ * with a random key, the TOTP secrets in the demo database could not be decrypted after a
+ * restart (the user would stay enrolled but every code would fail, docs/architecture.md,
+ * invariant 13). It is public, so it protects nothing: production refuses to start without a key.
+ */
+const DEMO_MASTER_KEY = Buffer.from('passport-stepup demo key, public'.padEnd(32, '.'));
 
 export interface ExampleEnv {
   readonly PORT?: string;
   readonly NODE_ENV?: string;
   /** `redis://…`: sessions (connect-redis) and the MFA store move to Redis. */
   readonly REDIS_URL?: string;
+  /**
+   * Where enrolled factors live: `sqlite:<path>`, `postgres://…` or `mysql://…`.
+   * @default `sqlite:example-app/.data/demo.sqlite`
+   */
+  readonly DATABASE_URL?: string;
   /** `smtp://user:pass@host:port`: mail goes to SMTP instead of the development outbox. */
   readonly SMTP_URL?: string;
   /** Signs the session cookie. @default random per start (sessions end at restart) */
   readonly SESSION_SECRET?: string;
   /**
    * 32 bytes (base64 or hex). The TOTP encryption key, the recovery-code and email-code HMAC
-   * keys and the remembered-browser key are derived from it. @default random per start
+   * keys and the remembered-browser key are derived from it. @default the demo's public key
+   * (development only)
    */
   readonly MFA_ENCRYPTION_KEY?: string;
 }
@@ -25,6 +48,8 @@ export interface ExampleConfig {
   readonly port: number;
   readonly production: boolean;
   readonly redisUrl: string | undefined;
+  /** The credential store's URL (sqlCredentialStore). */
+  readonly databaseUrl: string;
   readonly smtpUrl: string | undefined;
   readonly sessionSecret: string;
   /** Keys for the factors, each derived from MFA_ENCRYPTION_KEY for one purpose only. */
@@ -70,10 +95,10 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
       throw new TypeError(
         'MFA_ENCRYPTION_KEY is required with NODE_ENV=production (`openssl rand -base64 32`).',
       );
-    master = randomBytes(32);
+    master = DEMO_MASTER_KEY;
     warnings.push(
-      'MFA_ENCRYPTION_KEY is not set: using a random key; enrolled authenticators, recovery codes ' +
-        'and remembered browsers do not survive a restart.',
+      "MFA_ENCRYPTION_KEY is not set: using the demo's public key (fine for a demo on your " +
+        'machine, never for real users; production requires the variable).',
     );
   } else {
     master = decodeKey(env.MFA_ENCRYPTION_KEY);
@@ -81,6 +106,11 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
 
   const redisUrl = nonEmpty(env.REDIS_URL);
   const smtpUrl = nonEmpty(env.SMTP_URL);
+  const databaseUrl = nonEmpty(env.DATABASE_URL);
+  if (production && !databaseUrl)
+    throw new TypeError(
+      'DATABASE_URL is required with NODE_ENV=production (postgres://user@host/db, mysql://… or sqlite:<path>).',
+    );
   if (production && !redisUrl)
     warnings.push('REDIS_URL is not set: sessions and MFA state live in this process only.');
 
@@ -88,6 +118,7 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
     port,
     production,
     redisUrl,
+    databaseUrl: databaseUrl ?? `sqlite:${DEFAULT_DATABASE_PATH}`,
     smtpUrl,
     sessionSecret,
     keys: {

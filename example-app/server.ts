@@ -1,7 +1,8 @@
 /**
  * `npm run example`: start the demo on http://localhost:3000 (PORT overrides) and print what a
  * newcomer needs: the demo users, bob's authenticator secret as a QR code to scan, and his
- * recovery codes. See config.ts for REDIS_URL, SMTP_URL, SESSION_SECRET, MFA_ENCRYPTION_KEY.
+ * recovery codes. See config.ts for DATABASE_URL, REDIS_URL, SMTP_URL, SESSION_SECRET and
+ * MFA_ENCRYPTION_KEY.
  */
 import { createServer } from 'node:http';
 import { renderQrTerminal } from '../lib/index.js';
@@ -21,8 +22,9 @@ server.listen(config.port, () => {
   const lines = [
     '',
     `passport-stepup demo on http://localhost:${port}`,
-    `  enrolled factors: memory (the SQL credential store comes to the demo next); ` +
-      `sessions and MFA state: ${config.redisUrl ? 'Redis' : 'memory'}; mail: ${config.smtpUrl ? 'SMTP' : `development outbox at http://localhost:${port}/dev/outbox`}`,
+    `  enrolled factors: ${describeDatabase(config.databaseUrl)} (kept across restarts)`,
+    `  sessions and short-lived MFA state: ${config.redisUrl ? 'Redis' : 'this process (lost at restart: users sign in again)'}`,
+    `  mail: ${config.smtpUrl ? 'SMTP' : `development outbox at http://localhost:${port}/dev/outbox`}`,
     '',
     'Demo users (the id is the username):',
     ...DEMO_USERS.map((u) => `  ${u.username.padEnd(6)} ${u.password.padEnd(18)} ${u.note}`),
@@ -39,11 +41,28 @@ async function printBob(port: number): Promise<void> {
   console.log(`  secret: ${demo.bob.secret}`);
   const codes = demo.bob.recoveryCodes;
   if (codes.length > 0) {
-    console.log('  recovery codes (each works once):');
+    console.log('  recovery codes (each works once; printed only now, when they are made):');
     for (let i = 0; i < codes.length; i += 2)
       console.log(`    ${codes.slice(i, i + 2).join('   ')}`);
+  } else {
+    console.log(
+      `  recovery codes: ${demo.bob.recoveryCodesLeft} left from an earlier start ` +
+        '(remove example-app/.data/ to start the demo over).',
+    );
   }
   console.log(`\nOpen http://localhost:${port}/login and sign in. Ctrl+C stops the app.\n`);
+}
+
+/** The credential store's URL without a password. */
+function describeDatabase(url: string): string {
+  if (url.startsWith('sqlite:'))
+    return `SQLite ${url.slice('sqlite:'.length).replace(/^\/\//, '')}`;
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol.replace(':', '')} on ${parsed.host}${parsed.pathname}`;
+  } catch {
+    return 'SQL';
+  }
 }
 
 for (const warning of config.warnings) console.warn(`warning: ${warning}`);

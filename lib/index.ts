@@ -76,7 +76,7 @@ export {
   type EncryptionKeys,
 } from './crypto/encryption.js';
 export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
-export { renderQrTerminal } from './totp/enrollment-artifacts.js';
+export { buildOtpauthUri, renderQrTerminal } from './totp/enrollment-artifacts.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';
 export {
   PasswordStrategy,

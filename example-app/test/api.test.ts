@@ -10,7 +10,10 @@ describe('example app JSON endpoints', () => {
   let example: ExampleApp;
   beforeAll(async () => {
     example = await createExampleApp(
-      { SESSION_SECRET: 'api-test-session-secret-0123456789abcdef' },
+      {
+        SESSION_SECRET: 'api-test-session-secret-0123456789abcdef',
+        DATABASE_URL: 'sqlite::memory:',
+      },
       { printMail: false },
     );
   });

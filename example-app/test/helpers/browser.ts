@@ -51,12 +51,13 @@ export interface RunningExample {
   close(): Promise<void>;
 }
 
-/** The app on 127.0.0.1 and a free port, with fixed keys and in-memory stores. */
+/** The app on 127.0.0.1 and a free port, with fixed keys and in-memory stores (SQLite too). */
 export async function startExample(): Promise<RunningExample> {
   const example = await createExampleApp(
     {
       SESSION_SECRET: 'browser-test-session-secret-0123456789abcdef',
       MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+      DATABASE_URL: 'sqlite::memory:',
     },
     { printMail: false },
   );
