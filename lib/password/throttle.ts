@@ -21,7 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisClientLike } from '../stores/redis-client.js';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { StepupError } from '../core/errors.js';
@@ -40,7 +40,7 @@ export type PasswordThrottleBackend =
   | {
       readonly kind: 'redis';
       /** A connected ioredis client or cluster (not `lazyConnect`: "not ready" fails closed). */
-      readonly client: Redis | Cluster;
+      readonly client: RedisClientLike;
       /** @default 'stepup:pw' */
       readonly prefix?: string;
     };

@@ -1,15 +1,16 @@
 import { once } from 'node:events';
-import { Redis, type Cluster } from 'ioredis';
+import { Redis } from 'ioredis';
+import { commandsOf, type RedisClientLike, type RedisCommands } from './redis-client.js';
 import { type MfaStore, StoreUnavailableError } from './types.js';
 
 export interface RedisStoreOptions {
   /**
-   * An ioredis `Redis` or `Cluster` you own (the store never quits it). Create it with
+   * An ioredis (5 or 6) `Redis` or `Cluster` you own (the store never quits it). Create it with
    * `enableOfflineQueue: false` and a small `maxRetriesPerRequest` (e.g. 1): with ioredis
    * defaults a command sent while Redis is down waits in a queue and may run much later
    * (a stale write); the store still gives up after `commandTimeoutMs`.
    */
-  readonly client?: Redis | Cluster;
+  readonly client?: RedisClientLike;
   /** Or a `redis://` URL: the store creates, owns and closes its own client. */
   readonly url?: string;
   /**
@@ -60,7 +61,7 @@ const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READON
  * within `commandTimeoutMs`, never resolves with a guess (the router answers 503, never a grant).
  */
 export class RedisStore implements MfaStore {
-  readonly client: Redis | Cluster;
+  readonly client: RedisClientLike;
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private readonly owned: boolean;
@@ -197,7 +198,8 @@ export class RedisStore implements MfaStore {
    * secret-hygiene tests (docs/architecture.md, invariant 7). SCANs every master of a Cluster. Not for production.
    */
   async dump(): Promise<Record<string, string | Record<string, string>>> {
-    const nodes = 'nodes' in this.client ? this.client.nodes('master') : [this.client];
+    const self = commandsOf(this.client);
+    const nodes = 'nodes' in self ? self.nodes('master') : [self];
     const pattern = this.prefix.replace(/[*?[\]\\]/g, '\\$&') + '*';
     const entries: [string, string | Record<string, string>][] = [];
     for (const node of nodes) {
@@ -233,7 +235,7 @@ export class RedisStore implements MfaStore {
   }
 
   /** Run commands with a deadline; map "Redis is unreachable" to StoreUnavailableError. */
-  private async run<T>(fn: (client: Redis | Cluster) => Promise<T>): Promise<T> {
+  private async run<T>(fn: (client: RedisCommands) => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -246,7 +248,7 @@ export class RedisStore implements MfaStore {
       }, this.timeoutMs);
     });
     try {
-      return await Promise.race([this.ready().then(() => fn(this.client)), deadline]);
+      return await Promise.race([this.ready().then(() => fn(commandsOf(this.client))), deadline]);
     } catch (err) {
       if (err instanceof StoreUnavailableError) throw err;
       const { name, message } = err instanceof Error ? err : { name: '', message: String(err) };
@@ -291,7 +293,7 @@ export class RedisStore implements MfaStore {
   }
 }
 
-function scripts(client: Redis | Cluster): ScriptCommands {
+function scripts(client: RedisCommands): ScriptCommands {
   return client as unknown as ScriptCommands;
 }
 
