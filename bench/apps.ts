@@ -11,6 +11,7 @@ import {
   createStepup,
   csrfToken,
   totp,
+  type CredentialStore,
   type EncryptionKeys,
   type MfaStore,
   type TotpStrategy,
@@ -53,6 +54,8 @@ export function bareApp(): Express {
 
 export interface OursOptions {
   readonly store: MfaStore;
+  /** Where enrolled factors live (PostgreSQL, SQLite or memory). */
+  readonly credentials: CredentialStore;
   /** undefined: express-session's MemoryStore. */
   readonly sessionStore: Store | undefined;
   /** One argon2id hash (of BENCH_PASSWORD) shared by every user. */
@@ -70,6 +73,7 @@ export function oursApp(options: OursOptions): Express {
   const stepup = createStepup({
     passport,
     store: options.store,
+    credentials: options.credentials,
     factors: [totp({ issuer: 'bench', encryptionKeys: KEYS })],
     password: { findUser: (username) => ({ id: username, passwordHash: options.passwordHash }) },
     rememberBrowser: { secret: Buffer.alloc(32, 9) },
@@ -130,5 +134,7 @@ export function oursApp(options: OursOptions): Express {
     },
   );
   app.use(stepup.errorHandler((err) => console.error('bench server:', err)));
+  // For bench/micro.ts, which times the guard on this app's real request objects.
+  app.locals.stepup = stepup;
   return app;
 }

@@ -50,6 +50,9 @@ export interface RedisUsage {
   /** MFA-server commands per request, by command (get, evalsha, pttl…). */
   readonly mfaCommands: Readonly<Record<string, number>>;
   readonly sessionCommands: Readonly<Record<string, number>>;
+  /** Credential-store calls (database round trips) per request, in all and by method. */
+  readonly credentialCallsPerRequest: number;
+  readonly credentialCalls: Readonly<Record<string, number>>;
 }
 
 export class RedisMeter {
@@ -83,6 +86,10 @@ export class RedisMeter {
       sessionRoundTripsPerRequest: per(after.clients.session - before.clients.session),
       mfaCommands: perEach(mfa),
       sessionCommands: perEach(session),
+      credentialCallsPerRequest: per(after.clients.credentials - before.clients.credentials),
+      credentialCalls: perEach(
+        diffCounts(before.clients.credentialsByMethod, after.clients.credentialsByMethod),
+      ),
     };
   }
 }

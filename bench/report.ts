@@ -3,37 +3,31 @@
  * of the issue checked against them, a text table for the terminal and a Markdown table for
  * the README.
  */
+import type { GuardTiming } from './micro.js';
+import { fmtSpread, median, type PairRatio, type Target } from './pairs.js';
 import type { Measurement } from './scenarios.js';
 import { round, type RedisUsage } from './redis-stats.js';
 
-export type RunRecord = Measurement & RedisUsage;
+export type RunRecord = Measurement & RedisUsage & { readonly cpuUsPerRequest: number };
 
 /** Medians over the runs; the per-command maps come from the median-rps run. */
 export interface ScenarioSummary extends RedisUsage {
   readonly rps: number;
+  /** Server process CPU time per request, µs. */
+  readonly cpuUsPerRequest: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
   /** Non-2xx answers plus socket errors over all runs: anything but 0 makes the row suspect. */
   readonly failures: number;
   readonly extra?: Readonly<Record<string, number>>;
-  readonly runs: readonly { rps: number; p50Ms: number; p99Ms: number; requests: number }[];
-}
-
-export interface Target {
-  readonly name: string;
-  readonly goal: string;
-  readonly actual: string;
-  readonly pass: boolean | undefined;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  readonly runs: readonly {
+    rps: number;
+    cpuUsPerRequest: number;
+    p50Ms: number;
+    p99Ms: number;
+    requests: number;
+  }[];
 }
 
 export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
@@ -44,6 +38,7 @@ export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
   const extraKeys = [...new Set(runs.flatMap((r) => Object.keys(r.extra ?? {})))];
   return {
     rps: m((r) => r.rps, 0),
+    cpuUsPerRequest: m((r) => r.cpuUsPerRequest, 0),
     p50Ms: m((r) => r.p50Ms),
     p99Ms: m((r) => r.p99Ms),
     redisCommandsPerRequest: m((r) => r.redisCommandsPerRequest),
@@ -53,6 +48,8 @@ export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
     sessionRoundTripsPerRequest: m((r) => r.sessionRoundTripsPerRequest),
     mfaCommands: middle.mfaCommands,
     sessionCommands: middle.sessionCommands,
+    credentialCallsPerRequest: m((r) => r.credentialCallsPerRequest),
+    credentialCalls: middle.credentialCalls,
     requests: runs.reduce((a, r) => a + r.requests, 0),
     failures: runs.reduce((a, r) => a + r.non2xx + r.errors, 0),
     ...(extraKeys.length
@@ -64,55 +61,12 @@ export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
       : {}),
     runs: runs.map((r) => ({
       rps: round(r.rps, 0),
+      cpuUsPerRequest: round(r.cpuUsPerRequest, 0),
       p50Ms: round(r.p50Ms),
       p99Ms: round(r.p99Ms),
       requests: r.requests,
     })),
   };
-}
-
-export function checkTargets(s: Readonly<Record<string, ScenarioSummary>>): Target[] {
-  const { session, requireMfa, totpVerify, passportTotp, requireMfaUnderLogin: underLogin } = s;
-  const ratio = (a?: number, b?: number) =>
-    a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
-  const verdict = (v: number | undefined, ok: (v: number) => boolean) =>
-    v === undefined ? undefined : ok(v);
-  const guard = ratio(requireMfa?.rps, session?.rps);
-  const speed = ratio(totpVerify?.rps, passportTotp?.rps);
-  const tail = ratio(underLogin?.p99Ms, requireMfa?.p99Ms);
-  const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/a' : v.toFixed(digits));
-  return [
-    {
-      name: 'guard overhead',
-      goal: 'requireMfa.rps / session.rps >= 0.97',
-      actual: fmt(guard, 3),
-      pass: verdict(guard, (v) => v >= 0.97),
-    },
-    {
-      name: 'satisfied session: MFA store',
-      goal: '0 MFA-store round trips per guarded request',
-      actual: fmt(requireMfa?.mfaRoundTripsPerRequest),
-      pass: verdict(requireMfa?.mfaRoundTripsPerRequest, (v) => v === 0),
-    },
-    {
-      name: 'TOTP verify: MFA store',
-      goal: '1 MFA-store round trip per verify',
-      actual: `${fmt(totpVerify?.mfaRoundTripsPerRequest)} (${fmt(totpVerify?.mfaCommandsPerRequest)} commands run in Redis)`,
-      pass: verdict(totpVerify?.mfaRoundTripsPerRequest, (v) => v <= 1),
-    },
-    {
-      name: 'TOTP verify vs passport-totp',
-      goal: 'totpVerify.rps >= 0.9 x passportTotp.rps',
-      actual: fmt(speed, 3),
-      pass: verdict(speed, (v) => v >= 0.9),
-    },
-    {
-      name: 'guard under login load',
-      goal: 'p99 requireMfaUnderLogin <= 2 x p99 requireMfa',
-      actual: tail === undefined ? 'n/a' : `${fmt(tail)}x`,
-      pass: verdict(tail, (v) => v <= 2),
-    },
-  ];
 }
 
 const COLUMNS = [
@@ -121,16 +75,19 @@ const COLUMNS = [
   'runs (req/s)',
   'p50 ms',
   'p99 ms',
+  'CPU µs/req',
   'Redis cmds/req',
   'session cmds',
   'MFA cmds',
   'MFA round trips',
+  'DB calls/req',
 ];
 
 /** Printed under both tables. */
 const NOTES = [
   'Redis cmds/req: every command both redis-servers executed (INFO commandstats), Lua-internal ones included;',
-  'MFA round trips: commands the MFA-store client sent. requireMfaUnderLogin: Redis figures include the logins.',
+  'MFA round trips: commands the MFA-store client sent. DB calls: credential-store calls (one query each).',
+  'CPU µs/req: server process CPU time / requests. requireMfaUnderLogin: CPU and Redis figures include the logins.',
 ];
 
 function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
@@ -140,17 +97,36 @@ function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
     r.runs.map((run) => run.rps).join(' / '),
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
+    String(r.cpuUsPerRequest),
     r.redisCommandsPerRequest.toFixed(2),
     r.sessionCommandsPerRequest.toFixed(2),
     r.mfaCommandsPerRequest.toFixed(2),
     r.mfaRoundTripsPerRequest.toFixed(2),
+    r.credentialCallsPerRequest.toFixed(2),
   ]);
 }
 
 const mark = (t: Target): string => (t.pass === undefined ? 'n/a' : t.pass ? 'pass' : 'MISS');
 
+function pairLines(pairs: readonly PairRatio[], guard: GuardTiming | undefined): string[] {
+  const out = pairs.map(
+    (p) =>
+      `${p.ours} / ${p.theirs} over ${p.rounds} paired rounds: throughput ${fmtSpread(p.throughput)}, ` +
+      `server CPU ${fmtSpread(p.cpu)} (median, range; 1.00 = as cheap as theirs)`,
+  );
+  if (guard) {
+    out.push(
+      `guard microbenchmark: middleware() + requireMfa() ${Math.round(guard.guardNs)} ns/call, ` +
+        `req.isAuthenticated() ${Math.round(guard.plainNs)} ns/call (${guard.iterations} calls x 5, median)`,
+    );
+  }
+  return out;
+}
+
 export function textReport(
   s: Readonly<Record<string, ScenarioSummary>>,
+  pairs: readonly PairRatio[],
+  guard: GuardTiming | undefined,
   targets: readonly Target[],
 ): string {
   const table = [COLUMNS, ...rows(s)];
@@ -163,7 +139,7 @@ export function textReport(
     ...rows(s).map(line),
     '',
   ];
-  out.push(...NOTES, '');
+  out.push(...NOTES, '', ...pairLines(pairs, guard), '');
   for (const t of targets) out.push(`${mark(t).padEnd(4)}  ${t.name}: ${t.goal}; got ${t.actual}`);
   const login = s.requireMfaUnderLogin?.extra;
   if (login)
@@ -173,6 +149,8 @@ export function textReport(
 
 export function markdownReport(
   s: Readonly<Record<string, ScenarioSummary>>,
+  pairs: readonly PairRatio[],
+  guard: GuardTiming | undefined,
   targets: readonly Target[],
 ): string {
   const md = (r: readonly string[]) => `| ${r.join(' | ')} |`;
@@ -184,6 +162,18 @@ export function markdownReport(
     '',
     NOTES.join(' '),
     '',
+    md(['pair (ours / theirs)', 'rounds', 'throughput ratio', 'CPU ratio (theirs/ours)']),
+    md(['---', '---:', '---:', '---:']),
+    ...pairs.map((p) =>
+      md([
+        `\`${p.ours}\` / \`${p.theirs}\``,
+        String(p.rounds),
+        fmtSpread(p.throughput),
+        fmtSpread(p.cpu),
+      ]),
+    ),
+    '',
+    ...(guard ? [pairLines([], guard).join(''), ''] : []),
     md(['target', 'goal', 'result', '']),
     md(['---', '---', '---', '---']),
     ...targets.map((t) => md([t.name, t.goal, t.actual, mark(t)])),

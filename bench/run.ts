@@ -1,32 +1,38 @@
 /**
  * `npm run bench`: what MFA costs per request, side by side with the usual stack.
  *
- * Starts two redis-servers on free loopback ports (sessions, MFA store), the apps in a child
- * process (bench/server.ts), then runs every scenario once to warm up and `BENCH_RUNS` times
- * measured, interleaved (run 1 of each, then run 2 of each…) so that a slow minute on the
- * machine does not land on one scenario only. Prints a table, writes bench/results.json and
- * bench/results.md. Each figure is the median over the runs.
+ * Starts two redis-servers on free loopback ports (sessions, MFA store), a PostgreSQL database
+ * of its own (created on the server of the tests, dropped at the end) and a SQLite file, the
+ * apps in a child process (bench/server.ts), then runs every scenario once to warm up and
+ * `BENCH_RUNS` rounds measured. In each round the two members of a pair (PAIRS in
+ * scenarios.ts) run back to back, in alternating order, and the report gives the median of the
+ * per-round ratios with their range, for throughput and for server CPU per request (process CPU
+ * time over the run / requests). Then the guard's microbenchmark (bench/micro.ts). Prints a
+ * table, writes bench/results.json and bench/results.md.
  *
- * Environment: BENCH_DURATION (s per run, 5), BENCH_RUNS (3), BENCH_CONNECTIONS (50),
+ * Environment: BENCH_DURATION (s per run, 5), BENCH_RUNS (5), BENCH_CONNECTIONS (50),
  * BENCH_LOGIN_CONNECTIONS (16), BENCH_WARMUP (s, 1), BENCH_ONLY (comma-separated scenarios),
  * BENCH_CPU_PROF (a directory for a V8 CPU profile of the server process).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTotp } from '../lib/index.js';
 import { startRedis, type RedisServer } from '../test/helpers/redis-server.js';
+import { createPostgresDatabase } from '../test/helpers/sql-databases.js';
+import { guardMicrobench } from './micro.js';
 import { RedisMeter, type Snapshot } from './redis-stats.js';
+import { checkTargets, pairRatios } from './pairs.js';
 import {
-  checkTargets,
   markdownReport,
   summarise,
   textReport,
   type RunRecord,
   type ScenarioSummary,
 } from './report.js';
-import { SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
+import { PAIRS, SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
 import { satisfiedSessions, seedUsers } from './seed.js';
 import type { ServerPorts } from './server.js';
 import { base32Decode, totpCode } from './totp-code.js';
@@ -40,7 +46,7 @@ function numberFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-const RUNS = Math.round(numberFromEnv('BENCH_RUNS', 3));
+const RUNS = Math.round(numberFromEnv('BENCH_RUNS', 5));
 const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
@@ -48,8 +54,7 @@ const ONLY = (process.env.BENCH_ONLY ?? '')
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 async function startServer(
-  sessionUrl: string,
-  mfaUrl: string,
+  env: Record<string, string>,
 ): Promise<{ child: ChildProcess; ports: ServerPorts }> {
   const profile = process.env.BENCH_CPU_PROF; // a directory: V8 CPU profile of the server process
   const flags = [
@@ -58,7 +63,7 @@ async function startServer(
   ];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', here('./server.ts')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, BENCH_SESSION_REDIS: sessionUrl, BENCH_MFA_REDIS: mfaUrl },
+    env: { ...process.env, ...env },
   });
   process.on('exit', () => child.kill('SIGKILL'));
   const ports = await new Promise<ServerPorts>((resolve, reject) => {
@@ -123,6 +128,23 @@ async function settle(controlUrl: string): Promise<void> {
   }
 }
 
+const cpuOf = async (controlUrl: string): Promise<number> =>
+  ((await (await fetch(`${controlUrl}/cpu`)).json()) as { micros: number }).micros;
+
+/** One round's order: pairs adjacent, their order flipped every other round, then the rest. */
+function roundOrder(scenarios: readonly Scenario[], round: number): Scenario[] {
+  const byName = new Map(scenarios.map((s) => [s.name, s]));
+  const order: Scenario[] = [];
+  for (const pair of PAIRS) {
+    const members = (round % 2 ? [...pair] : [...pair].reverse())
+      .map((name) => byName.get(name))
+      .filter((s): s is Scenario => s !== undefined);
+    order.push(...members);
+  }
+  for (const s of scenarios) if (!order.includes(s)) order.push(s);
+  return order;
+}
+
 async function measureOnce(
   scenario: Scenario,
   env: BenchEnv,
@@ -134,19 +156,27 @@ async function measureOnce(
   await settle(meter.controlUrl);
   let before: Snapshot | undefined;
   let after: Snapshot | undefined;
+  let cpu = 0;
   const result = await scenario.measure(env, {
     warmup,
     around: async (load) => {
       before = await meter.snapshot();
+      const cpu0 = await cpuOf(meter.controlUrl);
       const out = await load();
       // Let the requests cut off in flight finish, so their commands are all counted.
       if (!scenario.concurrentLoad) await settle(meter.controlUrl);
+      cpu = (await cpuOf(meter.controlUrl)) - cpu0;
       after = await meter.snapshot();
       return out;
     },
   });
   if (!before || !after) throw new Error(`scenario ${scenario.name} did not call around()`);
-  return { ...result, ...meter.usage(before, after, result.sent) } satisfies RunRecord;
+  const cpuUsPerRequest = result.sent > 0 ? cpu / result.sent : Number.NaN;
+  return {
+    ...result,
+    cpuUsPerRequest,
+    ...meter.usage(before, after, result.sent),
+  } satisfies RunRecord;
 }
 
 async function main(): Promise<void> {
@@ -169,7 +199,14 @@ async function main(): Promise<void> {
     throw err;
   }
   const machine = await machineInfo(mfaRedis);
-  const { child, ports } = await startServer(sessionRedis.url, mfaRedis.url);
+  const database = await createPostgresDatabase();
+  const sqliteDir = await mkdtemp(join(os.tmpdir(), 'stepup-bench-'));
+  const { child, ports } = await startServer({
+    BENCH_SESSION_REDIS: sessionRedis.url,
+    BENCH_MFA_REDIS: mfaRedis.url,
+    BENCH_PG_URL: database.url,
+    BENCH_SQLITE_PATH: join(sqliteDir, 'credentials.sqlite'),
+  });
   const connections = Math.round(numberFromEnv('BENCH_CONNECTIONS', 50));
   const loginConnections = Math.round(numberFromEnv('BENCH_LOGIN_CONNECTIONS', 16));
   const base = (port: number) => `http://127.0.0.1:${port}`;
@@ -197,14 +234,15 @@ async function main(): Promise<void> {
   for (const scenario of scenarios) await measureOnce(scenario, env, meter, 'warmup', true);
   const records = new Map<string, RunRecord[]>(scenarios.map((s) => [s.name, []]));
   for (let run = 1; run <= RUNS; run++) {
-    for (const scenario of scenarios) {
+    for (const scenario of roundOrder(scenarios, run)) {
       const record = await measureOnce(scenario, env, meter, `r${run}`, false);
       records.get(scenario.name)?.push(record);
       const failed = record.non2xx + record.errors;
       console.log(
         `run ${run}/${RUNS} ${scenario.name.padEnd(20)} ${Math.round(record.rps).toString().padStart(6)} req/s` +
           `  p50 ${record.p50Ms.toFixed(2)} ms  p99 ${record.p99Ms.toFixed(2)} ms` +
-          `  redis ${record.redisCommandsPerRequest}/req` +
+          `  cpu ${Math.round(record.cpuUsPerRequest)} µs/req  redis ${record.redisCommandsPerRequest}/req` +
+          `  db ${record.credentialCallsPerRequest}/req` +
           (failed ? `  !! ${failed} failed ${JSON.stringify(record.statuses)}` : ''),
       );
     }
@@ -212,8 +250,11 @@ async function main(): Promise<void> {
 
   const summaries: Record<string, ScenarioSummary> = {};
   for (const [name, runs] of records) summaries[name] = summarise(runs);
-  const targets = checkTargets(summaries);
-  console.log(`\n${textReport(summaries, targets)}\n`);
+  const pairs = pairRatios(records, PAIRS);
+  // After the loads, on a quiet machine: the guard alone, in ns per call.
+  const guard = await guardMicrobench();
+  const targets = checkTargets(summaries, pairs, guard);
+  console.log(`\n${textReport(summaries, pairs, guard, targets)}\n`);
   const settings = {
     duration: env.duration,
     runs: RUNS,
@@ -227,13 +268,18 @@ async function main(): Promise<void> {
     settings,
     elapsedSeconds: Math.round((Date.now() - started) / 1000),
     scenarios: summaries,
+    pairs,
+    guard,
     targets,
   };
   await writeFile(here('./results.json'), `${JSON.stringify(results, null, 2)}\n`);
   const header =
     `<!-- npm run bench, ${results.date}: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, ` +
-    `Redis ${machine.redis}; ${RUNS} runs of ${env.duration} s, ${connections} connections; medians -->`;
-  await writeFile(here('./results.md'), `${header}\n${markdownReport(summaries, targets)}\n`);
+    `Redis ${machine.redis}; ${RUNS} rounds of ${env.duration} s, ${connections} connections; medians -->`;
+  await writeFile(
+    here('./results.md'),
+    `${header}\n${markdownReport(summaries, pairs, guard, targets)}\n`,
+  );
   console.log('wrote bench/results.json and bench/results.md');
 
   child.kill('SIGTERM');
@@ -241,6 +287,8 @@ async function main(): Promise<void> {
     child.exitCode === null ? child.once('exit', resolve) : resolve(null),
   );
   await Promise.all([sessionRedis.stop(), mfaRedis.stop()]);
+  await database.drop();
+  await rm(sqliteDir, { recursive: true, force: true });
 }
 
 main().then(

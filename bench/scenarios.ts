@@ -1,5 +1,5 @@
 /**
- * The seven scenarios of `npm run bench`. Each one may prepare users first (not measured), then
+ * The scenarios of `npm run bench`. Each one may prepare users first (not measured), then
  * runs one load against one server; `around()` brackets exactly the measured load with the
  * Redis snapshots, so seeding and ramp-up never count as commands per request.
  */
@@ -218,17 +218,42 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   verifyScenario(
     'totpVerify',
-    'POST /auth/mfa/verify, TOTP on Redis, valid fresh codes',
+    'POST /auth/mfa/verify, valid fresh codes; credentials on PostgreSQL, state on Redis',
     (ports) => ports.ours,
     '/auth/mfa/verify',
     verifyRequest,
   ),
   verifyScenario(
     'passportTotp',
-    'passport-local + passport-totp (window 1), sessions on Redis',
+    'passport-local + passport-totp (window 1), keys in PostgreSQL, sessions on Redis',
     (ports) => ports.usual,
     '/login-otp',
     usualVerifyRequest,
   ),
+  verifyScenario(
+    'totpVerifySqlite',
+    'the same verify with credentials on SQLite',
+    (ports) => ports.oursSqlite,
+    '/auth/mfa/verify',
+    verifyRequest,
+  ),
+  verifyScenario(
+    'passportTotpSqlite',
+    'passport-totp with its keys on SQLite',
+    (ports) => ports.usualSqlite,
+    '/login-otp',
+    usualVerifyRequest,
+  ),
   underLogin,
+];
+
+/**
+ * Pairs measured back to back in every round (the order alternates between rounds), so that a
+ * slow stretch of the machine lands on both members: the report gives the median of the
+ * per-round ratios, which a noisy VM blurs far less than a ratio of medians.
+ */
+export const PAIRS: readonly (readonly [ours: string, theirs: string])[] = [
+  ['requireMfa', 'session'],
+  ['totpVerify', 'passportTotp'],
+  ['totpVerifySqlite', 'passportTotpSqlite'],
 ];

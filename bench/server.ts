@@ -3,11 +3,17 @@
  * in a process of its own so that autocannon (in the parent) does not share its event loop.
  *
  * env: BENCH_SESSION_REDIS, BENCH_MFA_REDIS (redis:// URLs of the two servers the parent
- * started). It tells the parent its ports over IPC, then serves until it is killed.
+ * started), BENCH_PG_URL and BENCH_SQLITE_PATH (the credential databases, bench/databases.ts).
+ * It tells the parent its ports over IPC, then serves until it is killed.
+ *
+ * Apps: `ours` (credentials on PostgreSQL, MFA state and sessions on Redis), `oursSqlite` (the
+ * same with credentials on SQLite), `oursMemory` (everything in memory), `usual` and
+ * `usualSqlite` (passport-local + passport-totp, keys in the same two databases).
  *
  * Control port: `GET /counts`, the commands sent so far by the session-store client and the
  * MFA-store client (counted at the client, they are round trips: a Lua script is one, where
- * INFO commandstats also counts every command a script runs inside Redis); `GET /cpu`, the
+ * INFO commandstats also counts every command a script runs inside Redis) and the calls of the
+ * credential stores (one query each); `GET /cpu`, the
  * process's CPU time, so the parent can wait until it is idle before a run.
  */
 import { createServer, type Server } from 'node:http';
@@ -17,19 +23,25 @@ import express, { type Express } from 'express';
 import { Redis } from 'ioredis';
 import { hashPassword, MemoryStore, RedisStore } from '../lib/index.js';
 import { BENCH_PASSWORD, bareApp, oursApp } from './apps.js';
+import { openDatabases } from './databases.js';
 import { usualApp } from './usual-stack.js';
 
 export interface ServerPorts {
   readonly bare: number;
   readonly ours: number;
+  readonly oursSqlite: number;
   readonly oursMemory: number;
   readonly usual: number;
+  readonly usualSqlite: number;
   readonly control: number;
 }
 
 export interface ClientCounts {
   readonly session: number;
   readonly mfa: number;
+  /** Calls of both credential stores (only one scenario runs at a time). */
+  readonly credentials: number;
+  readonly credentialsByMethod: Readonly<Record<string, number>>;
 }
 
 function required(name: string): string {
@@ -71,10 +83,19 @@ async function main(): Promise<void> {
   const sessionCount = counted(sessionRedis);
   const mfaCount = counted(mfaRedis);
   const passwordHash = await hashPassword(BENCH_PASSWORD);
+  const dbs = await openDatabases(required('BENCH_PG_URL'), required('BENCH_SQLITE_PATH'));
 
   const control = express();
   control.get('/counts', (_req, res) => {
-    const counts: ClientCounts = { session: sessionCount(), mfa: mfaCount() };
+    const byMethod: Record<string, number> = { ...dbs.pg.byMethod() };
+    for (const [name, n] of Object.entries(dbs.sqlite.byMethod()))
+      byMethod[name] = (byMethod[name] ?? 0) + n;
+    const counts: ClientCounts = {
+      session: sessionCount(),
+      mfa: mfaCount(),
+      credentials: dbs.pg.calls() + dbs.sqlite.calls(),
+      credentialsByMethod: byMethod,
+    };
     res.json(counts);
   });
   // CPU time of the whole process (main thread and the libuv pool, where argon2id runs).
@@ -88,17 +109,38 @@ async function main(): Promise<void> {
     ours: await listen(
       oursApp({
         store: new RedisStore({ client: mfaRedis, prefix: 'stepup:' }),
+        credentials: dbs.pg.store,
         sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'ours:sess:' }),
         passwordHash,
       }),
     ),
+    oursSqlite: await listen(
+      oursApp({
+        store: new RedisStore({ client: mfaRedis, prefix: 'stepup-sqlite:' }),
+        credentials: dbs.sqlite.store,
+        sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'ours-sqlite:sess:' }),
+        passwordHash,
+      }),
+    ),
     oursMemory: await listen(
-      oursApp({ store: new MemoryStore(), sessionStore: undefined, passwordHash }),
+      oursApp({
+        store: new MemoryStore(),
+        credentials: dbs.memory,
+        sessionStore: undefined,
+        passwordHash,
+      }),
     ),
     usual: await listen(
       usualApp({
         sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'usual:sess:' }),
-        redis: mfaRedis,
+        keys: dbs.pgKeys,
+        passwordHash,
+      }),
+    ),
+    usualSqlite: await listen(
+      usualApp({
+        sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'usual-sqlite:sess:' }),
+        keys: dbs.sqliteKeys,
         passwordHash,
       }),
     ),

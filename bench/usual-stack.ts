@@ -1,7 +1,8 @@
 /**
  * The hand-assembled stack passport-stepup replaces: express-session on Redis, passport-local,
  * then passport-totp on a second route, as in passport-totp's own example. The TOTP key lives
- * in Redis (one GET per check, as an app would read it from its user store).
+ * in the same database as ours keeps its credentials (PostgreSQL or SQLite, one SELECT per
+ * check, as an app reads it from its users table), so that the pair compares equal storage.
  *
  * Set up to be a fair (and favourable) comparison: `window: 1` (±1 step like ours, instead of
  * its ±3 minute default). It has no replay check, no attempt counter, no CSRF check and no
@@ -9,7 +10,6 @@
  */
 import express, { type Express } from 'express';
 import type { Store } from 'express-session';
-import type { Redis } from 'ioredis';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Strategy as TotpStrategy } from 'passport-totp';
@@ -18,15 +18,21 @@ import { generateTotpSecret } from '../lib/totp/totp-core.js';
 import { ensureLoggedIn, sessionMiddleware } from './apps.js';
 import { base32Decode } from './totp-code.js';
 
+/** The app's own table of TOTP keys (hex), one row per user. */
+export interface KeyTable {
+  get(userId: string): Promise<string | undefined>;
+  set(userId: string, hex: string): Promise<void>;
+}
+
 export interface UsualOptions {
   readonly sessionStore: Store;
-  /** Where the TOTP keys live (the same Redis as our MFA store, other keys). */
-  readonly redis: Redis;
+  /** Where the TOTP keys live: the database our credentials are in, another table. */
+  readonly keys: KeyTable;
   readonly passwordHash: string;
 }
 
 export function usualApp(options: UsualOptions): Express {
-  const { redis, passwordHash } = options;
+  const { keys, passwordHash } = options;
   const passport = new Passport();
   passport.serializeUser((user, done) => done(null, (user as { id: string }).id));
   passport.deserializeUser((id: string, done) => done(null, { id }));
@@ -40,8 +46,8 @@ export function usualApp(options: UsualOptions): Express {
   );
   passport.use(
     new TotpStrategy({ window: 1 }, (user, done) => {
-      redis
-        .get(`usual:totp:${(user as { id: string }).id}`)
+      keys
+        .get((user as { id: string }).id)
         .then(
           (hex) => (hex ? done(null, Buffer.from(hex, 'hex'), 30) : done(new Error('no TOTP key'))),
           done,
@@ -74,7 +80,7 @@ export function usualApp(options: UsualOptions): Express {
   app.post('/bench/seed/:id', (req, res, next) => {
     const id = String(req.params.id);
     const secret = generateTotpSecret();
-    redis.set(`usual:totp:${id}`, base32Decode(secret).toString('hex')).then(
+    keys.set(id, base32Decode(secret).toString('hex')).then(
       () =>
         req.logIn({ id }, (err: unknown) => {
           if (err) next(err);

@@ -1,0 +1,135 @@
+/**
+ * Paired figures and the targets of the performance issue.
+ *
+ * A ratio per round (ours / theirs, measured back to back) cancels most of what a noisy 2-core
+ * VM does to both members of a pair; the median over rounds and the range say how stable it is.
+ * CPU is the server process's CPU time per request (main thread and libuv pool), which the load
+ * generator's and Redis's own work do not touch; its ratio is theirs / ours, so that for both
+ * ratios "1.0 or more" means "as cheap as the hand-made stack".
+ */
+import type { RunRecord, ScenarioSummary } from './report.js';
+import type { GuardTiming } from './micro.js';
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface PairRatio {
+  readonly ours: string;
+  readonly theirs: string;
+  /** ours.rps / theirs.rps, per round. */
+  readonly throughput: Spread;
+  /** theirs.cpuUsPerRequest / ours.cpuUsPerRequest, per round. */
+  readonly cpu: Spread;
+  readonly rounds: number;
+}
+
+export interface Target {
+  readonly name: string;
+  readonly goal: string;
+  readonly actual: string;
+  readonly pass: boolean | undefined;
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+function spread(values: readonly number[]): Spread {
+  const finite = values.filter((v) => Number.isFinite(v));
+  const r = (n: number) => Number(n.toFixed(3));
+  return {
+    median: r(median(finite)),
+    min: r(finite.length ? Math.min(...finite) : Number.NaN),
+    max: r(finite.length ? Math.max(...finite) : Number.NaN),
+  };
+}
+
+export function pairRatios(
+  records: ReadonlyMap<string, readonly RunRecord[]>,
+  pairs: readonly (readonly [string, string])[],
+): PairRatio[] {
+  const out: PairRatio[] = [];
+  for (const [ours, theirs] of pairs) {
+    const a = records.get(ours);
+    const b = records.get(theirs);
+    if (!a || !b || a.length === 0 || b.length === 0) continue;
+    const n = Math.min(a.length, b.length);
+    const rounds = Array.from({ length: n }, (_, i) => [a[i], b[i]] as const);
+    out.push({
+      ours,
+      theirs,
+      rounds: n,
+      throughput: spread(rounds.map(([x, y]) => (x && y ? x.rps / y.rps : Number.NaN))),
+      cpu: spread(
+        rounds.map(([x, y]) => (x && y ? y.cpuUsPerRequest / x.cpuUsPerRequest : Number.NaN)),
+      ),
+    });
+  }
+  return out;
+}
+
+export const fmtSpread = (s: Spread): string =>
+  `${s.median.toFixed(2)} (${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+
+export function checkTargets(
+  s: Readonly<Record<string, ScenarioSummary>>,
+  pairs: readonly PairRatio[],
+  guard: GuardTiming | undefined,
+): Target[] {
+  const verdict = (v: number | undefined, ok: (v: number) => boolean) =>
+    v === undefined || Number.isNaN(v) ? undefined : ok(v);
+  const targets: Target[] = [];
+  for (const pair of pairs.filter((p) => p.ours.startsWith('totpVerify'))) {
+    targets.push(
+      {
+        name: `${pair.ours} vs ${pair.theirs}: server CPU`,
+        goal: 'per-round CPU ratio (theirs/ours) median >= 0.9',
+        actual: fmtSpread(pair.cpu),
+        pass: verdict(pair.cpu.median, (v) => v >= 0.9),
+      },
+      {
+        name: `${pair.ours} vs ${pair.theirs}: throughput`,
+        goal: 'per-round req/s ratio (ours/theirs) median >= 0.9',
+        actual: fmtSpread(pair.throughput),
+        pass: verdict(pair.throughput.median, (v) => v >= 0.9),
+      },
+    );
+  }
+  const sessionCpuNs = (s.session?.cpuUsPerRequest ?? Number.NaN) * 1000;
+  const share = guard ? (guard.guardNs - guard.plainNs) / sessionCpuNs : undefined;
+  targets.push({
+    name: 'guard cost',
+    goal: '(middleware + requireMfa − isAuthenticated) <= 2% of a session route CPU/request',
+    actual:
+      guard && share !== undefined
+        ? `${(share * 100).toFixed(2)}% (${Math.round(guard.guardNs)} vs ${Math.round(guard.plainNs)} ns/call, session ${Math.round(sessionCpuNs / 1000)} µs/req)`
+        : 'n/a',
+    pass: verdict(share, (v) => v <= 0.02),
+  });
+  const verify = s.totpVerify;
+  targets.push({
+    name: 'TOTP verify: credential store',
+    goal: '<= 2 round trips per verify (a read and the conditional update)',
+    actual: verify ? verify.credentialCallsPerRequest.toFixed(2) : 'n/a',
+    pass: verdict(verify?.credentialCallsPerRequest, (v) => v <= 2),
+  });
+  const tail =
+    s.requireMfaUnderLogin && s.requireMfa
+      ? s.requireMfaUnderLogin.p99Ms / s.requireMfa.p99Ms
+      : undefined;
+  targets.push({
+    name: 'guard under login load',
+    goal: 'p99 requireMfaUnderLogin <= 1.5 x p99 requireMfa',
+    actual: tail === undefined ? 'n/a' : `${tail.toFixed(2)}x`,
+    pass: verdict(tail, (v) => v <= 1.5),
+  });
+  return targets;
+}
