@@ -1,11 +1,13 @@
 /**
- * Pure TOTP logic (RFC 6238) over otplib 13: no store, no clock of its own (`now` is injected,
- * in ms since the epoch). The strategy layer records the returned `timeStep` atomically per user;
+ * Pure TOTP logic (RFC 6238): otplib 13 makes secrets and codes, the window check runs on
+ * node:crypto (totp-window.ts); no store, no clock of its own (`now` is injected, in ms since
+ * the epoch). The strategy layer records the returned `timeStep` atomically per user;
  * the `afterTimeStep` check here is the fast path, the store's atomic consume is the guarantee.
  * Why once-only: NIST SP 800-63B-4 §3.1.4.2 (a time-based OTP is accepted only once within its
  * validity period) and OWASP ASVS 5.0 V6.5.1 (TOTPs are usable only once).
  */
-import { generate, generateSecret, verify } from 'otplib';
+import { generate, generateSecret } from 'otplib';
+import { matchingSteps, secretKey } from './totp-window.js';
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type TotpDigits = 6 | 7 | 8;
@@ -127,25 +129,12 @@ export async function generateTotp(
 }
 
 /**
- * otplib's functional `verify` is typed as TOTP | HOTP result, and the HOTP success has no
- * `timeStep`; we always call the TOTP strategy, so a success without one is a broken contract.
- */
-function matchedStep(result: Awaited<ReturnType<typeof verify>>): number | undefined {
-  if (!result.valid) return undefined;
-  if (!('timeStep' in result) || !Number.isSafeInteger(result.timeStep)) {
-    throw new Error('otplib verify() succeeded without a TOTP timeStep');
-  }
-  return result.timeStep;
-}
-
-/**
  * Checks a code against the steps now-1, now, now+1. Never throws on the code (malformed input is
- * a result), but does throw TypeError on a bad `now`/params/afterTimeStep and otplib's error on a
- * corrupt secret: those are server faults and must surface as 5xx, not as "wrong code".
+ * a result), but does throw TypeError on a bad `now`/params/afterTimeStep and on a corrupt
+ * secret: those are server faults and must surface as 5xx, not as "wrong code".
  *
- * Comparison is constant-time: otplib compares each candidate with `crypto.constantTimeEqual`
- * (an XOR-accumulate loop over equal-length byte arrays), never `===` that stops at the first
- * differing character.
+ * Comparison is constant-time (`crypto.timingSafeEqual` on every step of the window), never
+ * `===` that stops at the first differing character.
  */
 export async function verifyTotp(options: VerifyTotpOptions): Promise<VerifyTotpResult> {
   const { secret, code, now, afterTimeStep } = options;
@@ -158,25 +147,25 @@ export async function verifyTotp(options: VerifyTotpOptions): Promise<VerifyTotp
   }
   if (!isWellFormedCode(code, digits)) return { valid: false, reason: 'malformed' };
 
-  const base = { secret, token: code, epoch, algorithm, digits, period };
   const window = options.window ?? TOTP_DEFAULTS.windowSteps;
   if (window !== 0 && window !== 1) {
     throw new TypeError(`TOTP window must be 0 or 1 time steps, got ${String(window)}`);
   }
-  const epochTolerance = window * period;
-  const first = matchedStep(await verify({ ...base, epochTolerance }));
-  if (first === undefined) return { valid: false, reason: 'mismatch' };
-  if (afterTimeStep === undefined || first > afterTimeStep) return { valid: true, timeStep: first };
-
-  // The code matched a step already used. otplib returns the earliest match, so in the rare case
-  // (~1e-6) where the same digits are also the code of a later, unused step in the window, look
-  // again with afterTimeStep. Only ask when a later step exists: otplib throws
-  // AfterTimeStepRangeExceededError when afterTimeStep > now+window (e.g. a peer instance with a
-  // fast clock recorded a future step), which would turn a replay into a 500.
-  const lastStepInWindow = Math.floor((epoch + epochTolerance) / period);
-  if (afterTimeStep < lastStepInWindow) {
-    const later = matchedStep(await verify({ ...base, epochTolerance, afterTimeStep }));
-    if (later !== undefined) return { valid: true, timeStep: later };
+  let key: Buffer;
+  try {
+    key = secretKey(secret);
+  } catch (cause) {
+    throw new TypeError('TOTP secret is not valid Base32', { cause });
   }
-  return { valid: false, reason: 'replayed' };
+  // RFC 4226 §4 (R6): at least 128 bits; shorter is a corrupt or foreign secret, a server fault.
+  if (key.length < 16) throw new TypeError('TOTP secret is shorter than 128 bits');
+  const step = Math.floor(epoch / period);
+  const matches = matchingSteps(key, code, step, window, algorithm, digits);
+  if (matches.length === 0) return { valid: false, reason: 'mismatch' };
+  // The earliest unused match: two steps of the window can share the code (~1e-6), and one of
+  // them may be used already.
+  const fresh = matches.find((s) => afterTimeStep === undefined || s > afterTimeStep);
+  return fresh === undefined
+    ? { valid: false, reason: 'replayed' }
+    : { valid: true, timeStep: fresh };
 }
