@@ -17,6 +17,7 @@ import {
   type SecondFactor,
   type StepupContext,
   type Subject,
+  parseEpoch,
 } from './core/context.js';
 import { resolveOptions, type StepupOptions } from './options.js';
 import {
@@ -155,10 +156,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     factors,
     factor: (key) => lookupFactor(factors, key),
     async loginEpoch(userId) {
-      return Number.parseInt((await store.get(loginEpochKey(userId))) ?? '0', 10) || 0;
+      return parseEpoch(await store.get(loginEpochKey(userId)));
     },
+    loginEpochKey,
     async credentialEpoch(userId) {
-      return Number.parseInt((await store.get(epochKey(userId))) ?? '0', 10) || 0;
+      return parseEpoch(await store.get(epochKey(userId)));
     },
     async notify(req, userId, kind, data = {}) {
       if (!options.notify) return;

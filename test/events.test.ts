@@ -48,7 +48,9 @@ describe('events', () => {
         },
       },
     });
-    const e = stepup.events.emitFor(undefined, 'custom' as StepupEventType, {
+    let e: unknown;
+    stepup.events.on('event', (event) => (e = event)); // after the throwing one: still called
+    stepup.events.emitFor(undefined, 'custom' as StepupEventType, {
       userId: 'u',
       code: '123456',
       password: 'p',

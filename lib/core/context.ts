@@ -61,6 +61,11 @@ export interface FactorProof {
   readonly amr: Amr;
   /** First factor only: a second factor proven in the same request (password + TOTP in one field). */
   readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
+  /**
+   * Second factor of a pending login: the user's login epoch, read in the same round trip as the
+   * lockout state, so that `secondFactor` need not read it again.
+   */
+  readonly loginEpoch?: number;
 }
 
 /** What a login or verify request achieved (the `status` of the JSON contract). */
@@ -158,6 +163,8 @@ export interface StepupContext {
    * old password must not finish a login after the victim changed it).
    */
   loginEpoch(userId: string): Promise<number>;
+  /** The MFA-store key of the login epoch, to read it with other keys of the user at once. */
+  loginEpochKey(userId: string): string;
   /** Send a security notice through the app's notifier; failures are reported, never thrown. */
   notify(
     req: Request | undefined,
@@ -222,4 +229,9 @@ export type Hosted = HasHost | FactorHost;
 /** The host of a `Stepup` (or a host itself). */
 export function hostOf(from: Hosted): FactorHost {
   return HOST in from ? (from as HasHost)[HOST] : (from as FactorHost);
+}
+
+/** An epoch counter's stored value (absent: 0). */
+export function parseEpoch(raw: string | null | undefined): number {
+  return Number.parseInt(raw ?? '0', 10) || 0;
 }

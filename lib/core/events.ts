@@ -21,12 +21,16 @@ export class StepupEvents extends EventEmitter<{ event: [StepupEvent] }> {
     if (onEvent) this.on('event', onEvent);
   }
 
-  /** Emit an event about `req`; listener errors are swallowed so that logging can never break auth. */
+  /**
+   * Emit an event about `req`; listener errors are swallowed so that logging can never break auth.
+   * Nothing is built when nobody listens (the common case on a hot path without `onEvent`).
+   */
   emitFor(
     req: Request | undefined,
     type: StepupEventType,
     fields: Record<string, unknown> = {},
-  ): StepupEvent {
+  ): void {
+    if (this.listenerCount('event') === 0) return;
     const clean: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(fields)) {
       if (!FORBIDDEN_FIELDS.has(k) && v !== undefined) clean[k] = v;
@@ -45,7 +49,6 @@ export class StepupEvents extends EventEmitter<{ event: [StepupEvent] }> {
         // A broken listener must not turn a login into a 500 or skip the state change after it.
       }
     }
-    return event;
   }
 }
 

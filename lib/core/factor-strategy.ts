@@ -1,6 +1,7 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
 import type { CodeCheck } from './attempts.js';
+import { parseEpoch } from './context.js';
 import type { FactorHost, FactorProof, SecondFactor, StepupContext, Subject } from './context.js';
 import { StepupError } from './errors.js';
 import type { Amr, SecondFactorName } from './types.js';
@@ -95,9 +96,16 @@ export abstract class SecondFactorStrategy<E = true> extends Strategy implements
     }
     // One round trip reads the lockout state and the factor's record (prefetchKeys).
     const { attempts } = this.ctx;
-    const snapshot = await attempts.snapshot(subject.userId, this.prefetchKeys(subject.userId));
+    // A pending login's epoch comes with the lockout state (same user, same round trip); the
+    // elevation compares it with the one the password step recorded.
+    const epochKeys = subject.status === 'pending' ? [this.ctx.loginEpochKey(subject.userId)] : [];
+    const snapshot = await attempts.snapshot(subject.userId, [
+      ...epochKeys,
+      ...this.prefetchKeys(subject.userId),
+    ]);
     attempts.throwIfLocked(snapshot);
-    const enrollment = await this.enrollmentFor(subject.userId, snapshot.values);
+    const prefetched = snapshot.values.slice(epochKeys.length);
+    const enrollment = await this.enrollmentFor(subject.userId, prefetched);
     if (enrollment === undefined) return new StepupError('FACTOR_NOT_ALLOWED');
     const check = await attempts.attempt(
       req,
@@ -110,6 +118,10 @@ export abstract class SecondFactorStrategy<E = true> extends Strategy implements
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
     // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
     const user = subject.status === 'pending' ? { id: subject.userId } : req.user;
-    return { user, proof: { kind: 'second', factor: this.name, amr: this.amr } };
+    const proof: FactorProof = { kind: 'second', factor: this.name, amr: this.amr };
+    return {
+      user,
+      proof: epochKeys.length ? { ...proof, loginEpoch: parseEpoch(snapshot.values[0]) } : proof,
+    };
   }
 }

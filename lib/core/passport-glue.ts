@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { toError } from './session-state.js';
+import { regenerateSession, sessionBag, toError } from './session-state.js';
 
 /**
  * Promise wrappers over the parts of Passport that `stepUp()` drives. The app's own
@@ -45,14 +45,52 @@ export function deserializeUser(
   });
 }
 
+/** Passport's own session manager, as `passport.initialize()` puts it on the request. */
+interface PassportSessionManager {
+  readonly _key: string;
+  _serializeUser(user: unknown, req: Request, done: Callback<unknown>): void;
+}
+
+function sessionManagerOf(req: Request): PassportSessionManager | undefined {
+  const sm = (req as { _sessionManager?: Partial<PassportSessionManager> })._sessionManager;
+  return sm && typeof sm._key === 'string' && typeof sm._serializeUser === 'function'
+    ? (sm as PassportSessionManager)
+    : undefined;
+}
+
 /**
- * `req.login()`: Passport ≥ 0.6 regenerates the session here (session fixation defence,
- * OWASP ASVS 5.0 V7.2.4), which destroys the old id in the session store.
+ * `req.login()` without its session write: a new session id (session fixation defence, OWASP
+ * ASVS 5.0 V7.2.4; the old id is destroyed in the session store), the user serialized into it
+ * by the app's `serializeUser`, `req.user` set. What Passport 0.7's SessionManager.logIn does,
+ * minus its `session.save()`: the caller writes its own record into the new session and saves
+ * once (`saveSession`), instead of two writes a few microseconds apart.
+ *
+ * Another session manager than Passport's (an app that replaced it) gets the plain
+ * `req.login()`, whose extra write is harmless.
  */
-export function logIn(req: Request, user: unknown): Promise<void> {
-  return new Promise((resolve, reject) => {
-    req.login(user as Express.User, (err: unknown) => (err ? reject(toError(err)) : resolve()));
-  });
+export async function logIn(req: Request, user: unknown): Promise<void> {
+  const sm = sessionManagerOf(req);
+  if (!sm || !sessionBag(req)) {
+    await new Promise<void>((resolve, reject) => {
+      req.login(user as Express.User, (err: unknown) => (err ? reject(toError(err)) : resolve()));
+    });
+    return;
+  }
+  const property = (req as { _userProperty?: string })._userProperty ?? 'user';
+  const target = req as unknown as Record<string, unknown>;
+  target[property] = user;
+  try {
+    await regenerateSession(req);
+    const obj = await new Promise<unknown>((resolve, reject) => {
+      sm._serializeUser(user, req, (err, value) => (err ? reject(toError(err)) : resolve(value)));
+    });
+    const session = sessionBag(req) as Record<string, unknown>;
+    const existing = session[sm._key];
+    session[sm._key] = { ...(existing && typeof existing === 'object' ? existing : {}), user: obj };
+  } catch (err) {
+    target[property] = null;
+    throw err;
+  }
 }
 
 export function logOut(req: Request): Promise<void> {

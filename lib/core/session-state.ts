@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { StoreUnavailableError } from '../stores/types.js';
 import type { MfaView, SessionMfaRecord } from './types.js';
 
 /** The key under `req.session` where the MFA record lives. */
@@ -111,19 +112,66 @@ export function regenerateSession(req: Request): Promise<void> {
       reject(new Error('passport-stepup: req.session is missing; mount express-session first'));
       return;
     }
-    session.regenerate((err) => (err ? reject(toError(err)) : resolve()));
+    session.regenerate((err) => (err ? reject(sessionStoreDown('regenerate', err)) : resolve()));
   });
 }
 
-/** Persist the session before answering, so a client that races the next request sees it. */
+/**
+ * The session store failed: a 503 like every store outage (fail closed, docs/architecture.md,
+ * invariant 9), not a 500; the store's own error is the cause.
+ */
+function sessionStoreDown(operation: string, cause: unknown): StoreUnavailableError {
+  return new StoreUnavailableError(`The session store could not ${operation} the session`, {
+    cause: toError(cause),
+  });
+}
+
+type SaveCallback = (err?: unknown) => void;
+type SavableSession = Record<string, unknown> & { save(cb?: SaveCallback): unknown };
+
+/** The session's data as express-session hashes it: everything but the cookie. */
+function contentOf(session: SavableSession): string {
+  return JSON.stringify(session, (key, value: unknown) => (key === 'cookie' ? undefined : value));
+}
+
+/**
+ * Persist the session before answering, so that a failed write is a 503 and never a 200 for a
+ * session that does not exist (express-session's own write at the end of the response comes
+ * after the status line is sent, and its failure cannot change the answer), and a client that
+ * races the next request sees it.
+ *
+ * express-session writes a regenerated session again at the end of the response, whatever was
+ * saved. After our write succeeds, that second write is skipped when the data did not change
+ * since (what it would write is what is stored); any change after our save is still written.
+ */
 export function saveSession(req: Request): Promise<void> {
   return new Promise((resolve, reject) => {
-    const session = (req as { session?: { save(cb: (err?: unknown) => void): void } }).session;
+    const session = (req as unknown as { session?: SavableSession }).session;
     if (!session) {
       resolve();
       return;
     }
-    session.save((err) => (err ? reject(toError(err)) : resolve()));
+    const write = session.save;
+    write.call(session, (err?: unknown) => {
+      if (err) {
+        reject(sessionStoreDown('save', err));
+        return;
+      }
+      const saved = contentOf(session);
+      Object.defineProperty(session, 'save', {
+        configurable: true,
+        enumerable: false,
+        writable: true,
+        value(this: SavableSession, cb?: SaveCallback) {
+          if (this === session && contentOf(this) === saved) {
+            if (cb) cb();
+            return this;
+          }
+          return write.call(this, cb);
+        },
+      });
+      resolve();
+    });
   });
 }
 

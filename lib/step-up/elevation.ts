@@ -220,7 +220,8 @@ export class Elevation {
     if (subject.status === 'pending') {
       if (!record || record.status !== 'pending') throw new StepupError('MFA_SESSION_EXPIRED');
       // A password change or an admin reset since the password passed voids this login.
-      if ((record.loginEpoch ?? 0) !== (await this.ctx.loginEpoch(subject.userId))) {
+      const epoch = proof.loginEpoch ?? (await this.ctx.loginEpoch(subject.userId));
+      if ((record.loginEpoch ?? 0) !== epoch) {
         throw new StepupError('MFA_SESSION_EXPIRED');
       }
       user = await deserializeUser(this.passport, req, record.serializedUser);
