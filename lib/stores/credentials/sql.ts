@@ -14,6 +14,7 @@
 import type { Kysely } from 'kysely';
 import { openDatabase } from './connect.js';
 import { runMigrations } from './migrations.js';
+import { CompiledQueries } from './sql-compiled.js';
 import { consumeCode, replaceCodeSet } from './sql-recovery.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
@@ -47,6 +48,7 @@ export class SqlCredentialStore implements CredentialStore {
   readonly #dialect: SqlDialectName;
   readonly #t: TableNames;
   readonly #timeoutMs: number;
+  readonly #hot: CompiledQueries;
   #closed = false;
 
   constructor(options: SqlCredentialStoreOptions) {
@@ -59,6 +61,7 @@ export class SqlCredentialStore implements CredentialStore {
       parsed.target.kind === 'db'
         ? (options.db as Kysely<Schema>)
         : openDatabase(parsed.target, parsed.queryTimeoutMs);
+    this.#hot = new CompiledQueries(this.#owned);
   }
 
   #run<T>(
@@ -82,8 +85,13 @@ export class SqlCredentialStore implements CredentialStore {
     const uid = check.checkUserId(userId);
     const only = check.checkType(type);
     return this.#run('list', async (db) => {
-      const query = selectCredentials(db, this.#t, this.#dialect, uid);
-      const rows = await (only ? query.where('c.type', '=', only) : query).execute();
+      const { rows } = only
+        ? await this.#hot.execute(db, 'list-type', [uid, only], (u: string, t: CredentialType) =>
+            selectCredentials(db, this.#t, this.#dialect, u).where('c.type', '=', t),
+          )
+        : await this.#hot.execute(db, 'list', [uid], (u: string) =>
+            selectCredentials(db, this.#t, this.#dialect, u),
+          );
       return toCredentials(rows as JoinedRow[]);
     });
   }
@@ -183,15 +191,20 @@ export class SqlCredentialStore implements CredentialStore {
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
     return this.#run('advanceTotpStep', async (db) => {
       // RFC 6238 §5.2: a time step is accepted once. One statement, so the database decides.
-      const result = await db
-        .updateTable(this.#t.credentials)
-        .set({ last_step: s, last_used_at: at })
-        .where('id', '=', id)
-        .where('user_id', '=', uid)
-        .where('type', '=', 'totp')
-        .where('last_step', '<', s)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) === 1;
+      const result = await this.#hot.execute(
+        db,
+        'advance',
+        [s, at, id, uid],
+        (step: number, time: number, cid: string, user: string) =>
+          db
+            .updateTable(this.#t.credentials)
+            .set({ last_step: step, last_used_at: time })
+            .where('id', '=', cid)
+            .where('user_id', '=', user)
+            .where('type', '=', 'totp')
+            .where('last_step', '<', step),
+      );
+      return Number(result.numAffectedRows) === 1;
     });
   }
 
