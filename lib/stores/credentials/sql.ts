@@ -14,6 +14,7 @@
 import type { Kysely } from 'kysely';
 import { openDatabase } from './connect.js';
 import { runMigrations } from './migrations.js';
+import { advanceCounter, findPasskeyRow, insertPasskey } from './sql-passkeys.js';
 import { consumeCode, replaceCodeSet } from './sql-recovery.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
@@ -25,12 +26,14 @@ import { credentialExists, type JoinedRow, selectCredentials, toCredentials } fr
 import { type Schema, tableNames, type TableNames } from './sql-schema.js';
 import {
   type CreateEmailInput,
+  type CreatePasskeyInput,
   type CreateTotpInput,
   type Credential,
   type CredentialStore,
   CredentialStoreUnavailableError,
   type CredentialType,
   type EmailCredential,
+  type PasskeyCredential,
   recoveryCodesCredentialId,
   type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
@@ -126,6 +129,43 @@ export class SqlCredentialStore implements CredentialStore {
     };
     await this.#insert('createEmail', row, row.data, -1);
     return row;
+  }
+
+  async createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential> {
+    const row: PasskeyCredential = {
+      id: check.checkNewId(input.id),
+      userId: check.checkUserId(input.userId),
+      type: 'passkey',
+      label: check.checkLabel(input.label),
+      createdAt: check.checkNow(input.now),
+      lastUsedAt: null,
+      data: check.checkPasskeyData(input.data),
+      counter: check.checkCounter(input.counter),
+    };
+    await this.#run('createPasskey', (db) => insertPasskey(db, this.#t, row));
+    return row;
+  }
+
+  async findPasskey(credentialId: string): Promise<PasskeyCredential | null> {
+    if (!check.isLookupValue(credentialId, 'credentialId', 1364)) return null;
+    return this.#run('findPasskey', (db) =>
+      findPasskeyRow(db, this.#t, this.#dialect, credentialId),
+    );
+  }
+
+  async advancePasskeyCounter(
+    userId: string,
+    id: string,
+    counter: number,
+    now: number,
+  ): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const c = check.checkCounter(counter);
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('advancePasskeyCounter', (db) =>
+      advanceCounter(db, this.#t, this.#dialect, { userId: uid, id }, c, at),
+    );
   }
 
   async #insert(op: string, row: Credential, data: object, lastStep: number): Promise<void> {
