@@ -214,7 +214,7 @@ export class MemoryCredentialStore implements CredentialStore {
     const at = check.checkNow(now);
     const row = this.#find(userId, id);
     if (row?.type !== 'passkey') return false;
-    if (!(c > row.lastStep || (c === 0 && row.lastStep === 0))) return false;
+    if (!(c > row.lastStep || (c === 0 && row.lastStep <= 0))) return false;
     row.lastStep = c;
     row.lastUsedAt = at;
     return true;
