@@ -80,6 +80,8 @@ export async function verifyRegistration(
   }
   if (!result.verified) return undefined;
   const info = result.registrationInfo;
+  // The id the client names must be the one the authenticator attested.
+  if (info.credential.id !== response.id) return undefined;
   const transports = (response.response.transports ?? info.credential.transports ?? [])
     .filter((t) => /^[a-z-]{1,32}$/.test(t))
     .slice(0, 10);
