@@ -11,26 +11,11 @@ export type MfaStatus = 'anonymous' | 'pending' | 'authenticated' | 'satisfied';
  * when that one ceremony proved two factors (passwordless with user verification).
  */
 export type Amr =
-  | 'pwd'
-  | 'otp'
-  | 'email'
-  | 'sms'
-  | 'rc'
-  | 'rb'
-  | 'hwk'
-  | 'swk'
-  | 'user'
-  | 'mfa'
-  | (string & {});
+  'pwd' | 'otp' | 'email' | 'sms' | 'rc' | 'rb' | 'hwk' | 'swk' | 'user' | 'mfa' | (string & {});
 
 /** Second-factor strategy names as the API uses them. Apps may register their own. */
 export type SecondFactorName =
-  | 'totp'
-  | 'email-otp'
-  | 'sms-otp'
-  | 'recovery-code'
-  | 'passkey'
-  | (string & {});
+  'totp' | 'email-otp' | 'sms-otp' | 'recovery-code' | 'passkey' | (string & {});
 
 /**
  * Factors that resist phishing (NIST SP 800-63B-4 §3.2.5): the authenticator signs the origin

@@ -72,7 +72,8 @@ export async function advanceCounter(
     .where('type', '=', 'passkey');
   // A counter of 0 is "this authenticator does not count" (synced passkeys): allowed only while
   // the stored one is 0 too. Any other value must be strictly greater than the stored one.
-  query = counter === 0 ? query.where('last_step', '<=', 0) : query.where('last_step', '<', counter);
+  query =
+    counter === 0 ? query.where('last_step', '<=', 0) : query.where('last_step', '<', counter);
   const result = await query.executeTakeFirst();
   if (Number(result.numUpdatedRows) === 1) return true;
   // MySQL without FOUND_ROWS counts changed rows: 0 → 0 at an unchanged time reads as 0.
