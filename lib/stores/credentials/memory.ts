@@ -178,18 +178,9 @@ export class MemoryCredentialStore implements CredentialStore {
   }
 
   async createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential> {
-    const data = check.checkPasskeyData(input.data);
-    const row: Row = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'passkey',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data,
-      lastStep: check.checkCounter(input.counter),
-      codes: [],
-    };
+    const { counter, ...checked } = check.checkPasskeyInput(input);
+    const { data } = checked;
+    const row: Row = { ...checked, lastStep: counter, codes: [] };
     this.#open();
     if (this.#passkeys.has(data.credentialId)) throw new CredentialConflictError();
     this.#insert(row);

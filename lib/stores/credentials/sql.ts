@@ -132,16 +132,7 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   async createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential> {
-    const row: PasskeyCredential = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'passkey',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data: check.checkPasskeyData(input.data),
-      counter: check.checkCounter(input.counter),
-    };
+    const row = check.checkPasskeyInput(input);
     await this.#run('createPasskey', (db) => insertPasskey(db, this.#t, row));
     return row;
   }

@@ -11,6 +11,8 @@ import {
   CREDENTIAL_TYPES,
   type CredentialType,
   newCredentialId,
+  type CreatePasskeyInput,
+  type PasskeyCredential,
   type PasskeyData,
   RECOVERY_ID_PREFIX,
   type TotpData,
@@ -202,4 +204,18 @@ export function checkCounter(counter: unknown): number {
   const n = integer(counter, 'passkey counter', 0);
   if (n > 0xffffffff) throw new TypeError('CredentialStore: passkey counter must fit 32 bits');
   return n;
+}
+
+/** The row a `createPasskey` call stores, every field checked (shared by all stores). */
+export function checkPasskeyInput(input: CreatePasskeyInput): PasskeyCredential {
+  return {
+    id: checkNewId(input.id),
+    userId: checkUserId(input.userId),
+    type: 'passkey',
+    label: checkLabel(input.label),
+    createdAt: checkNow(input.now),
+    lastUsedAt: null,
+    data: checkPasskeyData(input.data),
+    counter: checkCounter(input.counter),
+  };
 }
