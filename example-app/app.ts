@@ -4,6 +4,7 @@
  * `createExampleApp(env)` builds it without listening, so tests can start it on any port.
  */
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type ErrorRequestHandler, type Express } from 'express';
@@ -50,6 +51,11 @@ export interface ExampleApp {
 }
 
 const PUBLIC = join(dirname(fileURLToPath(import.meta.url)), 'public');
+// The package's exports map hides dist/, so find it next to the CommonJS entry.
+const WEBAUTHN_BUNDLE = join(
+  dirname(dirname(createRequire(import.meta.url).resolve('@simplewebauthn/browser'))),
+  'dist/bundle/index.umd.min.js',
+);
 
 export interface ExampleOptions {
   /** Print each development-outbox message to the console. @default true */
@@ -91,7 +97,7 @@ export async function createExampleApp(
   passport.serializeUser((user, done) => done(null, (user as SessionUser).id));
   passport.deserializeUser((id: string, done) => done(null, users.findById(id) ?? false));
 
-  const { factors, features } = buildFactors(config, mail);
+  const { factors, features } = buildFactors(config, mail, (id) => users.findById(id) ?? null);
   const stepup = createStepup({
     passport,
     ...(store ? { store } : {}),
@@ -143,6 +149,11 @@ export async function createExampleApp(
     '/static',
     express.static(PUBLIC, { index: false, maxAge: config.production ? '1h' : 0 }),
   );
+  // @simplewebauthn/browser from node_modules, same origin (no CDN: the page that talks to the
+  // authenticator loads no third-party script; helmet's CSP is script-src 'self').
+  app.get('/static/webauthn.js', (_req, res) => {
+    res.type('application/javascript').sendFile(WEBAUTHN_BUNDLE);
+  });
   // The library's cookie settings: HttpOnly, SameSite=Lax, and in production Secure with the
   // `__Host-` prefix (pinned to this origin, path /, no Domain: invariant 10 (docs/architecture.md)).
   app.use(

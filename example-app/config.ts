@@ -42,6 +42,13 @@ export interface ExampleEnv {
    * (development only)
    */
   readonly MFA_ENCRYPTION_KEY?: string;
+  /** The passkeys' relying party id (a domain, no scheme). @default `localhost` */
+  readonly PASSKEY_RP_ID?: string;
+  /**
+   * Comma-separated origins the passkey ceremonies may come from.
+   * @default `http://localhost:<PORT>`
+   */
+  readonly PASSKEY_ORIGINS?: string;
 }
 
 export interface ExampleConfig {
@@ -59,6 +66,8 @@ export interface ExampleConfig {
     readonly emailCode: Buffer;
     readonly rememberBrowser: Buffer;
   };
+  /** Passkeys: the RP ID and the origins the browser may run the ceremonies on. */
+  readonly passkeys: { readonly rpId: string; readonly origins: readonly string[] };
   /** What the start-up log should warn about (generated keys and the like). */
   readonly warnings: readonly string[];
 }
@@ -114,9 +123,19 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
   if (production && !redisUrl)
     warnings.push('REDIS_URL is not set: sessions and MFA state live in this process only.');
 
+  // WebAuthn needs a domain (not an IP address): open the demo on http://localhost:<port>.
+  const passkeys = {
+    rpId: nonEmpty(env.PASSKEY_RP_ID) ?? 'localhost',
+    origins: (nonEmpty(env.PASSKEY_ORIGINS) ?? `http://localhost:${port}`)
+      .split(',')
+      .map((o) => o.trim())
+      .filter((o) => o !== ''),
+  };
+
   return {
     port,
     production,
+    passkeys,
     redisUrl,
     databaseUrl: databaseUrl ?? `sqlite:${DEFAULT_DATABASE_PATH}`,
     smtpUrl,

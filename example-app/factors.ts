@@ -6,6 +6,8 @@
 import {
   emailOtp,
   EmailOtpStrategy,
+  passkeys,
+  PasskeyStrategy,
   recoveryCodes,
   RecoveryCodeStrategy,
   totp,
@@ -23,6 +25,7 @@ export interface Features {
   readonly recoveryCodes: boolean;
   readonly emailOtp: boolean;
   readonly rememberBrowser: boolean;
+  readonly passkeys: boolean;
 }
 
 /** Known at import time, so tests can skip a story whose factor is not wired yet. */
@@ -31,6 +34,7 @@ export const FEATURES: Features = Object.freeze({
   emailOtp: true,
   // createStepup({ rememberBrowser }) in app.ts.
   rememberBrowser: true,
+  passkeys: true,
 });
 
 export interface FactorSetup {
@@ -38,7 +42,11 @@ export interface FactorSetup {
   readonly features: Features;
 }
 
-export function buildFactors(config: ExampleConfig, mail: Mail): FactorSetup {
+export function buildFactors(
+  config: ExampleConfig,
+  mail: Mail,
+  findUser: (id: string) => unknown = (id) => ({ id }),
+): FactorSetup {
   const factors: FactorFactory[] = [
     // The secret is encrypted at rest under a key the MFA store never sees.
     totp({ issuer: ISSUER, encryptionKeys: { current: 'k1', keys: { k1: config.keys.totp } } }),
@@ -47,6 +55,14 @@ export function buildFactors(config: ExampleConfig, mail: Mail): FactorSetup {
     // Codes by mail (weak: NIST does not count email as out-of-band), stored as HMACs. Only
     // addresses enrolled through the factor count (seed.ts enrols carol's).
     emailOtp({ mailer: mail.mailer, codeKey: config.keys.emailCode, appName: ISSUER }),
+    // Phishing resistant: the browser signs the origin, so a look-alike site gets nothing. Also
+    // a sign-in on its own (passwordless), with the user's PIN or biometric.
+    passkeys({
+      rpId: config.passkeys.rpId,
+      rpName: ISSUER,
+      origins: config.passkeys.origins,
+      findUser,
+    }),
   ];
   return { factors, features: FEATURES };
 }
@@ -69,10 +85,17 @@ export function emailOtpOf(stepup: Stepup): EmailOtpStrategy | undefined {
   return factor instanceof EmailOtpStrategy ? factor : undefined;
 }
 
+/** The passkey factor, when registered. */
+export function passkeyOf(stepup: Stepup): PasskeyStrategy | undefined {
+  const factor = stepup.factors.get('passkey');
+  return factor instanceof PasskeyStrategy ? factor : undefined;
+}
+
 /** Labels for the challenge page's factor tabs. */
 export const FACTOR_LABELS: Readonly<Record<string, string>> = {
   totp: 'Authenticator app',
   'email-otp': 'Email code',
   'sms-otp': 'SMS code',
   'recovery-code': 'Recovery code',
+  passkey: 'Passkey',
 };

@@ -22,6 +22,9 @@ const NOTICES: Readonly<Record<string, string>> = {
   'browsers-revoked': 'Every remembered browser will ask for a second factor at its next sign-in.',
   'email-removed': 'Sign-in codes are no longer sent by email.',
   'session-expired': 'The sign-in attempt expired. Sign in again with your password.',
+  'passkey-added': 'The passkey was added. You can sign in with it, with or without a password.',
+  'passkey-removed': 'The passkey was removed from your account.',
+  'passkey-renamed': 'The passkey was renamed.',
 };
 
 export type Render = (

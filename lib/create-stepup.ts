@@ -201,6 +201,17 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     }
     factors.set(factor.name, factor);
     passport.use(factor.name, factor as unknown as Parameters<PassportLike['use']>[1]);
+    // A factor that also signs users in on its own (passwordless passkeys) brings a
+    // first-factor strategy; it runs through `authenticate()` like the password.
+    const first = factor.firstFactorStrategy;
+    if (first) {
+      if (first.name === resolved.firstFactor || factors.has(first.name)) {
+        throw new TypeError(
+          `createStepup: strategy name ${JSON.stringify(first.name)} is used twice`,
+        );
+      }
+      passport.use(first.name, first.strategy as Parameters<PassportLike['use']>[1]);
+    }
   }
   if (options.password)
     passport.use(resolved.firstFactor, new PasswordStrategy(context, options.password));

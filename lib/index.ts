@@ -23,7 +23,13 @@ export {
   type StepupContext,
   type Subject,
 } from './core/context.js';
-export { RECOVERY_CODES, TOTP_CODE_CHECK, type TotpCodeCheck } from './core/factor-keys.js';
+export {
+  PASSKEY_ASSERTION,
+  RECOVERY_CODES,
+  TOTP_CODE_CHECK,
+  type PasskeyAssertionCheck,
+  type TotpCodeCheck,
+} from './core/factor-keys.js';
 export { AttemptCounter, type CodeCheck, type LockoutOptions } from './core/attempts.js';
 export { StepupEvents, type EventListener } from './core/events.js';
 export {
@@ -50,6 +56,7 @@ export type {
   StepupEvent,
   StepupEventType,
 } from './core/types.js';
+export { PHISHING_RESISTANT_FACTORS } from './core/types.js';
 export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
 export { MemoryCredentialStore } from './stores/credentials/memory.js';
 export {
@@ -64,11 +71,21 @@ export {
   type CredentialStore,
   type CredentialType,
   type EmailCredential,
+  type PasskeyCredential,
+  type PasskeyData,
   type RecoveryCodesCredential,
   type TotpCredential,
   type TotpData,
 } from './stores/credentials/types.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
+export { passkeys, PasskeyStrategy, type PasskeysOptions } from '../strategies/passkey.js';
+export {
+  beginPasskeyRegistration,
+  finishPasskeyRegistration,
+  passkeyChallenge,
+  passwordlessChallenge,
+} from './passkeys/service.js';
+export { PASSKEY, type PasskeyFactor } from './passkeys/contract.js';
 export {
   generateEncryptionKey,
   createCipher,

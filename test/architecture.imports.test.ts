@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FEATURES = ['totp', 'recovery', 'one-time-code', 'password', 'remember-browser'];
+const FEATURES = ['totp', 'recovery', 'one-time-code', 'password', 'remember-browser', 'passkeys'];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -9,7 +9,11 @@ import Database from 'better-sqlite3';
 import { Kysely, sql, SqliteDialect } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDriver } from '../lib/stores/credentials/connect.js';
-import { runCredentialStoreConformance, T0 } from '../lib/stores/credentials/conformance.js';
+import {
+  passkeyData,
+  runCredentialStoreConformance,
+  T0,
+} from '../lib/stores/credentials/conformance.js';
 import { sqlCredentialStore } from '../lib/stores/credentials/sql.js';
 import { CredentialStoreUnavailableError } from '../lib/stores/credentials/types.js';
 import { tempDir, type TempDir, uniquePrefix, urlHarness } from './helpers/sql-databases.js';
@@ -105,15 +109,20 @@ describe('SQL store on SQLite', () => {
     const insert = (id: string, type: string, data: string) =>
       sql`insert into stepup_credentials (id, user_id, type, created_at, data)
           values (${id}, 'alice', ${type}, ${T0}, ${data})`.execute(db);
-    await insert('pk1', 'passkey', JSON.stringify({ publicKey: 'pQECAyYgASFY', counter: 3 }));
+    await insert('pk1', 'passkey', JSON.stringify(passkeyData()));
     await insert('future', 'carrier-pigeon', '{}');
     expect(await store.list('alice')).toEqual([
       expect.objectContaining({
         id: 'pk1',
         type: 'passkey',
-        data: { publicKey: 'pQECAyYgASFY', counter: 3 },
+        data: passkeyData(),
+        counter: -1,
       }),
     ]);
+    // A passkey row that this version cannot read fails closed, as a broken TOTP row does.
+    await insert('pk-broken', 'passkey', JSON.stringify({ publicKey: 'pQECAyYgASFY' }));
+    await expect(store.list('alice')).rejects.toBeInstanceOf(CredentialStoreUnavailableError);
+    await sql`delete from stepup_credentials where id = 'pk-broken'`.execute(db);
     await insert('broken', 'totp', '{"ciphertext":"SECRET-CIPHERTEXT"');
     const err = await store.list('alice').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CredentialStoreUnavailableError);

@@ -23,6 +23,7 @@ const REASONS: Readonly<Record<string, string>> = {
   remembered_browser_not_allowed: 'A remembered browser is not enough for this page. Enter a code.',
   factor_not_allowed: 'This page accepts other factors than the one you used.',
   not_enrolled: 'This page needs a second factor, and your account has none yet.',
+  phishing_resistant_required: 'This page needs a passkey: confirm it is you with one.',
 };
 
 export function authPages(ctx: ExampleContext): Router {
@@ -90,7 +91,9 @@ export function authPages(ctx: ExampleContext): Router {
     const asked =
       field(req, 'factor', 64) ??
       (typeof req.query.factor === 'string' ? req.query.factor : undefined);
-    const factor = asked !== undefined && enrolled.includes(asked) ? asked : enrolled[0];
+    // A passkey has its own button on the page; the code form defaults to the first code factor.
+    const codeFactors = enrolled.filter((f) => f !== 'passkey');
+    const factor = asked !== undefined && codeFactors.includes(asked) ? asked : codeFactors[0];
     const reason = typeof req.query.reason === 'string' ? REASONS[req.query.reason] : undefined;
     return render(
       req,

@@ -16,7 +16,7 @@ import {
   removeEmail,
 } from '../../lib/index.js';
 import { describeError, field, page, withQuery, type ExampleContext } from '../context.js';
-import { emailOtpOf, recoveryOf, totpOf } from '../factors.js';
+import { emailOtpOf, passkeyOf, recoveryOf, totpOf } from '../factors.js';
 
 const HERE = '/settings/security';
 
@@ -44,6 +44,7 @@ export function securityPages(ctx: ExampleContext): Router {
         enrolled: await stepup.enrolledFactors(userId),
         browsers: (await stepup.rememberedBrowsers?.list(userId, req)) ?? [],
         emailAddress: await emailOtpOf(stepup)?.addressOf(userId),
+        passkeys: (await passkeyOf(stepup)?.passkeys(userId)) ?? [],
         emailSent: undefined,
         enrollment: undefined,
         confirming: false,
@@ -164,6 +165,23 @@ export function securityPages(ctx: ExampleContext): Router {
       }
     }),
   );
+  // Renaming a passkey changes no trust (adding and removing do, through the passkey buttons
+  // and the library's factors API, which ask for a fresh factor).
+  router.post(
+    `${HERE}/passkeys/:id/rename`,
+    page(async (req, res) => {
+      const userId = stepup.mfaOf(req).userId;
+      const label = (field(req, 'label', 255) ?? '').trim();
+      const id = String(req.params.id).slice(0, 64);
+      const control = [...label].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f);
+      if (userId === undefined || label === '' || control) {
+        return show(req, res, { error: 'Give the passkey a name (no control characters).' }, 400);
+      }
+      await stepup.credentials.updateLabel(userId, id, label);
+      res.redirect(303, `${HERE}?notice=passkey-renamed`);
+    }),
+  );
+
   // Forgetting a browser only reduces what the account trusts: no fresh factor needed.
   router.post(
     `${HERE}/browsers/:id/revoke`,

@@ -2,6 +2,7 @@ import { StepupError, type ErrorKey } from './errors.js';
 import type { StepupEvents } from './events.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
+import type { Amr } from './types.js';
 
 export interface LockoutOptions {
   /** Consecutive second-factor failures before the lock. @default 10 */
@@ -12,7 +13,13 @@ export interface LockoutOptions {
 
 /** The outcome of checking one code. */
 export type CodeCheck =
-  | { readonly ok: true }
+  | {
+      readonly ok: true;
+      /** What this check proved when it depends on the authenticator (a passkey: hwk or swk). */
+      readonly amr?: Amr;
+      /** Further RFC 8176 values it proved (`user` after user verification). */
+      readonly moreAmr?: readonly Amr[];
+    }
   | {
       readonly ok: false;
       readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;

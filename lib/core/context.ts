@@ -59,7 +59,12 @@ export interface FactorProof {
   readonly kind: 'first' | 'second';
   readonly factor: string;
   readonly amr: Amr;
-  /** First factor only: a second factor proven in the same request (password + TOTP in one field). */
+  /** Further RFC 8176 values this proof carries (a passkey: `user`, and `mfa` when passwordless). */
+  readonly moreAmr?: readonly Amr[];
+  /**
+   * First factor only: a second factor proven in the same request (password + TOTP in one
+   * field, or a passkey with user verification: possession and a PIN or biometric).
+   */
   readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
   /**
    * Second factor of a pending login: the user's login epoch, read in the same round trip as the
@@ -93,6 +98,11 @@ export interface SecondFactor {
   sessionInfo?(userId: string): Promise<Record<string, unknown>>;
   /** Optional: remove every trace of this factor for the user (admin reset). */
   reset?(userId: string): Promise<void>;
+  /**
+   * Optional: a first-factor Passport strategy this factor also offers (passwordless sign-in
+   * with a passkey); `createStepup` registers it with Passport under `name`.
+   */
+  readonly firstFactorStrategy?: { readonly name: string; readonly strategy: unknown };
 }
 
 /**

@@ -26,3 +26,16 @@ export interface TotpCodeCheck extends SecondFactor {
   verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean>;
 }
 export const TOTP_CODE_CHECK = factorKey<TotpCodeCheck>('totp', ['isEnrolled', 'verifyCurrent']);
+
+/**
+ * What another feature may ask of the passkey factor: check a signed assertion of one of the
+ * user's passkeys against the challenge this session asked for (the factors API accepts it
+ * instead of a code to remove an authenticator).
+ */
+export interface PasskeyAssertionCheck extends SecondFactor {
+  verifyAssertion(req: Request, userId: string, response: unknown): Promise<boolean>;
+}
+export const PASSKEY_ASSERTION = factorKey<PasskeyAssertionCheck>('passkey', [
+  'isEnrolled',
+  'verifyAssertion',
+]);

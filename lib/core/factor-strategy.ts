@@ -18,7 +18,10 @@ export const MAX_CODE_LENGTH = 128;
  *   - store failures become `error()` (the router answers 503: fail closed).
  * A subclass only says whether the user has the factor and whether a code is right.
  */
-export abstract class SecondFactorStrategy<E = true> extends Strategy implements SecondFactor {
+export abstract class SecondFactorStrategy<E = true, I = string>
+  extends Strategy
+  implements SecondFactor
+{
   abstract readonly name: SecondFactorName;
   abstract readonly amr: Amr;
 
@@ -60,13 +63,30 @@ export abstract class SecondFactorStrategy<E = true> extends Strategy implements
   reset?(userId: string): Promise<void>;
 
   /**
-   * Check `code` (a string of at most MAX_CODE_LENGTH characters) for the subject, whose
-   * `enrollment` was just read by `enrollmentFor`.
+   * What the request presents: by default `code`, a non-empty string of at most
+   * MAX_CODE_LENGTH characters. A factor whose proof is not a code (a passkey's signed
+   * `response`) reads its own field; a malformed one is a 400, before any attempt is counted.
+   */
+  protected readInput(body: Record<string, unknown> | undefined): I | StepupError {
+    const code = body?.code;
+    if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
+      return new StepupError(
+        'INVALID_REQUEST',
+        { field: 'code' },
+        'The code must be a non-empty string.',
+      );
+    }
+    return code as I;
+  }
+
+  /**
+   * Check the presented `code` (what `readInput` returned) for the subject, whose `enrollment`
+   * was just read by `enrollmentFor`.
    */
   protected abstract verifyCode(
     req: Request,
     subject: Subject,
-    code: string,
+    code: I,
     enrollment: E,
   ): Promise<CodeCheck>;
 
@@ -86,14 +106,8 @@ export abstract class SecondFactorStrategy<E = true> extends Strategy implements
   private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {
     const subject = this.ctx.subjectOf(req);
     if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
-    const code = (req.body as Record<string, unknown> | undefined)?.code;
-    if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
-      return new StepupError(
-        'INVALID_REQUEST',
-        { field: 'code' },
-        'The code must be a non-empty string.',
-      );
-    }
+    const code = this.readInput(req.body as Record<string, unknown> | undefined);
+    if (code instanceof StepupError) return code;
     // One round trip reads the lockout state and the factor's record (prefetchKeys).
     const { attempts } = this.ctx;
     // A pending login's epoch comes with the lockout state (same user, same round trip); the
@@ -118,10 +132,13 @@ export abstract class SecondFactorStrategy<E = true> extends Strategy implements
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
     // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
     const user = subject.status === 'pending' ? { id: subject.userId } : req.user;
-    const proof: FactorProof = { kind: 'second', factor: this.name, amr: this.amr };
-    return {
-      user,
-      proof: epochKeys.length ? { ...proof, loginEpoch: parseEpoch(snapshot.values[0]) } : proof,
+    const proof: FactorProof = {
+      kind: 'second',
+      factor: this.name,
+      amr: check.amr ?? this.amr,
+      ...(check.moreAmr ? { moreAmr: check.moreAmr } : {}),
+      ...(epochKeys.length ? { loginEpoch: parseEpoch(snapshot.values[0]) } : {}),
     };
+    return { user, proof };
   }
 }

@@ -5,11 +5,24 @@
 /** Where a session stands. */
 export type MfaStatus = 'anonymous' | 'pending' | 'authenticated' | 'satisfied';
 
-/** RFC 8176 authentication method references. */
-export type Amr = 'pwd' | 'otp' | 'email' | 'sms' | 'rc' | 'rb' | (string & {});
+/**
+ * RFC 8176 authentication method references. A passkey is `hwk` (a device-bound key) or `swk`
+ * (a synced, backed-up key), with `user` when the authenticator verified the user and `mfa`
+ * when that one ceremony proved two factors (passwordless with user verification).
+ */
+export type Amr =
+  'pwd' | 'otp' | 'email' | 'sms' | 'rc' | 'rb' | 'hwk' | 'swk' | 'user' | 'mfa' | (string & {});
 
 /** Second-factor strategy names as the API uses them. Apps may register their own. */
-export type SecondFactorName = 'totp' | 'email-otp' | 'sms-otp' | 'recovery-code' | (string & {});
+export type SecondFactorName =
+  'totp' | 'email-otp' | 'sms-otp' | 'recovery-code' | 'passkey' | (string & {});
+
+/**
+ * Factors that resist phishing (NIST SP 800-63B-4 §3.2.5): the authenticator signs the origin
+ * it is talking to, so a relaying proxy on another origin gets nothing usable. Codes of any
+ * kind can be relayed.
+ */
+export const PHISHING_RESISTANT_FACTORS: readonly SecondFactorName[] = ['passkey'];
 
 /** The read-only view of a session's MFA state (`req.mfa`). */
 export interface MfaView {
@@ -67,6 +80,12 @@ export interface RequireMfaOptions {
   readonly allowRememberBrowser?: boolean;
   /** Second factors that count for this route. @default every registered factor */
   readonly factors?: readonly SecondFactorName[];
+  /**
+   * Only a session in which a phishing-resistant factor (a passkey) passed opens this route
+   * (NIST SP 800-63B-4 §2.2.2: AAL2 verifiers offer, and may require, phishing resistance).
+   * @default false
+   */
+  readonly phishingResistant?: boolean;
 }
 
 export type MfaReason =
@@ -75,7 +94,8 @@ export type MfaReason =
   | 'not_enrolled'
   | 'stale'
   | 'remembered_browser_not_allowed'
-  | 'factor_not_allowed';
+  | 'factor_not_allowed'
+  | 'phishing_resistant_required';
 
 /** Outcome of evaluating a route policy against a session. */
 export type PolicyDecision =
@@ -117,6 +137,8 @@ export type StepupEventType =
   | 'totp.replay'
   | 'recovery.used'
   | 'recovery.regenerated'
+  | 'passkey.registered'
+  | 'passkey.counter_regressed'
   | 'remember.used'
   | 'remember.issued'
   | 'remember.revoked'

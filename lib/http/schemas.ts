@@ -40,12 +40,33 @@ export const confirmBody = z.object({
   label: labelField.optional(),
 });
 
-export const verifyBody = z.object({
-  factor: z.string().min(1).max(64),
-  code: z.string().min(1).max(128),
-  rememberBrowser: formBoolean.optional(),
-  remember: formBoolean.optional(),
-});
+/**
+ * `POST /mfa/verify`: a `code`, or for a passkey the signed `response` (an object the passkey
+ * factor validates itself, lib/passkeys/schemas.ts). One of the two must be there.
+ */
+export const verifyBody = z
+  .object({
+    factor: z.string().min(1).max(64),
+    code: z.string().min(1).max(128).optional(),
+    response: z.record(z.string(), z.unknown()).optional(),
+    rememberBrowser: formBoolean.optional(),
+    remember: formBoolean.optional(),
+  })
+  .refine((b) => b.code !== undefined || b.response !== undefined, {
+    path: ['code'],
+    message: 'code (or response, for a passkey) is required',
+  });
+
+/** `DELETE /mfa/factors/:id`: a current code, or a fresh passkey assertion. */
+export const proofBody = z
+  .object({
+    code: z.string().min(1).max(128).optional(),
+    response: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => b.code !== undefined || b.response !== undefined, {
+    path: ['code'],
+    message: 'code (or response, for a passkey) is required',
+  });
 
 export function isTruthy(value: z.infer<typeof formBoolean> | undefined): boolean {
   return value === true || value === 'true' || value === 'on' || value === '1';

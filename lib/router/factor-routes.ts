@@ -1,10 +1,10 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
-import { RECOVERY_CODES, TOTP_CODE_CHECK } from '../core/factor-keys.js';
+import { PASSKEY_ASSERTION, RECOVERY_CODES, TOTP_CODE_CHECK } from '../core/factor-keys.js';
 import { assertFreshMfa, assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
-import { codeBody, labelField, parseBody } from '../http/schemas.js';
+import { labelField, parseBody, proofBody } from '../http/schemas.js';
 import type { Credential } from '../stores/credentials/types.js';
 import type { RouterHost } from './host.js';
 
@@ -16,6 +16,10 @@ function publicView(row: Credential) {
     label: row.label,
     createdAt: row.createdAt,
     lastUsedAt: row.lastUsedAt,
+    // A passkey's public flags help the user tell them apart ("synced", "this device only").
+    ...(row.type === 'passkey'
+      ? { backedUp: row.data.backedUp, deviceType: row.data.deviceType }
+      : {}),
   };
 }
 
@@ -24,7 +28,7 @@ const labelBody = z.object({ label: labelField });
 const ID = /^(rc:)?[A-Za-z0-9_-]{1,64}$/;
 
 /**
- * `GET /mfa/factors`, `PATCH /mfa/factors/:id {label}`, `DELETE /mfa/factors/:id {code}`: the
+ * `GET /mfa/factors`, `PATCH /mfa/factors/:id {label}`, `DELETE /mfa/factors/:id {code}` (or `{response}`, a passkey assertion): the
  * user's authenticators, one row each (several authenticator apps, a recovery-code set, an email
  * address). Ids are scoped to the signed-in user, so another user's id is `404 not_found`
  * (OWASP ASVS 5.0 V8.2.2). Removing one needs a fresh second factor and a current code, bumps
@@ -64,20 +68,29 @@ export function mountFactorRoutes(router: Router, host: RouterHost): void {
     route(async (req, res) => {
       const userId = await assertFreshMfa(host, req);
       const id = idOf(req.params.id);
-      const { code } = parseBody(codeBody, req.body);
+      const { code, response } = parseBody(proofBody, req.body);
       const row = await credentials.get(userId, id);
       if (!row) throw new StepupError('NOT_FOUND');
       const totp = host.context.factor(TOTP_CODE_CHECK);
       const recovery = host.context.factor(RECOVERY_CODES);
-      await host.context.attempts.attemptOrThrow(
-        req,
-        userId,
-        row.type,
-        async () =>
+      const passkey = host.context.factor(PASSKEY_ASSERTION);
+      await host.context.attempts.attemptOrThrow(req, userId, row.type, async () => {
+        // A passkey user may confirm with a fresh assertion (authenticate/options first)
+        // instead of spending a recovery code.
+        if (response !== undefined) {
+          return passkey ? passkey.verifyAssertion(req, userId, response) : false;
+        }
+        if (code === undefined) return false;
+        return (
           (totp ? await totp.verifyCurrent(req, userId, code) : false) ||
-          (recovery ? await recovery.consume(req, userId, code) : false),
-      );
+          (recovery ? await recovery.consume(req, userId, code) : false)
+        );
+      });
       await credentials.delete(userId, id);
+      // Recovery codes back up a strong factor; alone they would be a weak sole factor (as
+      // disabling TOTP does). While a passkey or an authenticator app remains, they stay.
+      const others = (await host.enrolledFactors(userId)).filter((f) => f !== 'recovery-code');
+      if (recovery && others.length === 0) await recovery.reset(userId);
       await host.context.credentialsChanged(req, userId, `${row.type}_removed`);
       await host.context.notify(req, userId, 'factor_disabled', { factor: row.type });
       res.status(204).end();

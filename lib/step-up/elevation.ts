@@ -122,7 +122,7 @@ export class Elevation {
     // Password and a TOTP code in one request (the JSON contract (README.md), non-interactive clients).
     // Both factors are real: no remembered browser or adaptive rule can weaken this session.
     if (proof.alsoSecond) {
-      const amr = [proof.amr, proof.alsoSecond.amr];
+      const amr = unique([proof.amr, proof.alsoSecond.amr, ...(proof.moreAmr ?? [])]);
       return signIn({
         status: 'satisfied',
         amr,
@@ -236,7 +236,11 @@ export class Elevation {
     }
 
     await logIn(req, user);
-    const amr = unique([...base.amr.filter((a) => a !== 'rb'), proof.amr]);
+    const amr = unique([
+      ...base.amr.filter((a) => a !== 'rb'),
+      proof.amr,
+      ...(proof.moreAmr ?? []),
+    ]);
     const factors = unique([...base.factors, proof.factor]);
     writeRecord(req, {
       v: 1,

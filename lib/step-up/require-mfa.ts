@@ -2,7 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ERROR_CODES } from '../core/errors.js';
 import { safeReturnTo } from './return-to.js';
 import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './route-policy.js';
-import type { MfaReason, MfaView, RequireMfaOptions, SecondFactorName } from '../core/types.js';
+import {
+  PHISHING_RESISTANT_FACTORS,
+  type MfaReason,
+  type MfaView,
+  type RequireMfaOptions,
+  type SecondFactorName,
+} from '../core/types.js';
 
 export interface GuardDeps {
   readonly now: () => number;
@@ -24,6 +30,7 @@ const REASON_MESSAGES: Record<MfaReason, string> = {
   remembered_browser_not_allowed:
     'A remembered browser is not enough here: present a second factor in this session.',
   factor_not_allowed: 'Present one of the factors this page accepts.',
+  phishing_resistant_required: 'This page needs a passkey: sign in or confirm with one.',
 };
 
 /** JSON clients: `Accept: application/json` (preferred over HTML) or an XHR. */
@@ -53,9 +60,11 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
 export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions) => RequestHandler {
   return (options = {}) => {
     const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered);
-    const allowed = policy.factors
-      ? deps.registered.filter((f) => policy.factors?.has(f))
-      : deps.registered;
+    const allowed = deps.registered.filter(
+      (f) =>
+        (!policy.factors || policy.factors.has(f)) &&
+        (!policy.phishingResistant || PHISHING_RESISTANT_FACTORS.includes(f)),
+    );
     return (req: Request, res: Response, next: NextFunction) => {
       const view = deps.viewOf(req);
       const decision = evaluatePolicy(view, policy, allowed, deps.now());

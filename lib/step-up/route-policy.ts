@@ -1,18 +1,20 @@
 import { assertKnownKeys } from '../core/validate.js';
-import type {
-  MfaView,
-  PolicyDecision,
-  RequireMfaOptions,
-  SecondFactorName,
+import {
+  PHISHING_RESISTANT_FACTORS,
+  type MfaView,
+  type PolicyDecision,
+  type RequireMfaOptions,
+  type SecondFactorName,
 } from '../core/types.js';
 
 export interface ResolvedRoutePolicy {
   readonly maxAgeMs?: number;
   readonly allowRememberBrowser: boolean;
   readonly factors?: ReadonlySet<SecondFactorName>;
+  readonly phishingResistant: boolean;
 }
 
-const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors']);
+const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors', 'phishingResistant']);
 
 /**
  * Validate a route policy when the guard is created (never per request): a typo such as
@@ -23,7 +25,16 @@ export function resolveRoutePolicy(
   registered: readonly SecondFactorName[],
 ): ResolvedRoutePolicy {
   assertKnownKeys('requireMfa', options, KNOWN);
-  const { maxAge, allowRememberBrowser = true, factors } = options;
+  const { maxAge, allowRememberBrowser = true, factors, phishingResistant = false } = options;
+  if (typeof phishingResistant !== 'boolean') {
+    throw new TypeError('requireMfa: phishingResistant must be true or false');
+  }
+  if (phishingResistant && !registered.some((f) => PHISHING_RESISTANT_FACTORS.includes(f))) {
+    // Fail at start-up: such a route could never open.
+    throw new TypeError(
+      'requireMfa: phishingResistant needs a phishing-resistant factor: register passkeys({ rpId, rpName, origins })',
+    );
+  }
   if (
     maxAge !== undefined &&
     (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge <= 0)
@@ -53,6 +64,7 @@ export function resolveRoutePolicy(
     ...(maxAge !== undefined ? { maxAgeMs: maxAge * 1000 } : {}),
     allowRememberBrowser,
     ...(factorSet ? { factors: factorSet } : {}),
+    phishingResistant,
   };
 }
 
@@ -85,6 +97,14 @@ export function evaluatePolicy(
       break;
   }
   const realFactors = view.factors;
+  // NIST SP 800-63B-4 §3.2.5: only an authenticator that binds its output to the origin resists
+  // a phishing proxy; a code, a remembered browser or a skipped factor never counts here.
+  if (
+    policy.phishingResistant &&
+    !realFactors.some((f) => PHISHING_RESISTANT_FACTORS.includes(f))
+  ) {
+    return deny('phishing_resistant_required');
+  }
   if (realFactors.length === 0 && view.viaSkip) {
     // An adaptive rule skipped the second factor: fine for ordinary routes, never for a route
     // that asks for a recent or a real factor (docs/architecture.md "Session states" "When to ask").

@@ -5,7 +5,7 @@
  * of 1893456000000 fails).
  */
 import { expect } from 'vitest';
-import type { CredentialStore, RecoveryCodesCredential, TotpData } from './types.js';
+import type { CredentialStore, PasskeyData, RecoveryCodesCredential, TotpData } from './types.js';
 
 export interface CredentialStoreHarness {
   readonly store: CredentialStore;
@@ -50,4 +50,17 @@ export async function recoverySet(
   expect(sets.length).toBeLessThanOrEqual(1);
   const set = sets[0];
   return set?.type === 'recovery-codes' ? set : undefined;
+}
+
+/** A passkey's stored data; `n` varies the credential id and key. */
+export function passkeyData(n = 1): PasskeyData {
+  return {
+    credentialId: `cred-${n}-${'A'.repeat(40)}`,
+    publicKey: `pQECAyYgASFYI${n}`,
+    transports: ['internal', 'hybrid'],
+    deviceType: 'multiDevice',
+    backedUp: true,
+    aaguid: '00000000-0000-0000-0000-000000000000',
+    userHandle: `handle-${n}`,
+  };
 }

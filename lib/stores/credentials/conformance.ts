@@ -29,12 +29,14 @@ import {
   totpData,
 } from './conformance-fixtures.js';
 import { isolationTests } from './conformance-isolation.js';
+import { passkeyTests } from './conformance-passkeys.js';
 import { raceTests } from './conformance-races.js';
 
 export {
   type CredentialConformanceContext,
   type CredentialStoreHarness,
   digests,
+  passkeyData,
   recoverySet,
   T0,
   totpData,
@@ -76,6 +78,7 @@ export function runCredentialStoreConformance(
       crudTests(ctx);
       isolationTests(ctx);
       raceTests(ctx);
+      passkeyTests(ctx);
     });
   });
 }

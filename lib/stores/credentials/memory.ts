@@ -9,6 +9,7 @@
  */
 import {
   type CreateEmailInput,
+  type CreatePasskeyInput,
   type CreateTotpInput,
   type Credential,
   CredentialConflictError,
@@ -16,6 +17,8 @@ import {
   CredentialStoreUnavailableError,
   type CredentialType,
   type EmailCredential,
+  type PasskeyCredential,
+  type PasskeyData,
   recoveryCodesCredentialId,
   type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
@@ -63,8 +66,16 @@ function snapshot(row: Row): Credential {
         type: row.type,
         codes: Object.freeze(row.codes.map((c) => Object.freeze({ ...c }))),
       });
+    case 'passkey': {
+      const data = row.data as PasskeyData;
+      return Object.freeze({
+        ...base,
+        type: row.type,
+        data: Object.freeze({ ...data, transports: Object.freeze([...data.transports]) }),
+        counter: row.lastStep,
+      });
+    }
     case 'email':
-    case 'passkey':
       return Object.freeze({
         ...base,
         type: row.type,
@@ -78,6 +89,8 @@ export class MemoryCredentialStore implements CredentialStore {
   readonly #users = new Map<string, Map<string, Row>>();
   /** Every id in use: ids are unique across users, like the SQL primary key. */
   readonly #ids = new Set<string>();
+  /** WebAuthn credential id → row: unique across users, like the SQL `lookup` index. */
+  readonly #passkeys = new Map<string, Row>();
   #closed = false;
 
   #open(): void {
@@ -105,6 +118,7 @@ export class MemoryCredentialStore implements CredentialStore {
 
   #remove(row: Row): void {
     this.#ids.delete(row.id);
+    if (row.type === 'passkey') this.#passkeys.delete((row.data as PasskeyData).credentialId);
     const rows = this.#users.get(row.userId);
     rows?.delete(row.id);
     if (rows?.size === 0) this.#users.delete(row.userId);
@@ -161,6 +175,40 @@ export class MemoryCredentialStore implements CredentialStore {
     this.#open();
     this.#insert(row);
     return snapshot(row) as EmailCredential;
+  }
+
+  async createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential> {
+    const { counter, ...checked } = check.checkPasskeyInput(input);
+    const { data } = checked;
+    const row: Row = { ...checked, lastStep: counter, codes: [] };
+    this.#open();
+    if (this.#passkeys.has(data.credentialId)) throw new CredentialConflictError();
+    this.#insert(row);
+    this.#passkeys.set(data.credentialId, row);
+    return snapshot(row) as PasskeyCredential;
+  }
+
+  async findPasskey(credentialId: string): Promise<PasskeyCredential | null> {
+    if (!check.isLookupValue(credentialId, 'credentialId', 1364)) return null;
+    this.#open();
+    const row = this.#passkeys.get(credentialId);
+    return row ? (snapshot(row) as PasskeyCredential) : null;
+  }
+
+  async advancePasskeyCounter(
+    userId: string,
+    id: string,
+    counter: number,
+    now: number,
+  ): Promise<boolean> {
+    const c = check.checkCounter(counter);
+    const at = check.checkNow(now);
+    const row = this.#find(userId, id);
+    if (row?.type !== 'passkey') return false;
+    if (!(c > row.lastStep || (c === 0 && row.lastStep <= 0))) return false;
+    row.lastStep = c;
+    row.lastUsedAt = at;
+    return true;
   }
 
   async replaceRecoveryCodes(input: ReplaceRecoveryCodesInput): Promise<RecoveryCodesCredential> {

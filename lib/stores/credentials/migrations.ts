@@ -14,6 +14,7 @@
  */
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
+import { v2Passkeys } from './migration-0002-passkeys.js';
 import type { SqlDialectName } from './sql-options.js';
 import type { TableNames } from './sql-schema.js';
 
@@ -93,7 +94,7 @@ function v1(dialect: SqlDialectName, t: TableNames): Migration {
 }
 
 function migrationsFor(dialect: SqlDialectName, t: TableNames): Record<string, Migration> {
-  return { '0001_credentials': v1(dialect, t) };
+  return { '0001_credentials': v1(dialect, t), '0002_passkeys': v2Passkeys(dialect, t) };
 }
 
 /** True when every migration this version knows is recorded (perhaps with newer ones). */

@@ -9,7 +9,7 @@ import { type Kysely, sql } from 'kysely';
 import type { SqlDialectName } from './sql-options.js';
 import type { DbInt, Schema, TableNames } from './sql-schema.js';
 import type { Credential, CredentialType, RecoveryCode } from './types.js';
-import { checkTotpData } from './validate.js';
+import { checkPasskeyData, checkTotpData } from './validate.js';
 
 /** One user's credentials joined with their codes, in list order. */
 export function selectCredentials(
@@ -124,8 +124,15 @@ function toCredential(row: JoinedRow, codes: readonly RecoveryCode[]): Credentia
       }
       return { ...base, type, data: { address: data.address } };
     }
-    case 'passkey':
-      return { ...base, type, data: parseData(row) as Record<string, unknown> };
+    case 'passkey': {
+      let data;
+      try {
+        data = checkPasskeyData(parseData(row));
+      } catch (cause) {
+        throw new MalformedRowError('a passkey row holds unreadable data', { cause });
+      }
+      return { ...base, type, data, counter: toNumber(row.last_step) };
+    }
     default:
       // Written by a newer version (a type this one does not know): not ours to interpret.
       return null;

@@ -21,6 +21,8 @@ export interface CredentialsTable {
   /** JSON of the type-specific data (`{}` for a recovery-code set). */
   data: string;
   last_step: ColumnType<DbInt, number | undefined, number>;
+  /** Passkeys only: `passkeyLookupKey(credentialId)`, unique (migration 0002). */
+  lookup: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RecoveryCodesTable {

@@ -15,6 +15,7 @@ import type { Kysely } from 'kysely';
 import { openDatabase } from './connect.js';
 import { runMigrations } from './migrations.js';
 import { CompiledQueries } from './sql-compiled.js';
+import { advanceCounter, findPasskeyRow, insertPasskey } from './sql-passkeys.js';
 import { consumeCode, replaceCodeSet } from './sql-recovery.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
@@ -26,12 +27,14 @@ import { credentialExists, type JoinedRow, selectCredentials, toCredentials } fr
 import { type Schema, tableNames, type TableNames } from './sql-schema.js';
 import {
   type CreateEmailInput,
+  type CreatePasskeyInput,
   type CreateTotpInput,
   type Credential,
   type CredentialStore,
   CredentialStoreUnavailableError,
   type CredentialType,
   type EmailCredential,
+  type PasskeyCredential,
   recoveryCodesCredentialId,
   type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
@@ -134,6 +137,34 @@ export class SqlCredentialStore implements CredentialStore {
     };
     await this.#insert('createEmail', row, row.data, -1);
     return row;
+  }
+
+  async createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential> {
+    const row = check.checkPasskeyInput(input);
+    await this.#run('createPasskey', (db) => insertPasskey(db, this.#t, row));
+    return row;
+  }
+
+  async findPasskey(credentialId: string): Promise<PasskeyCredential | null> {
+    if (!check.isLookupValue(credentialId, 'credentialId', 1364)) return null;
+    return this.#run('findPasskey', (db) =>
+      findPasskeyRow(db, this.#t, this.#dialect, credentialId),
+    );
+  }
+
+  async advancePasskeyCounter(
+    userId: string,
+    id: string,
+    counter: number,
+    now: number,
+  ): Promise<boolean> {
+    const uid = check.checkUserId(userId);
+    const c = check.checkCounter(counter);
+    const at = check.checkNow(now);
+    if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
+    return this.#run('advancePasskeyCounter', (db) =>
+      advanceCounter(db, this.#t, this.#dialect, { userId: uid, id }, c, at),
+    );
   }
 
   async #insert(op: string, row: Credential, data: object, lastStep: number): Promise<void> {

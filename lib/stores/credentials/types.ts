@@ -68,10 +68,32 @@ export interface EmailCredential extends CredentialBase {
   readonly data: { readonly address: string };
 }
 
-/** Room for passkeys: rows of this type are read back; a later migration adds their columns. */
+/**
+ * A WebAuthn credential as the relying party keeps it (W3C WebAuthn L3 §7.1 step 27: credential
+ * id, public key, sign count, transports, backup flags). Binary values are base64url.
+ */
+export interface PasskeyData {
+  /** The credential id the authenticator chose (≤ 1023 bytes, WebAuthn L3 §5.1). */
+  readonly credentialId: string;
+  /** The COSE public key from the attested credential data. */
+  readonly publicKey: string;
+  /** Hints for the browser (`internal`, `usb`, `hybrid`…), as the authenticator reported them. */
+  readonly transports: readonly string[];
+  /** `multiDevice` when the credential may be synced (backup eligible, BE flag). */
+  readonly deviceType: 'singleDevice' | 'multiDevice';
+  /** The BS flag at registration: the credential is backed up (synced). */
+  readonly backedUp: boolean;
+  /** The authenticator model, a UUID (all zeros with attestation `none` from most). */
+  readonly aaguid: string;
+  /** The WebAuthn user handle (`user.id`) the credential was made for: random, never the user id. */
+  readonly userHandle: string;
+}
+
 export interface PasskeyCredential extends CredentialBase {
   readonly type: 'passkey';
-  readonly data: Record<string, unknown>;
+  readonly data: PasskeyData;
+  /** The last signature counter accepted (0 for authenticators that do not count). */
+  readonly counter: number;
 }
 
 export type Credential =
@@ -97,6 +119,17 @@ export interface CreateEmailInput {
   readonly now: number;
 }
 
+export interface CreatePasskeyInput {
+  readonly userId: string;
+  readonly label?: string | null;
+  readonly data: PasskeyData;
+  /** The signature counter of the registration. */
+  readonly counter: number;
+  /** @default newCredentialId() */
+  readonly id?: string;
+  readonly now: number;
+}
+
 export interface ReplaceRecoveryCodesInput {
   readonly userId: string;
   /** 1 to 100 distinct digests (the caller hashes the codes; this store never sees them). */
@@ -114,6 +147,24 @@ export interface CredentialStore {
   /** Insert; returns the stored row. A given `id` that exists → `CredentialConflictError`. */
   createTotp(input: CreateTotpInput): Promise<TotpCredential>;
   createEmail(input: CreateEmailInput): Promise<EmailCredential>;
+  /**
+   * Insert a passkey. A WebAuthn credential id is registered once across all users (WebAuthn L3
+   * §7.1 step 26): one already stored, for anyone → `CredentialConflictError`.
+   */
+  createPasskey(input: CreatePasskeyInput): Promise<PasskeyCredential>;
+  /**
+   * The passkey with this WebAuthn credential id, whoever owns it, or null. The one lookup that
+   * is not scoped to a user: a passwordless sign-in starts with no user, and the owner it
+   * returns is then the only user the assertion may sign in.
+   */
+  findPasskey(credentialId: string): Promise<PasskeyCredential | null>;
+  /**
+   * Signature counter (WebAuthn L3 §6.1.1): moves `counter` (and `lastUsedAt`) in one
+   * conditional statement, only forward, or from 0 to 0 (authenticators that do not count, such
+   * as synced passkeys, always send 0). False when the counter did not move forward (a possible
+   * clone) or there is no such passkey of this user.
+   */
+  advancePasskeyCounter(userId: string, id: string, counter: number, now: number): Promise<boolean>;
   /**
    * Replace the user's recovery-code set in one transaction: the old set and every one of its
    * digests are gone, the new set is in. A user has at most one set; its id is
@@ -169,6 +220,14 @@ export class CredentialConflictError extends Error {
  */
 export function newCredentialId(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/**
+ * The indexed lookup value of a WebAuthn credential id in the SQL store: a digest, so that ids
+ * of any length (up to 1023 bytes) fit one fixed-width unique index on every database.
+ */
+export function passkeyLookupKey(credentialId: string): string {
+  return 'pk:' + createHash('sha256').update(credentialId, 'utf8').digest('base64url');
 }
 
 /** Ids with this prefix are reserved for recovery-code sets. */

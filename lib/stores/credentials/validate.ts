@@ -11,6 +11,9 @@ import {
   CREDENTIAL_TYPES,
   type CredentialType,
   newCredentialId,
+  type CreatePasskeyInput,
+  type PasskeyCredential,
+  type PasskeyData,
   RECOVERY_ID_PREFIX,
   type TotpData,
 } from './types.js';
@@ -145,4 +148,74 @@ export function checkDigests(digests: unknown): string[] {
     throw new TypeError('CredentialStore: digests must be distinct');
   }
   return out;
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const AAGUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TRANSPORT = /^[a-z-]{1,32}$/;
+
+function base64url(value: unknown, field: string, max: number): string {
+  const s = text(value, field, 1, max);
+  if (!BASE64URL.test(s)) throw new TypeError(`CredentialStore: ${field} must be base64url`);
+  return s;
+}
+
+/** A WebAuthn credential id (≤ 1023 bytes: 1364 base64url characters, WebAuthn L3 §5.1). */
+export function checkCredentialId(value: unknown): string {
+  return base64url(value, 'passkey credentialId', 1364);
+}
+
+/** A clean copy with exactly the known fields, so nothing unexpected is persisted. */
+export function checkPasskeyData(data: unknown): PasskeyData {
+  if (typeof data !== 'object' || data === null) {
+    throw new TypeError('CredentialStore: passkey data must be an object');
+  }
+  const d = data as Partial<Record<keyof PasskeyData, unknown>>;
+  const transports = d.transports;
+  if (
+    !Array.isArray(transports) ||
+    transports.length > 10 ||
+    !transports.every((t: unknown) => typeof t === 'string' && TRANSPORT.test(t))
+  ) {
+    throw new TypeError('CredentialStore: passkey transports must be up to 10 short names');
+  }
+  if (d.deviceType !== 'singleDevice' && d.deviceType !== 'multiDevice') {
+    throw new TypeError('CredentialStore: passkey deviceType must be singleDevice or multiDevice');
+  }
+  if (typeof d.backedUp !== 'boolean') {
+    throw new TypeError('CredentialStore: passkey backedUp must be a boolean');
+  }
+  if (typeof d.aaguid !== 'string' || !AAGUID.test(d.aaguid)) {
+    throw new TypeError('CredentialStore: passkey aaguid must be a lower-case UUID');
+  }
+  return {
+    credentialId: checkCredentialId(d.credentialId),
+    publicKey: base64url(d.publicKey, 'passkey publicKey', 2048),
+    transports: [...(transports as string[])],
+    deviceType: d.deviceType,
+    backedUp: d.backedUp,
+    aaguid: d.aaguid,
+    userHandle: base64url(d.userHandle, 'passkey userHandle', 86), // 64 bytes, WebAuthn L3 §5.4.3
+  };
+}
+
+/** A WebAuthn signature counter: an unsigned 32-bit integer (WebAuthn L3 §6.1). */
+export function checkCounter(counter: unknown): number {
+  const n = integer(counter, 'passkey counter', 0);
+  if (n > 0xffffffff) throw new TypeError('CredentialStore: passkey counter must fit 32 bits');
+  return n;
+}
+
+/** The row a `createPasskey` call stores, every field checked (shared by all stores). */
+export function checkPasskeyInput(input: CreatePasskeyInput): PasskeyCredential {
+  return {
+    id: checkNewId(input.id),
+    userId: checkUserId(input.userId),
+    type: 'passkey',
+    label: checkLabel(input.label),
+    createdAt: checkNow(input.now),
+    lastUsedAt: null,
+    data: checkPasskeyData(input.data),
+    counter: checkCounter(input.counter),
+  };
 }
