@@ -124,6 +124,7 @@ export {
   sessionDefaults,
   type SessionDefaults,
   type SessionDefaultsInput,
+  type SessionStoreLike,
 } from './step-up/session-options.js';
 export {
   emailOtp,
