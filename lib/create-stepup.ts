@@ -242,6 +242,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     loginUrl: resolved.loginUrl,
     challengeUrl: resolved.challengeUrl,
     defaultReturnTo: resolved.defaultReturnTo,
+    htmlRedirects: resolved.htmlRedirects,
     viewOf: mfaOf,
     enrolledFactors: (userId) => elevation.enrolledFactors(userId),
   };

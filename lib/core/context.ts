@@ -49,6 +49,8 @@ export interface ResolvedOptions {
   readonly challengeUrl: string;
   readonly loginUrl: string;
   readonly defaultReturnTo: string;
+  /** False: guards answer browsers with the 401 JSON body too (API-only apps). */
+  readonly htmlRedirects: boolean;
   readonly getUserId: (user: unknown) => string;
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
   readonly freshSeconds: number;

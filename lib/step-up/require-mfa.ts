@@ -10,6 +10,8 @@ export interface GuardDeps {
   readonly loginUrl: string;
   readonly challengeUrl: string;
   readonly defaultReturnTo: string;
+  /** False: no redirect for browsers either (`createStepup({ htmlRedirects: false })`). */
+  readonly htmlRedirects: boolean;
   viewOf(req: Request): MfaView;
   enrolledFactors(userId: string): Promise<SecondFactorName[]>;
 }
@@ -100,7 +102,8 @@ function refuse(
   policy?: ResolvedRoutePolicy,
 ): void {
   res.set('Cache-Control', 'no-store');
-  if (wantsJson(req)) {
+  // An API-only app has no page to send a browser to: a redirect would land on a 404.
+  if (!deps.htmlRedirects || wantsJson(req)) {
     const body: Record<string, unknown> = {
       error,
       message: REASON_MESSAGES[reason],
