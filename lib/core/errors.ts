@@ -63,8 +63,11 @@ export const ERROR_CODES = {
   CSRF_INVALID: {
     status: 403,
     code: 'csrf_invalid',
+    // The usual cause is a client still sending the token of a session that rotated.
     message:
-      'The CSRF token is missing or wrong. Fetch one from GET /auth/csrf and send it in x-csrf-token.',
+      'The CSRF token is missing or wrong. It changes with the session (sign-in, second factor, ' +
+      'step-up, enrolment): send the csrfToken of the latest answer that had one, or get the ' +
+      'current one from GET /auth/csrf, in the x-csrf-token header.',
   },
   FORBIDDEN: { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' },
   NOT_FOUND: { status: 404, code: 'not_found', message: 'Not found.' },
