@@ -106,6 +106,12 @@ export interface ErrorDetails {
     /** Why a new password was refused (`checkPasswordPolicy` reasons). */
     readonly reasons?: readonly string[];
   };
+  INVALID_CODE: {
+    /** `code_already_used`: a right code of a time step already accepted (TOTP replay). */
+    readonly reason?: 'code_already_used';
+    /** Seconds until the authenticator shows a code that can be accepted. */
+    readonly nextCodeIn?: number;
+  };
   TOO_MANY_ATTEMPTS: { readonly retryAfter: number };
   RESEND_TOO_SOON: { readonly retryAfter: number };
   DELIVERY_FAILED: { readonly retryAfter: number };
