@@ -239,6 +239,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const guardDeps: GuardDeps = {
     now,
     registered,
+    enrollable: registered.filter((name) => factors.get(name)?.enrollable !== false),
     loginUrl: resolved.loginUrl,
     challengeUrl: resolved.challengeUrl,
     defaultReturnTo: resolved.defaultReturnTo,
