@@ -176,7 +176,7 @@ export {
   type ConsoleSmsSenderOptions,
 } from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
-export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
+export { beginTotp, confirmTotp, disableTotp, resumeTotp } from './totp/service.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export {
   regenerateRecoveryCodes,

@@ -15,7 +15,7 @@ import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import type { TotpCredential, TotpData } from '../lib/stores/credentials/types.js';
 import { storeKey } from '../lib/stores/types.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
-import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
+import { buildOtpauthUri, enrollmentArtifacts } from '../lib/totp/enrollment-artifacts.js';
 import {
   codeAlreadyUsed,
   generateTotpSecret,
@@ -225,19 +225,18 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
       add: options.add === true,
     };
     await this.ctx.store.set(pendingKey(userId), JSON.stringify(pending), this.enrollmentTtlMs);
-    const otpauthUrl = buildOtpauthUri({
-      secret,
-      issuer: this.issuer,
-      label: await this.label(userId),
-    });
-    const qr = await renderQr(otpauthUrl);
-    return {
-      secret,
-      secretGrouped: groupSecret(secret),
-      otpauthUrl,
-      qrCodeDataUrl: qr.pngDataUrl,
-      qrCodeSvg: qr.svg,
-    };
+    return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
+  }
+
+  /**
+   * The enrolment still waiting for its code, shown again (the same secret and QR code), so a
+   * page can keep them on screen after a mistyped code; undefined when none is pending.
+   */
+  async pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined> {
+    const raw = await this.ctx.store.get(pendingKey(userId));
+    if (raw === null) return undefined;
+    const secret = this.decrypt(userId, (JSON.parse(raw) as PendingEnrollment).secret);
+    return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
   }
 
   /**

@@ -19,6 +19,8 @@ export interface TotpEnrollment {
 export interface TotpFactor extends SecondFactor {
   /** A new secret, kept aside (encrypted) until `confirmEnrollment`; `add` keeps the others. */
   beginEnrollment(userId: string, options?: { readonly add?: boolean }): Promise<TotpEnrollment>;
+  /** The enrolment waiting for its code, shown again; undefined when none is pending. */
+  pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined>;
   /** Activate the pending secret with a code of it; refused for a wrong or reused code, or none pending. */
   confirmEnrollment(req: Request, userId: string, code: string, label?: string): Promise<CodeCheck>;
   /** Check (and consume) a current code of the enabled authenticator. */
@@ -29,6 +31,7 @@ export interface TotpFactor extends SecondFactor {
 
 export const TOTP = factorKey<TotpFactor>('totp', [
   'beginEnrollment',
+  'pendingEnrollment',
   'confirmEnrollment',
   'verifyCurrent',
   'reset',
