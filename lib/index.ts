@@ -50,7 +50,12 @@ export type {
   StepupEvent,
   StepupEventType,
 } from './core/types.js';
-export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export {
+  RedisStore,
+  reportRedisErrors,
+  type RedisLogger,
+  type RedisStoreOptions,
+} from './stores/redis.js';
 export { MemoryCredentialStore } from './stores/credentials/memory.js';
 export {
   sqlCredentialStore,
