@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { EventEmitter } from 'node:events';
 
 /** Where a Redis outage is reported: the same shape as `createStepup({ logger })`. */
 export type RedisLogger = (message: string, fields?: Readonly<Record<string, unknown>>) => void;
@@ -11,10 +11,10 @@ export type RedisLogger = (message: string, fields?: Readonly<Record<string, unk
  * (503, docs/architecture.md, invariant 9); this only keeps the log readable (OWASP ASVS 5.0
  * V16.3: log security-relevant failures, without flooding).
  *
- * Use it for a client you make yourself (`reportRedisErrors(redis, logger)`); `RedisStore`
+ * Any ioredis 5 or 6 `Redis` or `Cluster` fits (an EventEmitter). Use it for a client you make yourself (`reportRedisErrors(redis, logger)`); `RedisStore`
  * does it for the client it makes from a `url`. Returns a function that removes the listeners.
  */
-export function reportRedisErrors(client: Redis | Cluster, log: RedisLogger): () => void {
+export function reportRedisErrors(client: EventEmitter, log: RedisLogger): () => void {
   let down = false;
   const onError = (err: unknown) => {
     if (down) return;
