@@ -36,6 +36,8 @@ export default tseslint.config(
       'test-results/**',
       'bench/results.json',
       'test/fixtures/pack/**',
+      // Globals for the README snippets only, compiled by test/readme.snippets.test.ts.
+      'test/readme/placeholders.d.ts',
     ],
   },
   js.configs.recommended,

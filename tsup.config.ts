@@ -1,5 +1,12 @@
 // One entry per subpath export in package.json (".", "./testing", "./stores/redis", "./stores/sql").
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+
+/** Marks the esbuild run of the CommonJS build (the swap below reads it when resolving). */
+const CJS_MARK = '__PASSPORT_STEPUP_CJS_BUILD__';
+const REQUIRE_VARIANT = fileURLToPath(
+  new URL('./lib/stores/vitest-api-require.ts', import.meta.url),
+);
 
 export default defineConfig({
   entry: {
@@ -43,4 +50,22 @@ export default defineConfig({
   ],
   // Never inline anything from node_modules: the consumer's install resolves every import.
   skipNodeModulesBundle: true,
+  // ./testing loads vitest with a top-level await (lib/stores/vitest-api.ts), which CommonJS
+  // cannot have; its CommonJS build gets the require() variant instead. The esbuild run of a
+  // split CommonJS build is an ESM one (tsup converts it after), so the format is marked here.
+  esbuildOptions(options, { format }) {
+    if (format === 'cjs') options.define = { ...options.define, [CJS_MARK]: 'true' };
+  },
+  esbuildPlugins: [
+    {
+      name: 'vitest-api-for-commonjs',
+      setup(build) {
+        build.onResolve({ filter: /(^|\/)vitest-api\.js$/ }, () =>
+          build.initialOptions.define?.[CJS_MARK] === 'true'
+            ? { path: REQUIRE_VARIANT }
+            : undefined,
+        );
+      },
+    },
+  ],
 });

@@ -39,6 +39,7 @@ import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/opt
 import { DeviceRegistry } from './step-up/when-rules.js';
 import { assertEmailNotAlone } from './one-time-code/policy.js';
 import { MemoryStore } from './stores/memory.js';
+import { RedisStore } from './stores/redis.js';
 import { MemoryCredentialStore } from './stores/credentials/memory.js';
 import type { CredentialStore } from './stores/credentials/types.js';
 import { storeKey, type MfaStore } from './stores/types.js';
@@ -120,6 +121,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const store = options.store ?? new MemoryStore({ now });
   const credentials = options.credentials ?? new MemoryCredentialStore();
   const log = options.logger ?? defaultLogger;
+  // The Redis client the store made reports its outages here too (once per outage).
+  if (store instanceof RedisStore) store.adoptLogger(log);
   const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
   // The lockout notice tells the real user that someone holding their password guesses codes.
@@ -250,9 +253,11 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
   const guardDeps: GuardDeps = {
     now,
     registered,
+    enrollable: registered.filter((name) => factors.get(name)?.enrollable !== false),
     loginUrl: resolved.loginUrl,
     challengeUrl: resolved.challengeUrl,
     defaultReturnTo: resolved.defaultReturnTo,
+    htmlRedirects: resolved.htmlRedirects,
     viewOf: mfaOf,
     enrolledFactors: (userId) => elevation.enrolledFactors(userId),
   };

@@ -57,7 +57,12 @@ export type {
   StepupEventType,
 } from './core/types.js';
 export { PHISHING_RESISTANT_FACTORS } from './core/types.js';
-export { RedisStore, type RedisStoreOptions } from './stores/redis.js';
+export {
+  RedisStore,
+  reportRedisErrors,
+  type RedisLogger,
+  type RedisStoreOptions,
+} from './stores/redis.js';
 export { MemoryCredentialStore } from './stores/credentials/memory.js';
 export {
   sqlCredentialStore,
@@ -141,6 +146,7 @@ export {
   sessionDefaults,
   type SessionDefaults,
   type SessionDefaultsInput,
+  type SessionStoreLike,
 } from './step-up/session-options.js';
 export {
   emailOtp,
@@ -192,7 +198,7 @@ export {
   type ConsoleSmsSenderOptions,
 } from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
-export { beginTotp, confirmTotp, disableTotp } from './totp/service.js';
+export { beginTotp, confirmTotp, disableTotp, resumeTotp } from './totp/service.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export {
   regenerateRecoveryCodes,

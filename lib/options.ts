@@ -46,6 +46,12 @@ export interface StepupOptions {
   readonly loginUrl?: string;
   /** Where `returnTo` falls back to. @default '/' */
   readonly defaultReturnTo?: string;
+  /**
+   * `false` for API-only apps (no login or challenge page): guards answer every refused request,
+   * browsers included, with the `401` JSON body instead of a redirect to `loginUrl` or
+   * `challengeUrl`. @default true
+   */
+  readonly htmlRedirects?: boolean;
   /** Second-factor lockout (one counter per account). */
   readonly lockout?: LockoutOptions;
   /** Receives every event. Also: `stepup.events.on('event', fn)`. */
@@ -93,6 +99,7 @@ const KNOWN = new Set([
   'challengeUrl',
   'loginUrl',
   'defaultReturnTo',
+  'htmlRedirects',
   'lockout',
   'onEvent',
   'getUserId',
@@ -128,6 +135,13 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
         `createStepup: ${key} must be a same-origin path starting with '/', got ${JSON.stringify(value)}`,
       );
     }
+  }
+  const htmlRedirects = options.htmlRedirects ?? true;
+  if (typeof htmlRedirects !== 'boolean') {
+    throw new TypeError(
+      `createStepup: htmlRedirects must be true (redirect browsers to loginUrl/challengeUrl) or ` +
+        `false (answer them with the 401 JSON body), got ${JSON.stringify(htmlRedirects)}`,
+    );
   }
   const freshSeconds = options.freshSeconds ?? 300;
   if (!Number.isInteger(freshSeconds) || freshSeconds < 30 || freshSeconds > 3600) {
@@ -175,6 +189,7 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
     challengeUrl: options.challengeUrl ?? '/mfa',
     loginUrl: options.loginUrl ?? '/login',
     defaultReturnTo: options.defaultReturnTo ?? '/',
+    htmlRedirects,
     getUserId: options.getUserId ?? defaultGetUserId,
     isAdmin: options.isAdmin ?? (() => false),
   };

@@ -101,6 +101,8 @@ export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory 
 export class RecoveryCodeStrategy extends SecondFactorStrategy {
   readonly name = 'recovery-code';
   readonly amr = 'rc';
+  /** A backup of another factor (TOTP confirm hands out the first set), never one to set up alone. */
+  readonly enrollable = false;
   readonly count: number;
   readonly lowThreshold: number;
   // The key lives only in this closure: util.inspect or JSON.stringify of the strategy shows a

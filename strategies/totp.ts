@@ -15,8 +15,9 @@ import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
 import type { TotpCredential, TotpData } from '../lib/stores/credentials/types.js';
 import { storeKey } from '../lib/stores/types.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
-import { buildOtpauthUri, groupSecret, renderQr } from '../lib/totp/enrollment-artifacts.js';
+import { buildOtpauthUri, enrollmentArtifacts } from '../lib/totp/enrollment-artifacts.js';
 import {
+  codeAlreadyUsed,
   generateTotpSecret,
   isWellFormedCode,
   TOTP_DEFAULTS,
@@ -132,8 +133,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     code: string,
     rows: TotpCredential[],
   ): Promise<CodeCheck> {
-    const ok = await this.checkRows(req, subject.userId, rows, code);
-    return ok ? { ok: true } : { ok: false, error: 'INVALID_CODE' };
+    return this.checkRows(req, subject.userId, rows, code);
   }
 
   /**
@@ -146,9 +146,10 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     userId: string,
     rows: readonly TotpCredential[],
     code: string,
-  ): Promise<boolean> {
+  ): Promise<CodeCheck> {
+    const wrong: CodeCheck = { ok: false, error: 'INVALID_CODE' };
     // Validate before otplib sees it: otplib throws on a wrong length or a non-digit.
-    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return false;
+    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return wrong;
     for (const row of rows) {
       const secret = this.tryDecrypt(req, userId, row);
       if (secret === undefined) continue;
@@ -157,15 +158,15 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
       const { credentials, now } = this.ctx;
       if (!(await credentials.advanceTotpStep(userId, row.id, result.timeStep, now()))) {
         this.ctx.events.emitFor(req, 'totp.replay', { userId });
-        return false;
+        return codeAlreadyUsed(Math.max(row.lastStep, result.timeStep), now());
       }
       if (this.cipher.needsReencrypt(row.data.ciphertext)) {
         // Key rotation without a migration: re-encrypt under the current key on use.
         await credentials.updateTotpData(userId, row.id, this.dataFor(userId, secret));
       }
-      return true;
+      return { ok: true };
     }
-    return false;
+    return wrong;
   }
 
   /**
@@ -190,13 +191,20 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
    * its own step counter in the short-lived store: a code of the old authenticator used a moment
    * ago (to prove freshness) must not block the first code of the new one.
    */
-  private async checkPending(req: Request, userId: string, secret: string, code: string) {
-    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return undefined;
-    const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
-    if (!result.valid) return undefined;
+  private async checkPending(
+    req: Request,
+    userId: string,
+    secret: string,
+    code: string,
+  ): Promise<number | CodeCheck> {
+    const wrong: CodeCheck = { ok: false, error: 'INVALID_CODE' };
+    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return wrong;
+    const now = this.ctx.now();
+    const result = await verifyTotp({ secret, code, now, window: this.window });
+    if (!result.valid) return wrong;
     if (!(await this.ctx.store.advance(pendingStepKey(userId), result.timeStep, STEP_TTL_MS))) {
       this.ctx.events.emitFor(req, 'totp.replay', { userId });
-      return undefined;
+      return codeAlreadyUsed(result.timeStep, now);
     }
     return result.timeStep;
   }
@@ -217,43 +225,43 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
       add: options.add === true,
     };
     await this.ctx.store.set(pendingKey(userId), JSON.stringify(pending), this.enrollmentTtlMs);
-    const otpauthUrl = buildOtpauthUri({
-      secret,
-      issuer: this.issuer,
-      label: await this.label(userId),
-    });
-    const qr = await renderQr(otpauthUrl);
-    return {
-      secret,
-      secretGrouped: groupSecret(secret),
-      otpauthUrl,
-      qrCodeDataUrl: qr.pngDataUrl,
-      qrCodeSvg: qr.svg,
-    };
+    return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
+  }
+
+  /**
+   * The enrolment still waiting for its code, shown again (the same secret and QR code), so a
+   * page can keep them on screen after a mistyped code; undefined when none is pending.
+   */
+  async pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined> {
+    const raw = await this.ctx.store.get(pendingKey(userId));
+    if (raw === null) return undefined;
+    const secret = this.decrypt(userId, (JSON.parse(raw) as PendingEnrollment).secret);
+    return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
   }
 
   /**
    * Confirm the pending enrolment with a code from the app. Only now does the secret become an
    * authenticator (a row in the credential store), replacing the user's others unless the
-   * enrolment was started with `add`. False for a wrong code or no pending enrolment.
+   * enrolment was started with `add`. Refused for a wrong or reused code, or no pending enrolment.
    */
   async confirmEnrollment(
     req: Request,
     userId: string,
     code: string,
     label?: string,
-  ): Promise<boolean> {
+  ): Promise<CodeCheck> {
+    const wrong: CodeCheck = { ok: false, error: 'INVALID_CODE' };
     const raw = await this.ctx.store.get(pendingKey(userId));
-    if (raw === null) return false;
+    if (raw === null) return wrong;
     const pending = JSON.parse(raw) as PendingEnrollment;
     const secret = this.decrypt(userId, pending.secret);
     const step = await this.checkPending(req, userId, secret, code);
-    if (step === undefined) return false;
+    if (typeof step !== 'number') return step;
     // take() makes confirmation single use even when two confirms race.
-    if ((await this.ctx.store.take(pendingKey(userId))) === null) return false;
+    if ((await this.ctx.store.take(pendingKey(userId))) === null) return wrong;
     // The confirming code's step counts as used for the new authenticator (lastStep).
     await this.activate(userId, secret, { label, lastStep: step, replace: !pending.add });
-    return true;
+    return { ok: true };
   }
 
   /**
@@ -279,7 +287,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
 
   /** Check (and consume) a current code of any of the user's authenticators (used by disable). */
   async verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean> {
-    return this.checkRows(req, userId, await this.authenticators(userId), code);
+    return (await this.checkRows(req, userId, await this.authenticators(userId), code)).ok;
   }
 
   /** Remove every authenticator of the user and any pending enrolment. */

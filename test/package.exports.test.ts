@@ -138,6 +138,11 @@ const { sqlCredentialStore } = require('passport-stepup/stores/sql');
 assert.equal(typeof sqlCredentialStore, 'function', 'sqlCredentialStore is not a function');
 assert.match(require.resolve('passport-stepup'), /[\\/]dist[\\/]index\.cjs$/);
 assert.match(require.resolve('passport-stepup/testing'), /[\\/]dist[\\/]testing\.cjs$/);
+// vitest is an optional peer and not installed here: ./testing says to install it.
+assert.throws(() => require('passport-stepup/testing'), {
+  code: 'PASSPORT_STEPUP_VITEST_MISSING',
+  message: /npm install --save-dev vitest/,
+});
 assert.equal(require('passport-stepup/package.json').name, 'passport-stepup');
 // Not in the exports map: deep imports stay private.
 assert.throws(() => require('passport-stepup/dist/index.cjs'), { code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
@@ -227,10 +232,10 @@ const err = await store.get('k').then(() => null, (e) => e);
 await store.close();
 assert.ok(err instanceof m.StoreUnavailableError, 'RedisStore error is not the main entry StoreUnavailableError');
 
-// vitest is an optional peer: ./testing needs it, and it is not bundled in.
+// vitest is an optional peer: ./testing needs it, is not bundled in, and says to install it.
 await assert.rejects(
   import('passport-stepup/testing'),
-  (e) => e.code === 'ERR_MODULE_NOT_FOUND' && /vitest/.test(e.message),
+  (e) => e.code === 'PASSPORT_STEPUP_VITEST_MISSING' && /npm install --save-dev vitest/.test(e.message),
 );
 
 console.log('esm ok');

@@ -14,6 +14,7 @@ import {
   isStepupError,
   regenerateRecoveryCodes,
   removeEmail,
+  resumeTotp,
 } from '../../lib/index.js';
 import { describeError, field, page, withQuery, type ExampleContext } from '../context.js';
 import { emailOtpOf, passkeyOf, recoveryOf, totpOf } from '../factors.js';
@@ -97,8 +98,10 @@ export function securityPages(ctx: ExampleContext): Router {
           message: 'The authenticator app is on. Use it the next time you sign in.',
         });
       } catch (err) {
-        // The pending secret stays in the store for 15 minutes: the user may simply retry.
-        await failed(req, res, err, { confirming: true });
+        // The pending secret stays in the store for 15 minutes: the user may simply retry, with
+        // the same QR code and secret still on screen (a new one would not match the app).
+        const enrollment = await resumeTotp(stepup, req).catch(() => undefined);
+        await failed(req, res, err, { confirming: true, enrollment });
       }
     }),
   );

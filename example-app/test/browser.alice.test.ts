@@ -70,6 +70,17 @@ describe.sequential(
 
       codes = new CodeSource(secret);
       const confirm = page.getByTestId('totp-confirm');
+      // A mistyped code is refused, and the same QR code and secret stay on screen.
+      await confirm.getByTestId('code').fill('000000');
+      await Promise.all([
+        page.waitForLoadState('load'),
+        confirm.locator('button[type=submit]').click(),
+      ]);
+      expect(await page.getByTestId('error').textContent()).toContain('incorrect');
+      expect(secretOf(await readQr(page))).toBe(secret);
+      expect((await page.getByTestId('totp-secret').textContent())?.replace(/\s/g, '')).toBe(
+        secret,
+      );
       await confirm.getByTestId('code').fill(await codes.next());
       await Promise.all([
         page.waitForLoadState('load'),

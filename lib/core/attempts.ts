@@ -1,4 +1,4 @@
-import { StepupError, type ErrorKey } from './errors.js';
+import { StepupError, type ErrorDetails, type ErrorKey } from './errors.js';
 import type { StepupEvents } from './events.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
@@ -25,6 +25,10 @@ export type CodeCheck =
       readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
       /** False when the attempt must not count on the lockout counter. @default true */
       readonly countsAsFailure?: boolean;
+      /** What the refusal tells the client beyond the code (merged into the JSON body). */
+      readonly details?: ErrorDetails['INVALID_CODE'];
+      /** A sentence that says what to do, instead of the code's default message. */
+      readonly message?: string;
     };
 
 /** Failures are forgotten after a day without a success: the counter may not live forever. */
@@ -145,17 +149,22 @@ export class AttemptCounter {
     return outcome;
   }
 
-  /** `attempt` for a yes/no check; a wrong code throws 401 `invalid_code`. */
+  /**
+   * `attempt` for a yes/no check (or a `CodeCheck`); a wrong code throws 401 `invalid_code`,
+   * with the check's details and message when it gave some.
+   */
   async attemptOrThrow(
     req: Request | undefined,
     userId: string,
     factor: string,
-    check: () => Promise<boolean>,
+    check: () => Promise<boolean | CodeCheck>,
   ): Promise<void> {
-    const outcome = await this.attempt(req, userId, factor, async () =>
-      (await check()) ? { ok: true } : { ok: false, error: 'INVALID_CODE' },
-    );
-    if (!outcome.ok) throw new StepupError(outcome.error);
+    const outcome = await this.attempt(req, userId, factor, async () => {
+      const result = await check();
+      if (typeof result !== 'boolean') return result;
+      return result ? { ok: true } : { ok: false, error: 'INVALID_CODE' };
+    });
+    if (!outcome.ok) throw refusal(outcome);
   }
 
   /** Admin reset clears the lock too. */
@@ -170,6 +179,11 @@ export interface AttemptSnapshot {
   readonly retryAfter?: number;
   readonly failures: number;
   readonly values: readonly (string | null)[];
+}
+
+/** The error a failed `CodeCheck` answers with. */
+export function refusal(check: Extract<CodeCheck, { ok: false }>): StepupError {
+  return new StepupError(check.error, check.details ?? {}, check.message);
 }
 
 function failuresKey(userId: string): string {

@@ -49,6 +49,8 @@ export interface ResolvedOptions {
   readonly challengeUrl: string;
   readonly loginUrl: string;
   readonly defaultReturnTo: string;
+  /** False: guards answer browsers with the 401 JSON body too (API-only apps). */
+  readonly htmlRedirects: boolean;
   readonly getUserId: (user: unknown) => string;
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
   readonly freshSeconds: number;
@@ -92,6 +94,12 @@ export interface SecondFactor {
   readonly amr: Amr;
   /** True when this user can use the factor now (enrolled and confirmed). */
   isEnrolled(userId: string): Promise<boolean>;
+  /**
+   * False for a factor a user cannot set up as a first second factor: recovery codes back up
+   * another factor and come with it. Guards leave such factors out of `not_enrolled` refusals.
+   * @default true
+   */
+  readonly enrollable?: boolean;
   /** Optional: add this factor's endpoints (enrol, confirm, disable…) to the JSON router. */
   mountRoutes?(router: Router, host: FactorHost): void;
   /** Optional: fields this factor adds to `GET /auth/session` for a signed-in user. */

@@ -63,8 +63,11 @@ export const ERROR_CODES = {
   CSRF_INVALID: {
     status: 403,
     code: 'csrf_invalid',
+    // The usual cause is a client still sending the token of a session that rotated.
     message:
-      'The CSRF token is missing or wrong. Fetch one from GET /auth/csrf and send it in x-csrf-token.',
+      'The CSRF token is missing or wrong. It changes with the session (sign-in, second factor, ' +
+      'step-up, enrolment): send the csrfToken of the latest answer that had one, or get the ' +
+      'current one from GET /auth/csrf, in the x-csrf-token header.',
   },
   FORBIDDEN: { status: 403, code: 'forbidden', message: 'You are not allowed to do this.' },
   NOT_FOUND: { status: 404, code: 'not_found', message: 'Not found.' },
@@ -102,6 +105,12 @@ export interface ErrorDetails {
     readonly factors?: readonly string[];
     /** Why a new password was refused (`checkPasswordPolicy` reasons). */
     readonly reasons?: readonly string[];
+  };
+  INVALID_CODE: {
+    /** `code_already_used`: a right code of a time step already accepted (TOTP replay). */
+    readonly reason?: 'code_already_used';
+    /** Seconds until the authenticator shows a code that can be accepted. */
+    readonly nextCodeIn?: number;
   };
   TOO_MANY_ATTEMPTS: { readonly retryAfter: number };
   RESEND_TOO_SOON: { readonly retryAfter: number };

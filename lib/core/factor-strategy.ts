@@ -1,6 +1,6 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
-import type { CodeCheck } from './attempts.js';
+import { refusal, type CodeCheck } from './attempts.js';
 import { parseEpoch } from './context.js';
 import type { FactorHost, FactorProof, SecondFactor, StepupContext, Subject } from './context.js';
 import { StepupError } from './errors.js';
@@ -128,7 +128,7 @@ export abstract class SecondFactorStrategy<E = true, I = string>
       () => this.verifyCode(req, subject, code, enrollment),
       snapshot,
     );
-    if (!check.ok) return new StepupError(check.error);
+    if (!check.ok) return refusal(check);
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
     // Passport's `req.logIn(user, {session:false})` leaves `req.user` as it was.
     const user = subject.status === 'pending' ? { id: subject.userId } : req.user;

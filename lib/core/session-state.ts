@@ -81,6 +81,9 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
     ...(rec.enrollmentGrace ? { enrollmentGrace: Object.freeze({ ...rec.enrollmentGrace }) } : {}),
     pendingExpiresAt: rec.status === 'pending' ? rec.pendingExpiresAt : undefined,
     next: rec.status === 'pending' ? rec.next : undefined,
+    ...(rec.status === 'pending' && Array.isArray(rec.offered)
+      ? { offered: Object.freeze([...rec.offered]) }
+      : {}),
   });
 }
 

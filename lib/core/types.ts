@@ -42,6 +42,8 @@ export interface MfaView {
   readonly pendingExpiresAt?: number;
   /** Pending only: what the user must do next. */
   readonly next?: 'mfa' | 'enroll';
+  /** Pending only: the second factors the login offered (its `mfa_required` answer's `factors`). */
+  readonly offered?: readonly SecondFactorName[];
 }
 
 /** What is kept in `req.session[sessionKey]`. Never a secret or a code. */
@@ -60,6 +62,8 @@ export interface SessionMfaRecord {
   serializedUser?: unknown;
   pendingExpiresAt?: number;
   next?: 'mfa' | 'enroll';
+  /** Pending only: the second factors the login offered. */
+  offered?: SecondFactorName[];
   /** Pending only: one random id per login attempt; challenges (email codes) bind to it. */
   loginId?: string;
   /** Pending only: the user's login epoch when the password passed (see `loginEpoch`). */

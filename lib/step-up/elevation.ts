@@ -194,6 +194,8 @@ export class Elevation {
       serializedUser,
       pendingExpiresAt: authTime + options.pendingTtlMs,
       next,
+      // What the answer offers, so that a guard refusing this session can say it again.
+      offered: enrolled,
       loginId: randomBytes(16).toString('base64url'),
       loginEpoch,
     });

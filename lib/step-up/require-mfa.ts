@@ -13,9 +13,13 @@ import {
 export interface GuardDeps {
   readonly now: () => number;
   readonly registered: readonly SecondFactorName[];
+  /** The registered factors a user can set up (not recovery codes): what `not_enrolled` lists. */
+  readonly enrollable: readonly SecondFactorName[];
   readonly loginUrl: string;
   readonly challengeUrl: string;
   readonly defaultReturnTo: string;
+  /** False: no redirect for browsers either (`createStepup({ htmlRedirects: false })`). */
+  readonly htmlRedirects: boolean;
   viewOf(req: Request): MfaView;
   enrolledFactors(userId: string): Promise<SecondFactorName[]>;
 }
@@ -52,7 +56,7 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
       reason === 'pending'
         ? ERROR_CODES.MFA_REQUIRED.code
         : ERROR_CODES.AUTHENTICATION_REQUIRED.code;
-    refuse(req, res, deps, reason, [], error);
+    refuse(req, res, deps, reason, view.status === 'pending' ? (view.offered ?? []) : [], error);
   };
 }
 
@@ -65,6 +69,7 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
         (!policy.factors || policy.factors.has(f)) &&
         (!policy.phishingResistant || PHISHING_RESISTANT_FACTORS.includes(f)),
     );
+    const toEnrol = allowed.filter((f) => deps.enrollable.includes(f));
     return (req: Request, res: Response, next: NextFunction) => {
       const view = deps.viewOf(req);
       const decision = evaluatePolicy(view, policy, allowed, deps.now());
@@ -72,26 +77,31 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
         next();
         return;
       }
-      // Only a refused request costs a store round trip: which factors can this user use?
+      // What the refusal lists is what the user can do next: the factors the login offered
+      // (pending), the ones to set up (not_enrolled: never recovery codes, which only back up
+      // another factor), or the user's usable ones.
       const userId = view.userId;
-      if (userId === undefined || view.status === 'pending') {
+      if (view.status === 'pending') {
+        const factors =
+          decision.reason === 'not_enrolled'
+            ? toEnrol
+            : allowed.filter((f) => view.offered?.includes(f));
+        refuse(req, res, deps, decision.reason, factors, MFA_REQUIRED, policy);
+        return;
+      }
+      if (userId === undefined) {
         refuse(req, res, deps, decision.reason, decision.factors, MFA_REQUIRED, policy);
         return;
       }
+      // Only a refused request costs a store round trip: which factors can this user use?
       deps.enrolledFactors(userId).then(
         (enrolled) => {
           const usable = allowed.filter((f) => enrolled.includes(f));
           let reason = decision.reason;
           if (view.status === 'authenticated' && usable.length > 0) reason = 'stale';
-          refuse(
-            req,
-            res,
-            deps,
-            reason,
-            usable.length > 0 ? usable : allowed,
-            MFA_REQUIRED,
-            policy,
-          );
+          const factors =
+            usable.length > 0 ? usable : reason === 'not_enrolled' ? toEnrol : allowed;
+          refuse(req, res, deps, reason, factors, MFA_REQUIRED, policy);
         },
         (err: unknown) => next(err),
       );
@@ -109,7 +119,8 @@ function refuse(
   policy?: ResolvedRoutePolicy,
 ): void {
   res.set('Cache-Control', 'no-store');
-  if (wantsJson(req)) {
+  // An API-only app has no page to send a browser to: a redirect would land on a 404.
+  if (!deps.htmlRedirects || wantsJson(req)) {
     const body: Record<string, unknown> = {
       error,
       message: REASON_MESSAGES[reason],

@@ -4,12 +4,24 @@
  * ship. In production the cookie gets the `__Host-` prefix, which browsers only accept with
  * `Secure`, `Path=/` and no `Domain`, so a sibling subdomain cannot plant or overwrite it.
  */
+/**
+ * The parts of an express-session store that express-session calls (connect-redis, its
+ * MemoryStore and every other `session.Store` have them). Structural, so that this library's
+ * types need no @types/express-session, yet `store: 42` or a Redis client passed by mistake
+ * (instead of `new ConnectRedisStore({ client })`) fails to compile.
+ */
+export interface SessionStoreLike {
+  get(sid: string, callback: (err: unknown, session?: unknown) => void): void;
+  set(sid: string, session: unknown, callback?: (err?: unknown) => void): void;
+  destroy(sid: string, callback?: (err?: unknown) => void): void;
+}
+
 export interface SessionDefaultsInput {
   readonly secret: string | string[];
   /** @default process.env.NODE_ENV === 'production' */
   readonly production?: boolean;
   /** An express-session store (connect-redis in production). */
-  readonly store?: unknown;
+  readonly store?: SessionStoreLike;
   /** Idle lifetime of the session cookie in ms. @default 8 hours */
   readonly maxAgeMs?: number;
 }

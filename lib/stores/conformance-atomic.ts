@@ -5,7 +5,7 @@
  * The calls are started together, so a store that awaits between its read and its write (a
  * GET then a DEL over the network) is caught.
  */
-import { expect, it } from 'vitest';
+import { expect, it } from './vitest-api.js';
 import { storeKey, type MfaStore } from './types.js';
 
 /** What the test files of this suite receive: the current test's store and a clock. */

@@ -14,7 +14,7 @@
  * `makeStore` runs before every test and must return an empty store. Give `advanceTime` when
  * the store has an injectable clock; otherwise the suite uses short real TTLs (≤ 1 s) and waits.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from './vitest-api.js';
 import { atomicityTests, type ConformanceContext } from './conformance-atomic.js';
 import { type MfaStore, storeKey } from './types.js';
 

@@ -2,6 +2,9 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { commandsOf, type RedisClientLike, type RedisCommands } from './redis-client.js';
 import { type MfaStore, StoreUnavailableError } from './types.js';
+import { reportRedisErrors, type RedisLogger } from './redis-errors.js';
+
+export { reportRedisErrors, type RedisLogger } from './redis-errors.js';
 
 export interface RedisStoreOptions {
   /**
@@ -20,6 +23,12 @@ export interface RedisStoreOptions {
   readonly prefix?: string;
   /** A command that has not answered by then rejects with StoreUnavailableError. @default 2000 */
   readonly commandTimeoutMs?: number;
+  /**
+   * Where the client made from `url` reports an outage (once when Redis becomes unreachable,
+   * once when it is back). A client you pass in is yours: see `reportRedisErrors`.
+   * @default createStepup's `logger`, else console.error
+   */
+  readonly logger?: RedisLogger;
 }
 
 // Lua runs atomically on the server: no other client sees the state between the two steps.
@@ -68,9 +77,17 @@ export class RedisStore implements MfaStore {
   private lastError: unknown;
   /** The one wait for 'ready' that every command started before it shares (see `ready`). */
   private readyWait: Promise<void> | undefined;
+  /** Where an outage of our own client is reported (see `adoptLogger`). */
+  private log: RedisLogger;
+  private readonly logGiven: boolean;
 
   constructor(options: RedisStoreOptions) {
-    const { client, url, prefix = 'stepup:', commandTimeoutMs = 2000 } = options;
+    const { client, url, prefix = 'stepup:', commandTimeoutMs = 2000, logger } = options;
+    if (logger !== undefined && typeof logger !== 'function') {
+      throw new TypeError('RedisStore: logger must be a function (message, fields) => void.');
+    }
+    this.logGiven = logger !== undefined;
+    this.log = logger ?? defaultLog;
     if ((client === undefined) === (url === undefined)) {
       throw new TypeError('RedisStore: pass exactly one of `client` (ioredis instance) or `url`.');
     }
@@ -96,15 +113,24 @@ export class RedisStore implements MfaStore {
         connectTimeout: commandTimeoutMs,
         retryStrategy: (times) => Math.min(times * 50, 500),
       });
-    // Our own client's errors are reported through rejected calls; without a listener ioredis
-    // would print "Unhandled error event" on every reconnect attempt.
+    // Our own client's errors reach callers as rejected calls, and the log once per outage;
+    // without a listener ioredis would print "Unhandled error event" on every reconnect attempt.
     if (this.owned) {
       this.client.on('error', (err: unknown) => (this.lastError = err));
       this.client.on('ready', () => (this.lastError = undefined));
+      reportRedisErrors(this.client, (message, fields) => this.log(message, fields));
     }
     for (const [name, lua] of Object.entries(SCRIPTS)) {
       this.client.defineCommand(name, { lua, numberOfKeys: 1 });
     }
+  }
+
+  /**
+   * `createStepup` hands its `logger` to the store it is given, so one logger gets every line;
+   * a `logger` passed to the store itself wins.
+   */
+  adoptLogger(logger: RedisLogger): void {
+    if (!this.logGiven) this.log = logger;
   }
 
   async get(key: string): Promise<string | null> {
@@ -311,3 +337,7 @@ function hashTag(key: string): string {
   const close = open < 0 ? -1 : key.indexOf('}', open + 1);
   return close > open + 1 ? key.slice(open + 1, close) : key;
 }
+
+const defaultLog: RedisLogger = (message, fields) => {
+  console.error(`passport-stepup: ${message}`, fields ?? {});
+};

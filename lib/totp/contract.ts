@@ -4,6 +4,7 @@
  * this folder never imports the Passport face.
  */
 import type { Request } from 'express';
+import type { CodeCheck } from '../core/attempts.js';
 import { factorKey, type SecondFactor } from '../core/context.js';
 
 /** What `POST /mfa/totp/enroll` answers: nothing is active until a code confirms it. */
@@ -18,8 +19,10 @@ export interface TotpEnrollment {
 export interface TotpFactor extends SecondFactor {
   /** A new secret, kept aside (encrypted) until `confirmEnrollment`; `add` keeps the others. */
   beginEnrollment(userId: string, options?: { readonly add?: boolean }): Promise<TotpEnrollment>;
-  /** Activate the pending secret with a code of it; false for a wrong code or none pending. */
-  confirmEnrollment(req: Request, userId: string, code: string, label?: string): Promise<boolean>;
+  /** The enrolment waiting for its code, shown again; undefined when none is pending. */
+  pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined>;
+  /** Activate the pending secret with a code of it; refused for a wrong or reused code, or none pending. */
+  confirmEnrollment(req: Request, userId: string, code: string, label?: string): Promise<CodeCheck>;
   /** Check (and consume) a current code of the enabled authenticator. */
   verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean>;
   /** Remove the authenticator and any pending enrolment. */
@@ -28,6 +31,7 @@ export interface TotpFactor extends SecondFactor {
 
 export const TOTP = factorKey<TotpFactor>('totp', [
   'beginEnrollment',
+  'pendingEnrollment',
   'confirmEnrollment',
   'verifyCurrent',
   'reset',

@@ -7,6 +7,7 @@
 import QRCode from 'qrcode';
 import { TOTP_DEFAULTS } from './totp-core.js';
 import type { TotpAlgorithm, TotpDigits } from './totp-core.js';
+import type { TotpEnrollment } from './contract.js';
 
 export type OtpauthUriOptions = {
   /** Base32 secret, upper case, no padding (what generateTotpSecret() returns). */
@@ -94,4 +95,21 @@ export function groupSecret(secret: string): string {
   const groups: string[] = [];
   for (let i = 0; i < secret.length; i += 4) groups.push(secret.slice(i, i + 4));
   return groups.join(' ');
+}
+
+/** Everything an enrolment page shows for `secret`: the URI, its QR code, the grouped secret. */
+export async function enrollmentArtifacts(
+  secret: string,
+  issuer: string,
+  label: string,
+): Promise<TotpEnrollment> {
+  const otpauthUrl = buildOtpauthUri({ secret, issuer, label });
+  const qr = await renderQr(otpauthUrl);
+  return {
+    secret,
+    secretGrouped: groupSecret(secret),
+    otpauthUrl,
+    qrCodeDataUrl: qr.pngDataUrl,
+    qrCodeSvg: qr.svg,
+  };
 }

@@ -30,6 +30,20 @@ export async function beginTotp(
 }
 
 /**
+ * The enrolment `beginTotp` started and no code has confirmed yet: the same secret and QR code,
+ * for a page that keeps them on screen after a wrong code (undefined when none is pending or it
+ * expired). The same checks as `beginTotp`: showing the secret again is showing it to the same
+ * user, in a session that may enrol.
+ */
+export async function resumeTotp(
+  stepup: Hosted,
+  req: Request,
+): Promise<TotpEnrollment | undefined> {
+  const host = hostOf(stepup);
+  return totpOf(host).pendingEnrollment(await assertCanEnroll(host, req));
+}
+
+/**
  * Turn the pending secret on with a code from the app. Returns the first recovery codes when
  * the user had none (shown once). Confirming proved possession in this session, so it counts
  * as a second factor: a pending enrolment login becomes satisfied and the session id rotates.

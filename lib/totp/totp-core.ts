@@ -7,6 +7,7 @@
  * validity period) and OWASP ASVS 5.0 V6.5.1 (TOTPs are usable only once).
  */
 import { generate, generateSecret } from 'otplib';
+import type { CodeCheck } from '../core/attempts.js';
 import { matchingSteps, secretKey } from './totp-window.js';
 
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
@@ -117,6 +118,28 @@ function resolveParams(p: TotpParams): Required<TotpParams> {
 /** RFC 6238 §4.2: T = floor((unixTime - T0) / X), with T0 = 0. */
 export function currentTimeStep(now: number, period: number = TOTP_DEFAULTS.period): number {
   return Math.floor(toEpochSeconds(now) / resolveParams({ period }).period);
+}
+
+/**
+ * The refusal of a right code whose time step was already accepted (RFC 6238 §5.2: accept an
+ * OTP once). It says to wait for the next code, and when it comes: the first step after the
+ * last accepted one (`lastStep`), which is usually the next one the app shows. Telling the user
+ * the code was used gives an attacker nothing: only a holder of a right code sees it, and that
+ * code is spent. It still counts as a failed attempt.
+ */
+export function codeAlreadyUsed(
+  lastStep: number,
+  now: number,
+  period: number = TOTP_DEFAULTS.period,
+): CodeCheck {
+  const next = (Math.max(lastStep, currentTimeStep(now, period)) + 1) * period;
+  const nextCodeIn = Math.max(1, Math.ceil(next - toEpochSeconds(now)));
+  return {
+    ok: false,
+    error: 'INVALID_CODE',
+    details: { reason: 'code_already_used', nextCodeIn },
+    message: `This code was already used. Wait for the next code from your app (in ${nextCodeIn} s) and enter that one.`,
+  };
 }
 
 /** The code for `now` (tests, the example app's demo authenticator). */

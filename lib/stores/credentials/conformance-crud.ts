@@ -3,7 +3,7 @@
  * numbers, nothing extra stored), each method touches only what it names, bad input is a
  * `TypeError` before anything is written, and a closed store fails closed.
  */
-import { expect, it } from 'vitest';
+import { expect, it } from '../vitest-api.js';
 import {
   type CredentialConformanceContext,
   digests,

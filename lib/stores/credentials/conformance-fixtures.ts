@@ -4,7 +4,7 @@
  * assertion compares exact numbers and strings (a driver that returns "1893456000000" instead
  * of 1893456000000 fails).
  */
-import { expect } from 'vitest';
+import { expect } from '../vitest-api.js';
 import type { CredentialStore, PasskeyData, RecoveryCodesCredential, TotpData } from './types.js';
 
 export interface CredentialStoreHarness {

@@ -6,7 +6,7 @@
  * scoped by user id, compared exactly (OWASP ASVS 5.0 V8.2.2), and every value is a bound
  * parameter, so quotes, wildcards and comment markers are plain characters (ASVS 5.0 V1.2.4).
  */
-import { expect, it } from 'vitest';
+import { expect, it } from '../vitest-api.js';
 import {
   type CredentialConformanceContext,
   digests,

@@ -5,7 +5,7 @@
  * many instances so that a read-then-write store lets two assertions with one counter value
  * through; a passkey id of one user used with another user's id.
  */
-import { expect, it } from 'vitest';
+import { expect, it } from '../vitest-api.js';
 import { type CredentialConformanceContext, passkeyData, T0 } from './conformance-fixtures.js';
 import { CredentialConflictError, type PasskeyData } from './types.js';
 

@@ -6,7 +6,7 @@
  * parallel callers exactly one may win. The calls start together, so a store that reads, awaits
  * and then writes is caught.
  */
-import { expect, it } from 'vitest';
+import { expect, it } from '../vitest-api.js';
 import {
   type CredentialConformanceContext,
   digests,

@@ -18,7 +18,7 @@
  * `migrate()` itself. Each test fails when its rule breaks: single use under 50 parallel calls,
  * replay markers, isolation between users, exact storage of hostile strings.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from '../vitest-api.js';
 import { crudTests } from './conformance-crud.js';
 import {
   type CredentialConformanceContext,
