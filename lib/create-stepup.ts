@@ -28,7 +28,7 @@ import {
 import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost, type RouterOptions } from './router/create-router.js';
-import { readRecord, viewOf } from './core/session-state.js';
+import { readRecord, touchActivity, viewOf } from './core/session-state.js';
 import { Elevation } from './step-up/elevation.js';
 import {
   createRememberedBrowsers,
@@ -133,7 +133,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     (req, userId, factor) => context.notify(req, userId, 'lockout', { factor }),
     now,
   );
-  const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId);
+  const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId, resolved.view);
+  const touch = (req: Request): void => touchActivity(req, now(), resolved.view);
 
   const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
   const loginEpochKey = (userId: string) => storeKey(userId, 'login-epoch');
@@ -258,7 +259,12 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     challengeUrl: resolved.challengeUrl,
     defaultReturnTo: resolved.defaultReturnTo,
     htmlRedirects: resolved.htmlRedirects,
+    aal3: resolved.view.aal3,
+    ...(resolved.view.maxIdleMs !== undefined
+      ? { maxIdleSeconds: resolved.view.maxIdleMs / 1000 }
+      : {}),
     viewOf: mfaOf,
+    touch,
     enrolledFactors: (userId) => elevation.enrolledFactors(userId),
   };
 
@@ -368,6 +374,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     enrolledFactors,
     afterVerify,
     middleware: () => (req, _res, next) => {
+      touch(req);
       Object.defineProperty(req, 'mfa', {
         get: () => mfaOf(req),
         configurable: true,

@@ -43,6 +43,12 @@ export { createErrorHandler, isBackendUnavailable } from './http/error-handler.j
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { safeReturnTo } from './step-up/return-to.js';
 export { evaluatePolicy, resolveRoutePolicy } from './step-up/route-policy.js';
+export {
+  NIST_AAL2_REAUTHENTICATION,
+  type AssuranceSettings,
+  type ReauthenticationSettings,
+} from './step-up/assurance-options.js';
+export type { Aal, Assurance } from './core/assurance.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
 export { StoreUnavailableError, storeKey, globalKey, type MfaStore } from './stores/types.js';
 export type {

@@ -12,6 +12,11 @@ import {
   type RememberBrowserOptions,
 } from './remember-browser/options.js';
 import type { WhenRule } from './step-up/when-rules.js';
+import {
+  resolveAssurance,
+  type AssuranceSettings,
+  type ReauthenticationSettings,
+} from './step-up/assurance-options.js';
 
 /** Options of `createStepup()`. */
 export interface StepupOptions {
@@ -84,6 +89,13 @@ export interface StepupOptions {
   readonly when?: WhenRule;
   /** `required` mode only: users without a factor may still sign in for a while. */
   readonly grace?: { readonly logins?: number; readonly until?: Date | number };
+  /** How assurance levels are counted (`req.mfa.aal`). */
+  readonly assurance?: AssuranceSettings;
+  /**
+   * Reauthentication limits (NIST SP 800-63B-4 §2.2.3); `NIST_AAL2_REAUTHENTICATION` holds the
+   * recommended AAL2 values. @default none
+   */
+  readonly reauthentication?: ReauthenticationSettings;
 }
 
 const KNOWN = new Set([
@@ -110,6 +122,8 @@ const KNOWN = new Set([
   'when',
   'grace',
   'rememberBrowser',
+  'assurance',
+  'reauthentication',
 ]);
 
 /** Validate at creation time: a typo throws a TypeError that names the valid options. */
@@ -190,6 +204,7 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
     loginUrl: options.loginUrl ?? '/login',
     defaultReturnTo: options.defaultReturnTo ?? '/',
     htmlRedirects,
+    view: resolveAssurance(options.assurance, options.reauthentication),
     getUserId: options.getUserId ?? defaultGetUserId,
     isAdmin: options.isAdmin ?? (() => false),
   };

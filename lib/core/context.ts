@@ -9,6 +9,7 @@ import type { AttemptCounter } from './attempts.js';
 import type { StepupEvents } from './events.js';
 import type { CredentialStore } from '../stores/credentials/types.js';
 import type { MfaStore } from '../stores/types.js';
+import type { ViewPolicy } from './session-state.js';
 import type { Amr, MfaView, SecondFactorName } from './types.js';
 
 /** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
@@ -51,6 +52,8 @@ export interface ResolvedOptions {
   readonly defaultReturnTo: string;
   /** False: guards answer browsers with the 401 JSON body too (API-only apps). */
   readonly htmlRedirects: boolean;
+  /** How a session record reads: assurance opt-in and reauthentication limits. */
+  readonly view: ViewPolicy;
   readonly getUserId: (user: unknown) => string;
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
   readonly freshSeconds: number;

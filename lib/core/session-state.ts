@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { StoreUnavailableError } from '../stores/types.js';
+import { assuranceOf } from './assurance.js';
 import type { MfaView, SessionMfaRecord } from './types.js';
 
 /** The key under `req.session` where the MFA record lives. */
@@ -51,7 +52,60 @@ const ANONYMOUS: MfaView = Object.freeze({
  *    a record of another user, reads as `authenticated` with no factors: it opens
  *    `requireAuth()` but never `requireMfa()` (fail closed).
  */
-export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => string): MfaView {
+/** How a session's record is read: the assurance opt-in and the reauthentication limits. */
+export interface ViewPolicy {
+  readonly aal3: boolean;
+  /** NIST SP 800-63B-4 §2.2.3: past this since the login, the session opens nothing. */
+  readonly maxSessionAgeMs?: number;
+  /** Past this without activity, guards ask for a second factor again (`idle`). */
+  readonly maxIdleMs?: number;
+}
+
+const NO_LIMITS: ViewPolicy = { aal3: false };
+
+/** When the session last showed activity: its last touch, else its last factor. */
+function lastActivity(rec: SessionMfaRecord): number {
+  return rec.lastSeenAt ?? rec.mfaAt ?? rec.authTime;
+}
+
+/** A signed-in record past its overall reauthentication limit. */
+function pastSessionAge(rec: SessionMfaRecord, now: number, policy: ViewPolicy): boolean {
+  return policy.maxSessionAgeMs !== undefined && now - rec.authTime > policy.maxSessionAgeMs;
+}
+
+function isIdle(rec: SessionMfaRecord, now: number, policy: ViewPolicy): boolean {
+  return policy.maxIdleMs !== undefined && now - lastActivity(rec) > policy.maxIdleMs;
+}
+
+/** How often activity is written into the session: at most once per this (a session write). */
+export const ACTIVITY_GRANULARITY_MS = 60_000;
+
+/**
+ * Note activity on a signed-in session (a request that passed a guard, or any request through
+ * `stepup.middleware()`): `lastSeenAt` moves forward at most once per `granularityMs`, so that a
+ * busy session is written once a minute rather than on every request. An idle session is left
+ * idle: only a second factor ends that (it writes a new record).
+ */
+export function touchActivity(
+  req: Request,
+  now: number,
+  policy: ViewPolicy,
+  granularityMs = ACTIVITY_GRANULARITY_MS,
+): void {
+  const rec = readRecord(req);
+  if (!rec || rec.status === 'pending' || !isPassportLoggedIn(req)) return;
+  if (pastSessionAge(rec, now, policy) || isIdle(rec, now, policy)) return;
+  const step = Math.min(granularityMs, Math.max(1000, (policy.maxIdleMs ?? Infinity) / 10));
+  if (now - lastActivity(rec) < step) return;
+  writeRecord(req, { ...rec, lastSeenAt: now });
+}
+
+export function viewOf(
+  req: Request,
+  now: number,
+  userIdOf: (user: unknown) => string,
+  policy: ViewPolicy = NO_LIMITS,
+): MfaView {
   const rec = readRecord(req);
   if (!rec) {
     if (!isPassportLoggedIn(req)) return ANONYMOUS;
@@ -68,7 +122,11 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
     }
   } else if (rec.status === 'pending' || rec.userId !== safeUserId(req, userIdOf)) {
     return signedInElsewhere(req, userIdOf);
+  } else if (pastSessionAge(rec, now, policy)) {
+    // Reauthentication limit reached: this login is over, whatever else the session holds.
+    return ANONYMOUS;
   }
+  const signedIn = rec.status !== 'pending';
   return Object.freeze({
     status: rec.status,
     userId: rec.userId,
@@ -84,13 +142,26 @@ export function viewOf(req: Request, now: number, userIdOf: (user: unknown) => s
     ...(rec.status === 'pending' && Array.isArray(rec.offered)
       ? { offered: Object.freeze([...rec.offered]) }
       : {}),
+    ...(signedIn
+      ? {
+          ...assuranceOf(rec, policy),
+          lastSeenAt: lastActivity(rec),
+          idle: isIdle(rec, now, policy),
+        }
+      : {}),
   });
 }
 
 /** A Passport login our record does not describe: signed in, no factor (fail closed). */
 function signedInElsewhere(req: Request, userIdOf: (user: unknown) => string): MfaView {
   const userId = safeUserId(req, userIdOf);
-  return Object.freeze({ ...ANONYMOUS, status: 'authenticated', ...(userId ? { userId } : {}) });
+  return Object.freeze({
+    ...ANONYMOUS,
+    status: 'authenticated',
+    aal: 1,
+    phishingResistant: false,
+    ...(userId ? { userId } : {}),
+  });
 }
 
 function safeUserId(req: Request, userIdOf: (user: unknown) => string): string | undefined {

@@ -44,6 +44,17 @@ export interface MfaView {
   readonly next?: 'mfa' | 'enroll';
   /** Pending only: the second factors the login offered (its `mfa_required` answer's `factors`). */
   readonly offered?: readonly SecondFactorName[];
+  /**
+   * Signed in only: the authenticator assurance level of this session (NIST SP 800-63B-4 §2;
+   * the table is in docs/architecture.md, "Assurance").
+   */
+  readonly aal?: 1 | 2 | 3;
+  /** Signed in only: a phishing-resistant factor (a passkey) passed in this session. */
+  readonly phishingResistant?: boolean;
+  /** Signed in only: last activity seen (ms since epoch), at the granularity of the check. */
+  readonly lastSeenAt?: number;
+  /** Signed in only: idle for longer than `reauthentication.maxIdle`; guards ask to step up. */
+  readonly idle?: boolean;
 }
 
 /** What is kept in `req.session[sessionKey]`. Never a secret or a code. */
@@ -70,6 +81,10 @@ export interface SessionMfaRecord {
   loginEpoch?: number;
   /** The session id the record was written in; a record copied into another session is void. */
   sid?: string;
+  /** Signed in only: last activity seen (ms since epoch), updated at most once a minute. */
+  lastSeenAt?: number;
+  /** Signed in only: this login's handle in the user's sessions list (never the session id). */
+  handle?: string;
 }
 
 /** Per-route policy of `requireMfa()` (docs/architecture.md "Session states"). */
@@ -90,6 +105,11 @@ export interface RequireMfaOptions {
    * @default false
    */
   readonly phishingResistant?: boolean;
+  /**
+   * The least authenticator assurance level that opens this route (NIST SP 800-63B-4 §2): 1, 2,
+   * or 3 (only with `createStepup({ assurance: { aal3: true } })` and a passkeys factor).
+   */
+  readonly aal?: 1 | 2 | 3;
 }
 
 export type MfaReason =
@@ -99,7 +119,9 @@ export type MfaReason =
   | 'stale'
   | 'remembered_browser_not_allowed'
   | 'factor_not_allowed'
-  | 'phishing_resistant_required';
+  | 'phishing_resistant_required'
+  | 'aal_too_low'
+  | 'idle';
 
 /** Outcome of evaluating a route policy against a session. */
 export type PolicyDecision =

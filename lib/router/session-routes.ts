@@ -6,7 +6,6 @@ import { logOut } from '../core/passport-glue.js';
 import { destroySession, writeRecord } from '../core/session-state.js';
 import type { ElevationOutcome } from '../core/context.js';
 import { route, runMiddleware } from '../http/handler.js';
-import { PHISHING_RESISTANT_FACTORS } from '../core/types.js';
 import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
 
 /** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
@@ -79,7 +78,9 @@ export function mountSessionRoutes(router: Router, host: RouterHost): void {
         ...(view.authTime !== undefined ? { authTime: view.authTime } : {}),
         ...(view.mfaAt !== undefined ? { mfaAt: view.mfaAt } : {}),
         viaRememberedBrowser: view.viaRememberedBrowser,
-        phishingResistant: view.factors.some((f) => PHISHING_RESISTANT_FACTORS.includes(f)),
+        phishingResistant: view.phishingResistant ?? false,
+        ...(view.aal !== undefined ? { aal: view.aal } : {}),
+        ...(view.idle ? { idle: true } : {}),
         ...(view.viaSkip ? { viaSkip: true } : {}),
         ...(view.enrollmentGrace ? { enrollmentGrace: view.enrollmentGrace } : {}),
         ...(view.pendingExpiresAt !== undefined

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { ERROR_CODES } from '../core/errors.js';
 import { safeReturnTo } from './return-to.js';
+import { stepUpChallenge } from './step-up-challenge.js';
 import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './route-policy.js';
 import {
   PHISHING_RESISTANT_FACTORS,
@@ -20,7 +21,13 @@ export interface GuardDeps {
   readonly defaultReturnTo: string;
   /** False: no redirect for browsers either (`createStepup({ htmlRedirects: false })`). */
   readonly htmlRedirects: boolean;
+  /** `createStepup({ assurance: { aal3: true } })`: routes may ask for `aal: 3`. */
+  readonly aal3: boolean;
+  /** `reauthentication.maxIdle` in seconds, reported as `max_age` of an `idle` refusal. */
+  readonly maxIdleSeconds?: number;
   viewOf(req: Request): MfaView;
+  /** Note activity on a request that passed a guard (reauthentication.maxIdle, sessions list). */
+  touch(req: Request): void;
   enrolledFactors(userId: string): Promise<SecondFactorName[]>;
 }
 
@@ -35,6 +42,8 @@ const REASON_MESSAGES: Record<MfaReason, string> = {
     'A remembered browser is not enough here: present a second factor in this session.',
   factor_not_allowed: 'Present one of the factors this page accepts.',
   phishing_resistant_required: 'This page needs a passkey: sign in or confirm with one.',
+  aal_too_low: 'This page needs a stronger sign-in: present a second factor.',
+  idle: 'You have been away for a while: present a second factor again.',
 };
 
 /** JSON clients: `Accept: application/json` (preferred over HTML) or an XHR. */
@@ -48,6 +57,7 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
   return () => (req, res, next) => {
     const view = deps.viewOf(req);
     if (view.status === 'authenticated' || view.status === 'satisfied') {
+      deps.touch(req);
       next();
       return;
     }
@@ -63,7 +73,9 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
 /** `requireMfa(policy)`: options are validated here, once, when the route is declared. */
 export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions) => RequestHandler {
   return (options = {}) => {
-    const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered);
+    const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered, {
+      aal3: deps.aal3,
+    });
     const allowed = deps.registered.filter(
       (f) =>
         (!policy.factors || policy.factors.has(f)) &&
@@ -74,6 +86,7 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
       const view = deps.viewOf(req);
       const decision = evaluatePolicy(view, policy, allowed, deps.now());
       if (decision.ok) {
+        deps.touch(req);
         next();
         return;
       }
@@ -127,7 +140,22 @@ function refuse(
       reason,
       factors,
     };
-    if (policy?.maxAgeMs !== undefined) body.maxAge = policy.maxAgeMs / 1000;
+    const routeMaxAge = policy?.maxAgeMs === undefined ? undefined : policy.maxAgeMs / 1000;
+    const maxAge = reason === 'idle' ? deps.maxIdleSeconds : routeMaxAge;
+    if (maxAge !== undefined) body.maxAge = maxAge;
+    if (reason === 'aal_too_low' && policy?.aal !== undefined) body.aal = policy.aal;
+    if (error === MFA_REQUIRED) {
+      res.set(
+        'WWW-Authenticate',
+        stepUpChallenge({
+          reason,
+          description: REASON_MESSAGES[reason],
+          ...(maxAge !== undefined ? { maxAge } : {}),
+          ...(policy?.aal !== undefined ? { aal: policy.aal } : {}),
+          phishingResistant: policy?.phishingResistant ?? false,
+        }),
+      );
+    }
     res.status(401).json(body);
     return;
   }

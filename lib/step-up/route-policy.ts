@@ -12,9 +12,17 @@ export interface ResolvedRoutePolicy {
   readonly allowRememberBrowser: boolean;
   readonly factors?: ReadonlySet<SecondFactorName>;
   readonly phishingResistant: boolean;
+  /** The least assurance level (1 means no requirement beyond a second-factor policy). */
+  readonly aal?: 1 | 2 | 3;
 }
 
-const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors', 'phishingResistant']);
+const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors', 'phishingResistant', 'aal']);
+
+/** What a policy is checked against when the guard is made. */
+export interface PolicyContext {
+  /** `createStepup({ assurance: { aal3: true } })`. */
+  readonly aal3: boolean;
+}
 
 /**
  * Validate a route policy when the guard is created (never per request): a typo such as
@@ -23,9 +31,25 @@ const KNOWN = new Set(['maxAge', 'allowRememberBrowser', 'factors', 'phishingRes
 export function resolveRoutePolicy(
   options: RequireMfaOptions,
   registered: readonly SecondFactorName[],
+  context: PolicyContext = { aal3: false },
 ): ResolvedRoutePolicy {
   assertKnownKeys('requireMfa', options, KNOWN);
   const { maxAge, allowRememberBrowser = true, factors, phishingResistant = false } = options;
+  const { aal } = options;
+  if (aal !== undefined && aal !== 1 && aal !== 2 && aal !== 3) {
+    throw new TypeError(`requireMfa: aal must be 1, 2 or 3, got ${JSON.stringify(aal)}`);
+  }
+  if (aal === 3 && !context.aal3) {
+    // Fail at start-up: without the opt-in no session reaches AAL3, so the route never opens.
+    throw new TypeError(
+      'requireMfa: aal 3 needs createStepup({ assurance: { aal3: true } }) (device-bound passkeys with user verification)',
+    );
+  }
+  if (aal === 3 && !registered.some((f) => PHISHING_RESISTANT_FACTORS.includes(f))) {
+    throw new TypeError(
+      'requireMfa: aal 3 needs a passkeys factor: register passkeys({ rpId, rpName, origins })',
+    );
+  }
   if (typeof phishingResistant !== 'boolean') {
     throw new TypeError('requireMfa: phishingResistant must be true or false');
   }
@@ -65,6 +89,7 @@ export function resolveRoutePolicy(
     allowRememberBrowser,
     ...(factorSet ? { factors: factorSet } : {}),
     phishingResistant,
+    ...(aal !== undefined && aal > 1 ? { aal } : {}),
   };
 }
 
@@ -96,6 +121,8 @@ export function evaluatePolicy(
     case 'satisfied':
       break;
   }
+  // NIST SP 800-63B-4 §2.2.3: after the inactivity limit, a second factor again (or a login).
+  if (view.idle) return deny('idle');
   const realFactors = view.factors;
   // NIST SP 800-63B-4 §3.2.5: only an authenticator that binds its output to the origin resists
   // a phishing proxy; a code, a remembered browser or a skipped factor never counts here.
@@ -105,6 +132,8 @@ export function evaluatePolicy(
   ) {
     return deny('phishing_resistant_required');
   }
+  // The assurance asked for, computed in one place (lib/core/assurance.ts).
+  if (policy.aal !== undefined && (view.aal ?? 1) < policy.aal) return deny('aal_too_low');
   if (realFactors.length === 0 && view.viaSkip) {
     // An adaptive rule skipped the second factor: fine for ordinary routes, never for a route
     // that asks for a recent or a real factor (docs/architecture.md "Session states" "When to ask").
