@@ -6,7 +6,15 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
-const FEATURES = ['totp', 'recovery', 'one-time-code', 'password', 'remember-browser', 'passkeys'];
+const FEATURES = [
+  'totp',
+  'recovery',
+  'one-time-code',
+  'password',
+  'remember-browser',
+  'passkeys',
+  'sessions',
+];
 const ABOVE_CORE = ['http', 'step-up', 'router', 'mail', 'sms', ...FEATURES];
 
 /** One `no-restricted-imports` entry per layer: `../<folder>/` of the folders above it. */

@@ -28,6 +28,7 @@ import {
 import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost, type RouterOptions } from './router/create-router.js';
+import { SessionIndex } from './core/session-index.js';
 import { readRecord, touchActivity, viewOf } from './core/session-state.js';
 import { Elevation } from './step-up/elevation.js';
 import {
@@ -146,6 +147,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     now,
     events,
     attempts,
+    sessions: new SessionIndex(store),
     options: resolved,
     async credentialsChanged(req, userId, reason) {
       // The counter's TTL is fixed when it is born (increment() never extends it). Should it
@@ -359,6 +361,8 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     await rememberedBrowsers?.revokeAll(userId, req);
     await store.delete(storeKey(userId, 'devices'), storeKey(userId, 'grace-logins'));
     await context.credentialsChanged(req, userId, 'admin_reset');
+    // The user's sessions end too: whoever held them had the factors that were just removed.
+    if (req) await context.sessions.endOthers(req, userId);
     events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
     await context.notify(req, userId, 'admin_reset', {});
   }

@@ -6,7 +6,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FEATURES = ['totp', 'recovery', 'one-time-code', 'password', 'remember-browser', 'passkeys'];
+const FEATURES = [
+  'totp',
+  'recovery',
+  'one-time-code',
+  'password',
+  'remember-browser',
+  'passkeys',
+  'sessions',
+];
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

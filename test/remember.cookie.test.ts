@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createStepup, MemoryStore } from '../lib/index.js';
 import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
-import { labelFromUserAgent } from '../lib/remember-browser/user-agent-label.js';
+import { labelFromUserAgent } from '../lib/core/user-agent-label.js';
 import { client, TEST_CODE } from './helpers/app.js';
 import { sharedStore } from './helpers/shared-store.js';
 import {

@@ -9,6 +9,7 @@ import type { AttemptCounter } from './attempts.js';
 import type { StepupEvents } from './events.js';
 import type { CredentialStore } from '../stores/credentials/types.js';
 import type { MfaStore } from '../stores/types.js';
+import type { SessionIndex } from './session-index.js';
 import type { ViewPolicy } from './session-state.js';
 import type { Amr, MfaView, SecondFactorName } from './types.js';
 
@@ -164,6 +165,8 @@ export interface StepupContext {
   readonly now: () => number;
   readonly events: StepupEvents;
   readonly attempts: AttemptCounter;
+  /** The users' active sessions (list, end one, end the others). */
+  readonly sessions: SessionIndex;
   readonly options: ResolvedOptions;
   subjectOf(req: Request): Subject | undefined;
   /**

@@ -13,6 +13,14 @@ export function sessionBag(req: Request): SessionBag | undefined {
   return (req as unknown as { session?: SessionBag }).session;
 }
 
+/**
+ * express-session's id of the request's session. Read without its type augmentation, so that
+ * every entry point of the build compiles whether or not it sees express-session's types.
+ */
+export function sessionIdOf(req: Request): string | undefined {
+  return (req as unknown as { sessionID?: string }).sessionID;
+}
+
 /** The raw record, or undefined when the session is anonymous or the record is malformed. */
 export function readRecord(req: Request): SessionMfaRecord | undefined {
   const raw = sessionBag(req)?.[SESSION_KEY];
@@ -25,7 +33,7 @@ export function readRecord(req: Request): SessionMfaRecord | undefined {
   // into the new session at login and logout when the app passes `keepSessionInfo`; a copied
   // record (a logged-out user's factors) must not vouch for the next login (logout carries no
   // factor; docs/architecture.md, invariant 2).
-  if (rec.sid !== undefined && rec.sid !== req.sessionID) return undefined;
+  if (rec.sid !== undefined && rec.sid !== sessionIdOf(req)) return undefined;
   return rec as SessionMfaRecord;
 }
 
@@ -33,7 +41,7 @@ export function writeRecord(req: Request, record: SessionMfaRecord | undefined):
   const session = sessionBag(req);
   if (!session)
     throw new Error('passport-stepup: req.session is missing; mount express-session first');
-  if (record) session[SESSION_KEY] = { ...record, sid: req.sessionID };
+  if (record) session[SESSION_KEY] = { ...record, sid: sessionIdOf(req) };
   else Reflect.deleteProperty(session, SESSION_KEY);
 }
 
@@ -194,7 +202,7 @@ export function regenerateSession(req: Request): Promise<void> {
  * The session store failed: a 503 like every store outage (fail closed, docs/architecture.md,
  * invariant 9), not a 500; the store's own error is the cause.
  */
-function sessionStoreDown(operation: string, cause: unknown): StoreUnavailableError {
+export function sessionStoreDown(operation: string, cause: unknown): StoreUnavailableError {
   return new StoreUnavailableError(`The session store could not ${operation} the session`, {
     cause: toError(cause),
   });

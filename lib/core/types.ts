@@ -163,6 +163,7 @@ export type StepupEventType =
   | 'totp.replay'
   | 'recovery.used'
   | 'recovery.regenerated'
+  | 'session.ended'
   | 'passkey.registered'
   | 'passkey.counter_regressed'
   | 'remember.used'

@@ -16,8 +16,11 @@ export interface ChangePasswordInput {
 }
 
 export interface ChangePasswordResult {
-  /** Other sessions of this user that were ended; null when the session store cannot list them. */
-  readonly otherSessionsEnded: number | null;
+  /**
+   * Other sessions of this user that were ended: those on the user's sessions list (any session
+   * store), plus any older ones a listable store (memory, connect-redis) still held.
+   */
+  readonly otherSessionsEnded: number;
 }
 
 interface ListableStore {
@@ -49,7 +52,10 @@ export async function changePassword(
   const hash = await hashPassword(input.newPassword as string, input.params);
   await input.setPasswordHash(input.userId, hash);
   await ctx.credentialsChanged(req, input.userId, 'password_changed');
-  const otherSessionsEnded = await endOtherSessions(req, input.userId);
+  // The sessions list works on every session store; the scan catches sessions signed in before
+  // the list existed, where the store can enumerate.
+  const listed = await ctx.sessions.endOthers(req, input.userId);
+  const otherSessionsEnded = listed + ((await endOtherSessions(req, input.userId)) ?? 0);
   ctx.events.emitFor(req, 'password.changed', { userId: input.userId, otherSessionsEnded });
   await ctx.notify(req, input.userId, 'password_changed', {});
   return { otherSessionsEnded };

@@ -24,7 +24,7 @@ import type { Request, Response } from 'express';
 import type { AfterVerifyHook, LoginHook, StepupContext } from '../core/context.js';
 import { resolveKey } from '../core/key-rule.js';
 import { MemoryStore } from '../stores/memory.js';
-import { labelFromUserAgent } from './user-agent-label.js';
+import { labelFromUserAgent } from '../core/user-agent-label.js';
 import {
   BROWSER_ID,
   cookieValue,

@@ -8,6 +8,7 @@ import type { RouterHost } from './host.js';
 
 export type { RouterHost } from './host.js';
 import { mountSessionRoutes } from './session-routes.js';
+import { mountActiveSessionRoutes } from '../sessions/routes.js';
 
 export interface RouterOptions {
   /** Check CSRF tokens on POST/DELETE. Turn off only for clients that cannot carry cookies. @default true */
@@ -44,6 +45,7 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   for (const factor of host.factors.values()) factor.mountRoutes?.(router, host);
   mountFactorRoutes(router, host);
   mountAdminRoutes(router, host);
+  mountActiveSessionRoutes(router, host);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError));
   return router;

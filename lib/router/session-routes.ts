@@ -3,7 +3,7 @@ import type { RouterHost } from './host.js';
 import { basicCredentials, csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
 import { logOut } from '../core/passport-glue.js';
-import { destroySession, writeRecord } from '../core/session-state.js';
+import { destroySession, readRecord, writeRecord } from '../core/session-state.js';
 import type { ElevationOutcome } from '../core/context.js';
 import { route, runMiddleware } from '../http/handler.js';
 import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
@@ -97,6 +97,11 @@ export function mountSessionRoutes(router: Router, host: RouterHost): void {
     '/logout',
     route(async (req, res) => {
       const userId = host.mfaOf(req).userId;
+      const handle = readRecord(req)?.handle;
+      // Off the sessions list first: a failure here leaves the session signed in (retry).
+      if (userId !== undefined && handle !== undefined) {
+        await host.context.sessions.remove(userId, handle);
+      }
       writeRecord(req, undefined);
       await logOut(req);
       await destroySession(req);

@@ -11,6 +11,7 @@ import type {
   StepupContext,
 } from '../core/context.js';
 import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
+import { newSessionHandle } from '../core/session-index.js';
 import { readRecord, regenerateSession, saveSession, writeRecord } from '../core/session-state.js';
 import { storeKey } from '../stores/types.js';
 import type { SecondFactorName, SessionMfaRecord } from '../core/types.js';
@@ -105,10 +106,14 @@ export class Elevation {
     const enrolled = await this.enrolledFactors(userId);
     const authTime = now();
     events.emitFor(req, 'login.first_factor', { userId, factor: proof.factor });
-    const signIn = async (record: Omit<SessionMfaRecord, 'v' | 'userId' | 'authTime'>) => {
+    const signIn = async (
+      record: Omit<SessionMfaRecord, 'v' | 'userId' | 'authTime' | 'handle'>,
+    ) => {
       await logIn(req, user);
-      writeRecord(req, { v: 1, userId, authTime, ...record });
+      const handle = newSessionHandle();
+      writeRecord(req, { v: 1, userId, authTime, handle, ...record });
       csrfToken(req); // the new session's token, saved with it rather than in a second write
+      await this.listSession(req, userId, handle, authTime);
       await saveSession(req);
       const type = record.status === 'satisfied' ? 'login.satisfied' : 'login.authenticated';
       events.emitFor(req, type, {
@@ -238,6 +243,11 @@ export class Elevation {
     }
 
     await logIn(req, user);
+    // A step-up keeps its place in the sessions list; a login that just passed gets one.
+    const handle =
+      subject.status !== 'pending' && record?.userId === subject.userId && record.handle
+        ? record.handle
+        : newSessionHandle();
     const amr = unique([
       ...base.amr.filter((a) => a !== 'rb'),
       proof.amr,
@@ -253,8 +263,10 @@ export class Elevation {
       authTime: base.authTime,
       mfaAt,
       viaRememberedBrowser: false,
+      handle,
     });
     csrfToken(req);
+    await this.listSession(req, subject.userId, handle, base.authTime);
     await saveSession(req);
     events.emitFor(req, subject.status === 'pending' ? 'login.satisfied' : 'mfa.step_up', {
       userId: subject.userId,
@@ -262,6 +274,26 @@ export class Elevation {
       amr,
     });
     return { status: 'authenticated', amr };
+  }
+
+  /**
+   * Put the new session id on the user's sessions list, before the session is saved: when the
+   * MfaStore cannot take it, the sign-in fails (503) with nothing stored, rather than leaving a
+   * signed-in session the user cannot see or end (ASVS 5.0 V7.5.2). The old session is already
+   * gone (the id rotated), so the user signs in again.
+   */
+  private async listSession(
+    req: Request,
+    userId: string,
+    handle: string,
+    authTime: number,
+  ): Promise<void> {
+    try {
+      await this.ctx.sessions.register(req, userId, handle, authTime);
+    } catch (err) {
+      await regenerateSession(req).catch(() => undefined);
+      throw err;
+    }
   }
 }
 

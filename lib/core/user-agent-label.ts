@@ -1,6 +1,6 @@
 /**
- * A short human label for a remembered browser ("Chrome on Linux"), so that a user reading the
- * list of remembered browsers can tell them apart and revoke the one they do not recognise.
+ * A short human label for a browser ("Chrome on Linux"), so that a user reading the list of
+ * remembered browsers or of active sessions can tell them apart and end the one they do not recognise.
  *
  * Deliberately tiny and conservative (no dependency): the User-Agent is attacker-controlled
  * input, so the label is built only from fixed names, plus at most one product token from the

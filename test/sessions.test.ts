@@ -1,0 +1,128 @@
+// Attack: a stolen session cookie (a shared computer, malware, a leaked log) that the victim
+// cannot see or end; or a list that leaks session ids, shows another user's sessions, or lets
+// one user end another's. OWASP ASVS 5.0 V7.5.2: a user sees their active sessions and ends
+// any of them; the ended session's cookie opens nothing on its next request, on express-session's
+// memory store and on connect-redis (docs/architecture.md, invariant 15).
+import { RedisStore as ConnectRedisStore } from 'connect-redis';
+import type { Store } from 'express-session';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { client, makeApp } from './helpers/app.js';
+import { startRedis, type RedisServer } from './helpers/redis-server.js';
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+type Client = Awaited<ReturnType<typeof client>>;
+interface Listed {
+  id: string;
+  label: string;
+  ip?: string;
+  createdAt: number;
+  lastSeenAt: number;
+  aal: number;
+  current: boolean;
+}
+const list = async (c: Client) => {
+  const res = await c.get('/auth/sessions');
+  expect(res.status).toBe(200);
+  return res.body.sessions as Listed[];
+};
+const signedIn = async (app: Parameters<typeof client>[0], name = 'alice') => {
+  const c = await client(app);
+  const login = await c.login(name, `${name}-password-1`);
+  expect(login.status).toBe(200);
+  return c;
+};
+
+const stores: [string, () => Store | undefined][] = [
+  ['memory session store', () => undefined],
+  [
+    'connect-redis',
+    () => new ConnectRedisStore({ client: redis.client(), prefix: `sess:${Math.random()}:` }),
+  ],
+];
+
+for (const [name, makeStore] of stores) {
+  describe(`active sessions on the ${name}`, () => {
+    it('lists this user’s sessions; ending one stops its cookie at once', async () => {
+      const { app, events } = makeApp({ enrolled: [], sessionStore: makeStore() });
+      const a = await signedIn(app);
+      const b = await signedIn(app);
+      const mine = await list(a);
+      expect(mine).toHaveLength(2);
+      expect(mine.filter((s) => s.current)).toHaveLength(1);
+      for (const s of mine) {
+        expect(s.id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+        expect(s).toMatchObject({ label: expect.any(String), aal: 1 });
+      }
+      // The handle is not the session id, and no session id appears in the answer.
+      const raw = JSON.stringify(await a.get('/auth/sessions').then((r) => r.body));
+      for (const c of [a, b]) expect(raw).not.toContain(c.sessionId() ?? '-');
+
+      const other = mine.find((s) => !s.current);
+      expect(
+        (await a.agent.delete(`/auth/sessions/${other?.id}`).set('x-csrf-token', a.csrf)).status,
+      ).toBe(204);
+      expect((await b.get('/me')).status).toBe(401);
+      expect((await a.get('/me')).status).toBe(200);
+      expect(await list(a)).toHaveLength(1);
+      expect(events.some((e) => e.type === 'session.ended')).toBe(true);
+    });
+
+    it('DELETE /auth/sessions ends every other session and keeps this one', async () => {
+      const { app } = makeApp({ enrolled: [], sessionStore: makeStore() });
+      const [a, b, c] = [await signedIn(app), await signedIn(app), await signedIn(app)];
+      expect(await list(a)).toHaveLength(3);
+      expect((await a.agent.delete('/auth/sessions').set('x-csrf-token', a.csrf)).status).toBe(204);
+      expect((await b.get('/me')).status).toBe(401);
+      expect((await c.get('/me')).status).toBe(401);
+      expect((await a.get('/me')).status).toBe(200);
+      expect((await list(a)).map((s) => s.current)).toEqual([true]);
+    });
+
+    it('a user cannot see or end another user’s sessions; bad ids are 4xx', async () => {
+      const { app } = makeApp({ enrolled: [], sessionStore: makeStore() });
+      const alice = await signedIn(app);
+      const bob = await signedIn(app, 'bob');
+      const [aliceSession] = await list(alice);
+      expect(await list(bob)).toHaveLength(1);
+      expect((await list(bob))[0]?.id).not.toBe(aliceSession?.id);
+      const del = (c: Client, id: string) =>
+        c.agent.delete(`/auth/sessions/${encodeURIComponent(id)}`).set('x-csrf-token', c.csrf);
+      expect((await del(bob, aliceSession?.id ?? '')).status).toBe(404);
+      expect((await alice.get('/me')).status).toBe(200);
+      expect((await del(bob, 'A'.repeat(22))).status).toBe(404);
+      for (const bad of ['..', 'x'.repeat(10_000), "'; DROP", 'a b']) {
+        expect((await del(bob, bad)).status, bad.slice(0, 12)).toBe(400);
+      }
+      // The current session is ended by logging out, not from the list.
+      expect((await del(alice, aliceSession?.id ?? '')).status).toBe(400);
+      // Anonymous and without CSRF: refused.
+      const anon = await client(app);
+      expect((await anon.get('/auth/sessions')).status).toBe(401);
+      expect((await alice.agent.delete('/auth/sessions')).status).toBe(403);
+    });
+
+    it('rotation keeps the handle; logout and an expired session leave the list', async () => {
+      const { app } = makeApp({ sessionStore: makeStore() });
+      const bob = await signedIn(app, 'bob'); // pending: bob has the test factor
+      expect((await bob.get('/auth/sessions')).status).toBe(401);
+      expect((await bob.verify('246810')).status).toBe(200);
+      const [first] = await list(bob);
+      expect(first).toMatchObject({ current: true, aal: 2 });
+      expect((await bob.verify('246810')).status).toBe(200); // step-up: a new session id
+      expect((await list(bob)).map((s) => s.id)).toEqual([first?.id]);
+
+      const other = await signedIn(app, 'bob');
+      expect((await other.verify('246810')).status).toBe(200);
+      expect(await list(bob)).toHaveLength(2);
+      expect((await other.post('/auth/logout')).status).toBe(204);
+      expect(await list(bob)).toHaveLength(1);
+    });
+  });
+}
