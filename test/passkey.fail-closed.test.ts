@@ -41,6 +41,10 @@ describe('WebAuthn checks fail closed (invariant 14)', () => {
     const { auth } = await aliceWithPasskey(app);
     const c = await pending(app);
     expect((await verifyWithPasskey(c, auth, { rpId: 'evil.example' })).status).toBe(401);
+    // Nor an assertion without user presence (WebAuthn L3 §7.2 step 16), or of the wrong type.
+    expect((await verifyWithPasskey(c, auth, { flags: { up: false } })).status).toBe(401);
+    expect((await verifyWithPasskey(c, auth, { type: 'webauthn.create' })).status).toBe(401);
+    expect((await verifyWithPasskey(c, auth)).status).toBe(200);
   });
 
   it('a challenge is single use: any attempt consumes it; of 5 parallel submissions one wins', async () => {

@@ -4,7 +4,7 @@
 // match the stored owner, a deleted or locked account, or an unknown credential is refused.
 import { describe, expect, it } from 'vitest';
 import { client } from './helpers/app.js';
-import { aliceWithPasskey, makePasskeyApp, passkeyLogin } from './helpers/passkey-app.js';
+import { aliceWithPasskey, makePasskeyApp, passkeyLogin, register } from './helpers/passkey-app.js';
 import { SoftAuthenticator } from './helpers/soft-authenticator.js';
 
 describe('passwordless sign-in with a passkey', () => {
@@ -112,6 +112,32 @@ describe('passwordless sign-in with a passkey', () => {
     const { verifyWithPasskey } = await import('./helpers/passkey-app.js');
     expect((await c.login('alice', 'alice-password-1')).body.factors).toContain('passkey');
     expect((await verifyWithPasskey(c, auth)).status).toBe(200);
+  });
+
+  it('the same when rules: after a passwordless sign-in, newDevice() knows this browser', async () => {
+    const { newDevice } = await import('../lib/index.js');
+    // Ask on new devices only (as in test/when.rules.test.ts).
+    const onlyNewDevices: NonNullable<Parameters<typeof makePasskeyApp>[0]>['stepup'] = {
+      when: async (req, user) =>
+        (await newDevice()(req, user)) === 'require' ? 'require' : 'skip',
+    };
+    const { app } = makePasskeyApp({ stepup: onlyNewDevices });
+    const auth = new SoftAuthenticator();
+    const setup = await client(app);
+    expect((await setup.login('alice', 'alice-password-1')).body.status).toBe(
+      'enrollment_required',
+    );
+    expect((await register(setup, auth)).status).toBe(200);
+    const c = await client(app);
+    expect((await c.login('alice', 'alice-password-1')).body.status).toBe('mfa_required');
+    await c.post('/auth/logout');
+    await c.refreshCsrf();
+    expect((await passkeyLogin(c, auth)).status).toBe(200);
+    await c.post('/auth/logout');
+    await c.refreshCsrf();
+    // The device cookie set by the passkey sign-in: this browser is no longer new.
+    const again = await c.login('alice', 'alice-password-1');
+    expect(again.body).toMatchObject({ status: 'authenticated', amr: ['pwd'] });
   });
 
   it("a signed-in user's passwordless login over the session starts a new one as the passkey's owner", async () => {

@@ -154,4 +154,22 @@ describe.sequential('alice: a passkey, as a second factor and on its own', () =>
     await page.waitForURL((url) => url.pathname !== '/login');
     expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'hwk, user, mfa' });
   });
+
+  it('renames and removes the passkey on /settings/security', async () => {
+    const base = running.baseUrl;
+    await page.goto(`${base}/settings/security`);
+    await page.getByTestId('passkey-name').fill('Old laptop');
+    await Promise.all([
+      page.waitForURL(/notice=passkey-renamed/),
+      page.getByTestId('passkey-rename').click(),
+    ]);
+    expect(await page.getByTestId('passkey-name').inputValue()).toBe('Old laptop');
+    // Removing asks the authenticator once more (a fresh assertion), then the row is gone.
+    await Promise.all([
+      page.waitForURL(/notice=passkey-removed/),
+      page.getByTestId('passkey-remove').click(),
+    ]);
+    expect(await page.getByTestId('passkeys').textContent()).toContain('No passkey yet');
+    await shot(page, 'passkey-removed');
+  });
 });

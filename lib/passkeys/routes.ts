@@ -63,6 +63,11 @@ export function mountPasskeyRoutes(
     route(async (req, res) => {
       parseBody(loginBody, req.body);
       await runMiddleware(host.authenticate(passwordless.strategy), req, res);
+      const userId = host.mfaOf(req).userId;
+      // As after any second factor: `newDevice()` learns this browser (no remember cookie).
+      if (userId !== undefined) {
+        await host.afterVerify(req, res, { userId, factor: 'passkey', rememberBrowser: false });
+      }
       const outcome = res.locals.stepup as ElevationOutcome;
       res.json({ ...outcome, csrfToken: csrfToken(req) });
     }),
