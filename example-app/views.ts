@@ -19,6 +19,7 @@ const NOTICES: Readonly<Record<string, string>> = {
   'totp-disabled': 'The authenticator app was removed from your account.',
   'mfa-reset': "The user's second factors were reset.",
   'browser-revoked': 'That browser will ask for a second factor at its next sign-in.',
+  'session-ended': 'Signed out there: that browser must sign in again.',
   'browsers-revoked': 'Every remembered browser will ask for a second factor at its next sign-in.',
   'email-removed': 'Sign-in codes are no longer sent by email.',
   'session-expired': 'The sign-in attempt expired. Sign in again with your password.',

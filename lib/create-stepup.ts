@@ -29,6 +29,7 @@ import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost, type RouterOptions } from './router/create-router.js';
 import { SessionIndex } from './core/session-index.js';
+import { ActiveSessions } from './sessions/service.js';
 import { readRecord, touchActivity, viewOf } from './core/session-state.js';
 import { Elevation } from './step-up/elevation.js';
 import {
@@ -89,6 +90,8 @@ export interface Stepup extends HasHost {
    * `rememberBrowser.enabled` is false.
    */
   readonly rememberedBrowsers: RememberedBrowsers | undefined;
+  /** The users' active sessions, for server-rendered pages (the router has the JSON API). */
+  readonly sessions: ActiveSessions;
   requireAuth(): RequestHandler;
   requireMfa(options?: RequireMfaOptions): RequestHandler;
   router(options?: RouterOptions): Router;
@@ -366,7 +369,15 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     events.emitFor(req, 'admin.mfa_reset', { userId, adminId });
     await context.notify(req, userId, 'admin_reset', {});
   }
-  const routerHost: RouterHost = { ...host, factors, events, rememberedBrowsers, adminReset };
+  const sessions = new ActiveSessions(context.sessions, resolved.view);
+  const routerHost: RouterHost = {
+    ...host,
+    factors,
+    events,
+    rememberedBrowsers,
+    sessions,
+    adminReset,
+  };
 
   return {
     [HOST]: host,
@@ -389,6 +400,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     stepUp,
     authenticate,
     rememberedBrowsers,
+    sessions,
     requireAuth: createRequireAuth(guardDeps),
     requireMfa: createRequireMfa(guardDeps),
     router: (routerOptions) => createRouter(routerHost, routerOptions),

@@ -44,6 +44,7 @@ export function securityPages(ctx: ExampleContext): Router {
         recoveryRemaining: recovery ? await recovery.remaining(userId) : undefined,
         enrolled: await stepup.enrolledFactors(userId),
         browsers: (await stepup.rememberedBrowsers?.list(userId, req)) ?? [],
+        sessions: await stepup.sessions.list(req, userId),
         emailAddress: await emailOtpOf(stepup)?.addressOf(userId),
         passkeys: (await passkeyOf(stepup)?.passkeys(userId)) ?? [],
         emailSent: undefined,
@@ -217,6 +218,25 @@ export function securityPages(ctx: ExampleContext): Router {
         await browsers.revokeAll(userId, req);
       }
       res.redirect(303, `${HERE}?notice=browsers-revoked`);
+    }),
+  );
+
+  // Ending a session only takes access away: no fresh factor needed (ASVS 5.0 V7.5.2).
+  router.post(
+    `${HERE}/sessions/:id/end`,
+    page(async (req, res) => {
+      const userId = stepup.mfaOf(req).userId;
+      if (userId !== undefined) await stepup.sessions.end(req, userId, req.params.id);
+      res.redirect(303, `${HERE}?notice=session-ended`);
+    }),
+  );
+
+  router.post(
+    `${HERE}/sessions/end-others`,
+    page(async (req, res) => {
+      const userId = stepup.mfaOf(req).userId;
+      if (userId !== undefined) await stepup.sessions.endOthers(req, userId);
+      res.redirect(303, `${HERE}?notice=session-ended`);
     }),
   );
 

@@ -45,7 +45,7 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   for (const factor of host.factors.values()) factor.mountRoutes?.(router, host);
   mountFactorRoutes(router, host);
   mountAdminRoutes(router, host);
-  mountActiveSessionRoutes(router, host);
+  mountActiveSessionRoutes(router, host, host.sessions);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError));
   return router;

@@ -7,11 +7,14 @@ import type { Request } from 'express';
 import type { FactorHost, SecondFactor } from '../core/context.js';
 import type { StepupEvents } from '../core/events.js';
 import type { RememberedBrowsers } from '../remember-browser/service.js';
+import type { ActiveSessions } from '../sessions/service.js';
 
 /** What the router needs beyond a feature's `FactorHost`; the composition root builds it. */
 export interface RouterHost extends FactorHost {
   readonly factors: ReadonlyMap<string, SecondFactor>;
   readonly events: StepupEvents;
   readonly rememberedBrowsers: RememberedBrowsers | undefined;
+  /** The user's active sessions (list, end). */
+  readonly sessions: ActiveSessions;
   adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
 }
