@@ -116,7 +116,7 @@ describe('password + TOTP in one field (appendedTotp)', () => {
     const code = await codeFor('u-bob');
     const c = await bypassClient(app);
     const ok = await c.postBare('/auth/login', basic('bob', `bob-password-1${code}`));
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
 
     const d = await bypassClient(app);

@@ -128,7 +128,7 @@ describe.each(PATHS)('$name', (path) => {
 
     const ok = await c.verify(await codeFor('u-bob'));
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await c.state()).status).toBe('satisfied');
     expect((await c.get('/reports')).status).toBe(200);
     expect((await c.get('/billing')).status).toBe(200);

@@ -62,7 +62,7 @@ describe('events no other test names', () => {
       expect.objectContaining({
         userId: 'u-bob',
         factor: 'other-code',
-        amr: ['pwd', 'otp', 'sms'],
+        amr: ['pwd', 'otp', 'mfa', 'sms'],
       }),
     ]);
     expectContext(emitted[0]);

@@ -67,7 +67,7 @@ describe.each([5, 4] as const)('password only, on Express %i', (expressVersion) 
     await c.login('bob', 'bob-password-1');
     const v = await c.verify(TEST_CODE);
     expect(v.status).toBe(200);
-    expect(v.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(v.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
     expect((await c.get('/billing')).status).toBe(200);
     const me = await c.get('/me');

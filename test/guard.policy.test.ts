@@ -59,7 +59,7 @@ describe('requireMfa({ factors })', () => {
     expect(res.body).toMatchObject({ reason: 'factor_not_allowed', factors: ['other-code'] });
     await c.verify(TEST_CODE, 'other-code');
     expect((await c.get('/payout')).status).toBe(200);
-    expect((await c.get('/auth/session')).body.amr).toEqual(['pwd', 'otp', 'sms']);
+    expect((await c.get('/auth/session')).body.amr).toEqual(['pwd', 'otp', 'mfa', 'sms']);
   });
 });
 
@@ -86,7 +86,7 @@ describe('requireMfa({ allowRememberBrowser: false })', () => {
     const after = (await c.get('/auth/session')).body;
     expect(after.viaRememberedBrowser).toBe(false);
     expect(typeof after.mfaAt).toBe('number');
-    expect(after.amr).toEqual(['pwd', 'otp']);
+    expect(after.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect((await c.get('/billing')).status).toBe(200);
   });
 

@@ -150,6 +150,6 @@ describe('10 wrong codes lock the account, at every entry point', () => {
     const later = `bob-password-1${await codeAt(secret, clock.now())}`;
     const ok = await (await from('192.0.2.99')).login('bob', later);
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
   });
 });

@@ -74,7 +74,7 @@ describe('10 wrong TOTP codes lock the account, at every entry point', () => {
     clock.advance(LOCK_MS + 1_000);
     const ok = await c.verify(await codeAt(secret, clock.now()), 'totp');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
   });
 
   it('POST /auth/mfa/totp/confirm (a wrong code while confirming an enrolment)', async () => {

@@ -43,7 +43,7 @@ describe('email enrolment', () => {
     expect(bad.status).toBe(401);
     const ok = await c.post('/auth/mfa/email/confirm', { code });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ enabled: true, amr: ['pwd', 'email'] });
+    expect(ok.body).toMatchObject({ enabled: true, amr: ['pwd', 'email', 'mfa'] });
     expect(await factor?.isEnrolled('u-bob')).toBe(true);
     const notices = built.notices.map((n) => [n.kind, n.data.factor]);
     expect(notices).toContainEqual(['factor_enabled', 'email-otp']);
@@ -63,7 +63,7 @@ describe('email enrolment', () => {
     const ok = await c.post('/auth/mfa/email/confirm', {
       code: codeIn(built.outbox.last(BOB)?.text),
     });
-    expect(ok.body).toMatchObject({ enabled: true, amr: ['pwd', 'email'] });
+    expect(ok.body).toMatchObject({ enabled: true, amr: ['pwd', 'email', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
   });
 

@@ -87,7 +87,7 @@ describe('email codes over a real SMTP server', () => {
     expect(message?.raw).toContain(`verification code is: ${code}`);
     const ok = await c.verify(code, 'email-otp');
     expect(ok.status).toBe(200);
-    expect(ok.body.amr).toEqual(['pwd', 'email']);
+    expect(ok.body.amr).toEqual(['pwd', 'email', 'mfa']);
   });
 
   it('a refused recipient: 503 delivery_failed, no cooldown used, a retry works', async () => {

@@ -38,7 +38,7 @@ describe('email codes: sending and signing in', () => {
     expect(built.outbox.messages()).toHaveLength(1);
     const ok = await c.verify(code, 'email-otp');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'email'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'email', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
     const again = await c.verify(code, 'email-otp');
     expect(again.status).toBe(401);

@@ -89,7 +89,7 @@ describe('SMS codes through the webhook sender', () => {
     expect(received[0]?.body.text).toMatch(new RegExp(`^${code} is your Acme code`));
     const ok = await c.verify(code, 'sms-otp');
     expect(ok.status).toBe(200);
-    expect(ok.body.amr).toEqual(['pwd', 'sms']);
+    expect(ok.body.amr).toEqual(['pwd', 'sms', 'mfa']);
   });
 
   it('HTTP 500 from the gateway: 503 delivery_failed, no attempt, no cooldown used', async () => {

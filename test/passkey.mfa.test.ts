@@ -38,7 +38,7 @@ describe('passkey as a second factor', () => {
       response: auth.get(options.body),
     });
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'hwk', 'user'] });
+    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'hwk', 'user', 'mfa'] });
     expect(c.sessionId()).not.toBe(before);
     expect((await c.get('/auth/session')).body).toMatchObject({
       status: 'satisfied',
@@ -65,7 +65,7 @@ describe('passkey as a second factor', () => {
     const { c } = await pendingAlice(app);
     const res = await verifyWithPasskey(c, auth, { flags: { uv: false } });
     expect(res.status).toBe(200);
-    expect(res.body.amr).toEqual(['pwd', 'swk']);
+    expect(res.body.amr).toEqual(['pwd', 'swk', 'mfa']);
   });
 
   it('the response field is required and validated: {code} for factor passkey is 400, not a check', async () => {

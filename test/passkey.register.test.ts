@@ -31,7 +31,11 @@ describe('passkey registration', () => {
   it('the first passkey: 200 {enabled, id}, ten recovery codes, a notice and an event; the session is satisfied', async () => {
     const { app, notices, events } = makePasskeyApp();
     const { c, reg } = await aliceWithPasskey(app);
-    expect(reg.body).toMatchObject({ enabled: true, id: expect.any(String), amr: ['pwd', 'hwk'] });
+    expect(reg.body).toMatchObject({
+      enabled: true,
+      id: expect.any(String),
+      amr: ['pwd', 'hwk', 'mfa'],
+    });
     expect(reg.body.recoveryCodes).toHaveLength(10);
     expect(notices.map((n) => [n.kind, n.data.factor])).toContainEqual([
       'factor_enabled',

@@ -33,7 +33,7 @@ describe('password and TOTP code in one field', () => {
     const { app, clock, secret } = await setup();
     const c = await client(app);
     const res = await c.login('bob', `bob-password-1${await codeAt(secret, clock.now())}`);
-    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
     expect((await c.get('/auth/session')).body).toMatchObject({
       status: 'satisfied',
@@ -86,7 +86,7 @@ describe('password and TOTP code in one field', () => {
       .auth('bob', `bob-password-1${code}`)
       .set('Accept', 'application/json');
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(res.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await agent.get('/reports').set('Accept', 'application/json')).status).toBe(200);
     // Without Basic credentials, login still needs the CSRF token.
     const plain = await request(app).post('/auth/login').send({ username: 'bob', password: 'x' });

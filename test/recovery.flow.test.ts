@@ -31,7 +31,7 @@ describe('signing in with a recovery code', () => {
     expect(login.body.factors).toEqual(['test-code', 'recovery-code']);
     const ok = await c.verify(first, 'recovery-code');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rc'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rc', 'mfa'] });
     expect((await c.get('/reports')).status).toBe(200);
 
     const again = await client(app);

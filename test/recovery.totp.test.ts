@@ -42,7 +42,7 @@ describe('recovery codes with TOTP', () => {
       'recovery-code',
     ]);
     const ok = await d.verify(codes[0] ?? '', 'recovery-code');
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rc'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'rc', 'mfa'] });
     const off = await d.post('/auth/mfa/totp/disable', { code: codes[1] });
     expect(off.body).toEqual({ enabled: false });
     // Without TOTP the remaining recovery codes are gone too: they back up a factor.

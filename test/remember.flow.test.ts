@@ -26,7 +26,7 @@ describe('remember this browser: issue and use', () => {
     const { app, events, notices } = makeRememberApp();
     const c = await browser(app);
     const verify = await rememberMe(c);
-    expect(verify.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(verify.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect(setCookieLine(verify)).toBeDefined();
     const first = rbCookie(c) ?? '';
     expect(first).toMatch(/^[\w-]{22}\.[\w-]{43}\.[\w-]{43}$/);
@@ -105,7 +105,7 @@ describe('requireMfa({ allowRememberBrowser: false })', () => {
     );
 
     const step = await c.verify(TEST_CODE);
-    expect(step.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(step.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     const s = (await c.get('/auth/session')).body;
     expect(typeof s.mfaAt).toBe('number');
     expect(s.viaRememberedBrowser).toBe(false);

@@ -151,7 +151,11 @@ describe.each([
     code = await codeAt(secret, clock.now());
     secrets.push(code);
     const g = await client(app);
-    expect((await g.login('alice', `alice-password-1${code}`)).body.amr).toEqual(['pwd', 'otp']);
+    expect((await g.login('alice', `alice-password-1${code}`)).body.amr).toEqual([
+      'pwd',
+      'otp',
+      'mfa',
+    ]);
     await (await client(app)).login('bob', 'wrong-password-for-bob');
 
     // Password change.

@@ -59,7 +59,7 @@ describe('TOTP enrolment', () => {
     clock.advance(30_000);
     const ok = await d.verify(await codeAt(secret, clock.now()), 'totp');
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(ok.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     void c;
   });
 });

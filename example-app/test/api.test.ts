@@ -61,7 +61,7 @@ describe('example app JSON endpoints', () => {
       .set('x-csrf-token', csrf)
       .send({ username: 'bob', password: `bob-password-1${code}` });
     expect(login.status).toBe(200);
-    expect(login.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp'] });
+    expect(login.body).toMatchObject({ status: 'authenticated', amr: ['pwd', 'otp', 'mfa'] });
     expect((await agent.get('/api/billing')).status).toBe(200);
   });
 

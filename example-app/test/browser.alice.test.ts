@@ -90,7 +90,10 @@ describe.sequential(
       await recovery.waitFor();
       expect(await recovery.locator('li').count()).toBe(10);
       await shot(page, 'recovery-codes');
-      expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
+      expect(await sessionStatus(page, base)).toEqual({
+        status: 'satisfied',
+        amr: 'pwd, otp, mfa',
+      });
     });
 
     it('signs out, then signs in again with a code from the app', async () => {
@@ -111,7 +114,10 @@ describe.sequential(
 
       const remember = running.example.features.rememberBrowser;
       await presentCode(page, await codes.next(), { remember });
-      expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, otp' });
+      expect(await sessionStatus(page, base)).toEqual({
+        status: 'satisfied',
+        amr: 'pwd, otp, mfa',
+      });
       // A fresh code opens billing at once.
       await page.goto(`${base}/billing`);
       expect(new URL(page.url()).pathname).toBe('/billing');

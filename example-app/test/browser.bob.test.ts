@@ -40,7 +40,7 @@ describe.sequential('bob: recovery code, then an administrator resets his MFA', 
     await shot(page, 'mfa-recovery-code');
     await presentCode(page, code.toLowerCase());
     expect(new URL(page.url()).pathname).toBe('/billing');
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, rc' });
+    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, rc, mfa' });
 
     await page.goto(`${base}/dev/outbox`);
     const mail = page.getByTestId('mail').first();

@@ -43,7 +43,10 @@ describe.sequential('carol: email code read from the outbox', () => {
     await mailbox.close();
 
     await presentCode(page, code);
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, email' });
+    expect(await sessionStatus(page, base)).toEqual({
+      status: 'satisfied',
+      amr: 'pwd, email, mfa',
+    });
     await page.goto(`${base}/settings/security`);
     expect(await page.getByTestId('email-address').textContent()).toBe('carol@example.test');
     await shot(page, 'security-email');

@@ -116,7 +116,10 @@ describe.sequential('alice: a passkey, as a second factor and on its own', () =>
       page.waitForURL((url) => url.pathname !== '/mfa'),
       page.getByTestId('factor-passkey').click(),
     ]);
-    expect(await sessionStatus(page, base)).toEqual({ status: 'satisfied', amr: 'pwd, hwk, user' });
+    expect(await sessionStatus(page, base)).toEqual({
+      status: 'satisfied',
+      amr: 'pwd, hwk, user, mfa',
+    });
   });
 
   it('signs in with the passkey alone from /login', async () => {

@@ -52,3 +52,17 @@ export function acrValueFor(required: { aal?: Aal; phishingResistant?: boolean }
     ? `urn:passport-stepup:aal${aal}:phishing-resistant`
     : `urn:passport-stepup:aal${aal}`;
 }
+
+/**
+ * RFC 8176 `mfa`: authentication by two factors of different kinds. Added when a password
+ * (something you know) and a second factor (something you have) both passed in the session; a
+ * passkey with user verification adds it itself (one ceremony, two factors).
+ */
+export function withMfa(amr: readonly Amr[]): Amr[] {
+  const out = [...amr];
+  const secondKinds: readonly Amr[] = ['otp', 'email', 'sms', 'rc', 'hwk', 'swk'];
+  if (out.includes('pwd') && out.some((a) => secondKinds.includes(a)) && !out.includes('mfa')) {
+    out.push('mfa');
+  }
+  return out;
+}

@@ -11,6 +11,7 @@ import type {
   StepupContext,
 } from '../core/context.js';
 import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
+import { withMfa } from '../core/assurance.js';
 import { newSessionHandle } from '../core/session-index.js';
 import { readRecord, regenerateSession, saveSession, writeRecord } from '../core/session-state.js';
 import { storeKey } from '../stores/types.js';
@@ -127,7 +128,7 @@ export class Elevation {
     // Password and a TOTP code in one request (the JSON contract (README.md), non-interactive clients).
     // Both factors are real: no remembered browser or adaptive rule can weaken this session.
     if (proof.alsoSecond) {
-      const amr = unique([proof.amr, proof.alsoSecond.amr, ...(proof.moreAmr ?? [])]);
+      const amr = withMfa(unique([proof.amr, proof.alsoSecond.amr, ...(proof.moreAmr ?? [])]));
       return signIn({
         status: 'satisfied',
         amr,
@@ -248,11 +249,9 @@ export class Elevation {
       subject.status !== 'pending' && record?.userId === subject.userId && record.handle
         ? record.handle
         : newSessionHandle();
-    const amr = unique([
-      ...base.amr.filter((a) => a !== 'rb'),
-      proof.amr,
-      ...(proof.moreAmr ?? []),
-    ]);
+    const amr = withMfa(
+      unique([...base.amr.filter((a) => a !== 'rb'), proof.amr, ...(proof.moreAmr ?? [])]),
+    );
     const factors = unique([...base.factors, proof.factor]);
     writeRecord(req, {
       v: 1,
