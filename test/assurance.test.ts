@@ -11,6 +11,7 @@ import {
   passkeyLogin,
   verifyWithPasskey,
 } from './helpers/passkey-app.js';
+import { browser, makeRememberApp, relogin, rememberMe } from './helpers/remember.js';
 import { SoftAuthenticator } from './helpers/soft-authenticator.js';
 import { codeAt, enrolledClient } from './helpers/totp-app.js';
 
@@ -51,6 +52,32 @@ describe('the assurance of a session', () => {
     expect(res.status).toBe(401);
     expect(res.body).toMatchObject({ reason: 'aal_too_low', aal: 2 });
     expect(res.headers['www-authenticate']).toContain('acr_values="urn:passport-stepup:aal2"');
+  });
+
+  it('a remembered browser is AAL1: it opens ordinary routes, not one asking for AAL2', async () => {
+    const built = makeRememberApp();
+    built.app.get('/aal2', built.stepup.requireMfa({ aal: 2 }), (_q, r) => r.json({ ok: true }));
+    const c = await browser(built.app);
+    await rememberMe(c);
+    expect(await sessionOf(c)).toMatchObject({ aal: 2 });
+    expect((await relogin(c)).body.amr).toEqual(['pwd', 'rb']);
+    expect(await sessionOf(c)).toMatchObject({
+      status: 'satisfied',
+      aal: 1,
+      phishingResistant: false,
+    });
+    expect((await c.get('/reports')).status).toBe(200);
+    const res = await c.get('/aal2');
+    expect(res.body).toMatchObject({ reason: 'aal_too_low', aal: 2 });
+    // Every JSON refusal of a guard carries the challenge, whatever its reason.
+    const billing = await c.get('/billing');
+    expect(billing.body.reason).toBe('remembered_browser_not_allowed');
+    expect(billing.headers['www-authenticate']).toMatch(/insufficient_user_authentication/);
+    const pending = await browser(built.app);
+    await pending.login('bob', 'bob-password-1');
+    const refused = await pending.get('/reports');
+    expect(refused.body.reason).toBe('pending');
+    expect(refused.headers['www-authenticate']).toMatch(/insufficient_user_authentication/);
   });
 
   it('password + TOTP: AAL2, not phishing resistant; a passkey-only route says so', async () => {
