@@ -5,17 +5,17 @@
  * enrolled in the demo (alice's authenticator, say) survives a restart, and two instances that
  * share one database seed it once.
  */
-import { buildOtpauthUri, type Stepup } from '../lib/index.js';
+import { buildOtpauthUri, generateTotpSecret, type Stepup } from '../lib/index.js';
 import { emailOtpOf, ISSUER, recoveryOf, totpOf } from './factors.js';
 
-/** Bob's authenticator secret in the demo (160 bits of Base32, printed at start). */
-export const BOB_DEMO_SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-
 export interface DemoSecrets {
-  /** Bob's TOTP secret and its otpauth:// URI (the start-up log prints both and a QR code). */
+  /**
+   * Bob's TOTP secret and its otpauth:// URI, when this start made them (the start-up log
+   * prints both and a QR code); undefined when an earlier start did (only its ciphertext is kept).
+   */
   readonly bob: {
-    readonly secret: string;
-    readonly otpauthUrl: string;
+    readonly secret?: string;
+    readonly otpauthUrl?: string;
     /** Printed once, when they were made; empty when an earlier start made them. */
     readonly recoveryCodes: readonly string[];
     /** How many of bob's recovery codes are left. */
@@ -32,10 +32,12 @@ export async function seedDemoFactors(stepup: Stepup): Promise<DemoSecrets> {
   const { credentials } = stepup;
   let seeded = false;
 
-  // Bob keeps one well-known demo secret, so a person scans his QR code once.
-  // (A demo secret is public by definition: never seed real users this way.)
+  // A new secret for each new demo database: a well-known one would be the same in every copy
+  // of the demo anyone runs. It is printed once, when it is made.
+  let secret: string | undefined;
   if ((await credentials.list('bob', 'totp')).length === 0) {
-    await totp.enrollWithSecret('bob', BOB_DEMO_SECRET, 'Demo authenticator');
+    secret = generateTotpSecret();
+    await totp.enrollWithSecret('bob', secret, 'Demo authenticator');
     seeded = true;
   }
   let recoveryCodes: string[] = [];
@@ -52,8 +54,9 @@ export async function seedDemoFactors(stepup: Stepup): Promise<DemoSecrets> {
 
   return {
     bob: {
-      secret: BOB_DEMO_SECRET,
-      otpauthUrl: buildOtpauthUri({ secret: BOB_DEMO_SECRET, issuer: ISSUER, label: 'bob' }),
+      ...(secret
+        ? { secret, otpauthUrl: buildOtpauthUri({ secret, issuer: ISSUER, label: 'bob' }) }
+        : {}),
       recoveryCodes,
       recoveryCodesLeft: recovery ? await recovery.remaining('bob') : 0,
     },

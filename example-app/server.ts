@@ -36,9 +36,16 @@ server.listen(config.port, () => {
 
 async function printBob(port: number): Promise<void> {
   // A demo convenience only: a real app never prints a user's secret or recovery codes.
-  console.log("bob's authenticator: scan this QR code, or type the secret below.");
-  console.log(await renderQrTerminal(demo.bob.otpauthUrl));
-  console.log(`  secret: ${demo.bob.secret}`);
+  if (demo.bob.secret && demo.bob.otpauthUrl) {
+    console.log("bob's authenticator: scan this QR code, or type the secret below.");
+    console.log(await renderQrTerminal(demo.bob.otpauthUrl));
+    console.log(`  secret: ${demo.bob.secret}`);
+  } else {
+    console.log(
+      "bob's authenticator was set up when the demo database was made (its QR code was printed " +
+        'then); remove example-app/.data/ to start the demo over with a new one.',
+    );
+  }
   const codes = demo.bob.recoveryCodes;
   if (codes.length > 0) {
     console.log('  recovery codes (each works once; printed only now, when they are made):');

@@ -103,7 +103,7 @@ export {
   DecryptionError,
   type EncryptionKeys,
 } from './crypto/encryption.js';
-export { generateTotp, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
+export { generateTotp, generateTotpSecret, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
 export { buildOtpauthUri, renderQrTerminal } from './totp/enrollment-artifacts.js';
 export type { ActiveSessions, SessionSummary } from './sessions/service.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';

@@ -55,7 +55,10 @@ describe('example app JSON endpoints', () => {
 
   it('bob signs in with password + TOTP code in one field, and billing opens', async () => {
     const { agent, csrf } = await agentWithCsrf();
-    const code = await generateTotp({ secret: example.demo.bob.secret, now: Date.now() + 30_000 });
+    const code = await generateTotp({
+      secret: example.demo.bob.secret ?? '',
+      now: Date.now() + 30_000,
+    });
     const login = await agent
       .post('/auth/login')
       .set('x-csrf-token', csrf)
