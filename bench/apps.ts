@@ -95,7 +95,7 @@ export function oursApp(options: OursOptions): Express {
       factor.confirmEnrollment(req, id, totpCode(base32Decode(secret), Date.now() - 30_000));
     // A 30 s step boundary between making the code and checking it makes it two steps old:
     // once in a while, so one retry with a fresh code (the wrong one consumed nothing).
-    if (!(await confirm()) && !(await confirm())) {
+    if (!(await confirm()).ok && !(await confirm()).ok) {
       throw new Error(
         'bench: confirmEnrollment() refused the seeded secret; the pending-enrolment format in ' +
           'strategies/totp.ts changed, update enrol() in bench/apps.ts',
