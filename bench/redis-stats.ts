@@ -37,6 +37,16 @@ export interface Snapshot {
   readonly session: CommandCounts;
   readonly mfa: CommandCounts;
   readonly clients: ClientCounts;
+  /** CPU time both redis-servers used so far (INFO cpu, user + system), µs. */
+  readonly redisCpuUs: number;
+}
+
+/** `used_cpu_user` + `used_cpu_sys` of one server, in µs. */
+async function redisCpu(client: Redis): Promise<number> {
+  const text = await client.info('cpu');
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(text)?.[1] ?? 0);
+  return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
 }
 
 export interface RedisUsage {
@@ -53,6 +63,8 @@ export interface RedisUsage {
   /** Credential-store calls (database round trips) per request, in all and by method. */
   readonly credentialCallsPerRequest: number;
   readonly credentialCalls: Readonly<Record<string, number>>;
+  /** CPU time of both redis-servers per request, µs (the server's own is `cpuUsPerRequest`). */
+  readonly redisCpuUsPerRequest: number;
 }
 
 export class RedisMeter {
@@ -63,12 +75,14 @@ export class RedisMeter {
   ) {}
 
   async snapshot(): Promise<Snapshot> {
-    const [session, mfa, clients] = await Promise.all([
+    const [session, mfa, clients, cpuA, cpuB] = await Promise.all([
       commandStats(this.sessionServer),
       commandStats(this.mfaServer),
       fetch(`${this.controlUrl}/counts`).then((r) => r.json() as Promise<ClientCounts>),
+      redisCpu(this.sessionServer),
+      redisCpu(this.mfaServer),
     ]);
-    return { session, mfa, clients };
+    return { session, mfa, clients, redisCpuUs: cpuA + cpuB };
   }
 
   /** Per-request usage between two snapshots, for `requests` requests. */
@@ -90,6 +104,8 @@ export class RedisMeter {
       credentialCalls: perEach(
         diffCounts(before.clients.credentialsByMethod, after.clients.credentialsByMethod),
       ),
+      redisCpuUsPerRequest:
+        requests > 0 ? round((after.redisCpuUs - before.redisCpuUs) / requests, 0) : Number.NaN,
     };
   }
 }

@@ -8,13 +8,20 @@ import { fmtSpread, median, type PairRatio, type Target } from './pairs.js';
 import type { Measurement } from './scenarios.js';
 import { round, type RedisUsage } from './redis-stats.js';
 
-export type RunRecord = Measurement & RedisUsage & { readonly cpuUsPerRequest: number };
+export type RunRecord = Measurement &
+  RedisUsage & {
+    readonly cpuUsPerRequest: number;
+    /** The load generator's (this process's) CPU per request, µs. */
+    readonly loadCpuUsPerRequest: number;
+  };
 
 /** Medians over the runs; the per-command maps come from the median-rps run. */
 export interface ScenarioSummary extends RedisUsage {
   readonly rps: number;
   /** Server process CPU time per request, µs. */
   readonly cpuUsPerRequest: number;
+  /** The load generator's CPU per request, µs (autocannon in the parent process). */
+  readonly loadCpuUsPerRequest: number;
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly requests: number;
@@ -39,6 +46,8 @@ export function summarise(runs: readonly RunRecord[]): ScenarioSummary {
   return {
     rps: m((r) => r.rps, 0),
     cpuUsPerRequest: m((r) => r.cpuUsPerRequest, 0),
+    loadCpuUsPerRequest: m((r) => r.loadCpuUsPerRequest, 0),
+    redisCpuUsPerRequest: m((r) => r.redisCpuUsPerRequest, 0),
     p50Ms: m((r) => r.p50Ms),
     p99Ms: m((r) => r.p99Ms),
     redisCommandsPerRequest: m((r) => r.redisCommandsPerRequest),
@@ -76,6 +85,8 @@ const COLUMNS = [
   'p50 ms',
   'p99 ms',
   'CPU µs/req',
+  'load gen µs/req',
+  'Redis CPU µs/req',
   'Redis cmds/req',
   'session cmds',
   'MFA cmds',
@@ -87,7 +98,8 @@ const COLUMNS = [
 const NOTES = [
   'Redis cmds/req: every command both redis-servers executed (INFO commandstats), Lua-internal ones included;',
   'MFA round trips: commands the MFA-store client sent. DB calls: credential-store calls (one query each).',
-  'CPU µs/req: server process CPU time / requests. requireMfaUnderLogin: CPU and Redis figures include the logins.',
+  'CPU µs/req: server process CPU time / requests; load gen: autocannon (this process); Redis CPU: both redis-servers (INFO cpu).',
+  'requireMfaUnderLogin: CPU and Redis figures include the logins.',
 ];
 
 function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
@@ -98,6 +110,8 @@ function rows(s: Readonly<Record<string, ScenarioSummary>>): string[][] {
     r.p50Ms.toFixed(2),
     r.p99Ms.toFixed(2),
     String(r.cpuUsPerRequest),
+    String(r.loadCpuUsPerRequest),
+    String(r.redisCpuUsPerRequest),
     r.redisCommandsPerRequest.toFixed(2),
     r.sessionCommandsPerRequest.toFixed(2),
     r.mfaCommandsPerRequest.toFixed(2),

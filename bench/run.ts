@@ -157,12 +157,16 @@ async function measureOnce(
   let before: Snapshot | undefined;
   let after: Snapshot | undefined;
   let cpu = 0;
+  let loadCpu = 0;
   const result = await scenario.measure(env, {
     warmup,
     around: async (load) => {
       before = await meter.snapshot();
       const cpu0 = await cpuOf(meter.controlUrl);
+      const own0 = process.cpuUsage();
       const out = await load();
+      const own = process.cpuUsage(own0);
+      loadCpu = own.user + own.system;
       // Let the requests cut off in flight finish, so their commands are all counted.
       if (!scenario.concurrentLoad) await settle(meter.controlUrl);
       cpu = (await cpuOf(meter.controlUrl)) - cpu0;
@@ -175,6 +179,7 @@ async function measureOnce(
   return {
     ...result,
     cpuUsPerRequest,
+    loadCpuUsPerRequest: result.sent > 0 ? loadCpu / result.sent : Number.NaN,
     ...meter.usage(before, after, result.sent),
   } satisfies RunRecord;
 }

@@ -40,7 +40,7 @@ export const DEMO_USERS: readonly Seed[] = [
     email: 'bob@example.test',
     isAdmin: false,
     password: 'bob-password-1',
-    note: 'TOTP enrolled (scan the QR code below) and recovery codes',
+    note: 'TOTP (QR code and secret printed when the demo database is made) and recovery codes',
   },
   {
     id: 'carol',
