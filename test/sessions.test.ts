@@ -4,7 +4,7 @@
 // any of them; the ended session's cookie opens nothing on its next request, on express-session's
 // memory store and on connect-redis (docs/architecture.md, invariant 15).
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
-import type { Store } from 'express-session';
+import session, { type Store } from 'express-session';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { client, makeApp } from './helpers/app.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
@@ -126,3 +126,30 @@ for (const [name, makeStore] of stores) {
     });
   });
 }
+
+describe('an admin reset ends the user’s sessions, on a store that cannot list them', () => {
+  it('the reset user’s other browsers are signed out at once', async () => {
+    // A session store without all(): only the sessions list can find the user's sessions.
+    const memory = new Map<string, string>();
+    const store = new (class extends session.Store {
+      override get(sid: string, cb: (err: unknown, s?: session.SessionData | null) => void) {
+        const raw = memory.get(sid);
+        cb(null, raw === undefined ? null : (JSON.parse(raw) as session.SessionData));
+      }
+      override set(sid: string, s: session.SessionData, cb?: (err?: unknown) => void) {
+        memory.set(sid, JSON.stringify(s));
+        cb?.();
+      }
+      override destroy(sid: string, cb?: (err?: unknown) => void) {
+        memory.delete(sid);
+        cb?.();
+      }
+    })();
+    const { app } = makeApp({ enrolled: [], sessionStore: store, stepup: { isAdmin: () => true } });
+    const alice = await signedIn(app);
+    const admin = await signedIn(app, 'bob');
+    expect((await admin.post('/auth/admin/users/u-alice/mfa/reset')).status).toBe(204);
+    expect((await alice.get('/me')).status).toBe(401);
+    expect((await admin.get('/me')).status).toBe(200);
+  });
+});
