@@ -7,7 +7,7 @@
  * generator's and Redis's own work do not touch; its ratio is theirs / ours, so that for both
  * ratios "1.0 or more" means "as cheap as the hand-made stack".
  */
-import type { RunRecord, ScenarioSummary } from './report.js';
+import { median, type RunRecord, type ScenarioSummary } from './summary.js';
 import type { GuardTiming } from './micro.js';
 
 export interface Spread {
@@ -31,15 +31,6 @@ export interface Target {
   readonly goal: string;
   readonly actual: string;
   readonly pass: boolean | undefined;
-}
-
-export function median(values: readonly number[]): number {
-  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[mid] as number)
-    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 function spread(values: readonly number[]): Spread {

@@ -25,13 +25,8 @@ import { createPostgresDatabase } from '../test/helpers/sql-databases.js';
 import { guardMicrobench } from './micro.js';
 import { RedisMeter, type Snapshot } from './redis-stats.js';
 import { checkTargets, pairRatios } from './pairs.js';
-import {
-  markdownReport,
-  summarise,
-  textReport,
-  type RunRecord,
-  type ScenarioSummary,
-} from './report.js';
+import { markdownReport, textReport } from './report.js';
+import { summarise, type RunRecord, type ScenarioSummary } from './summary.js';
 import { PAIRS, SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
 import { satisfiedSessions, seedUsers } from './seed.js';
 import type { ServerPorts } from './server.js';
