@@ -5,6 +5,7 @@ import { parseEpoch } from './context.js';
 import type { FactorHost, FactorProof, SecondFactor, StepupContext, Subject } from './context.js';
 import { StepupError } from './errors.js';
 import type { Amr, SecondFactorName } from './types.js';
+import { settleStrategy } from './passport-glue.js';
 
 /** Longest raw code accepted before any parsing; anything longer is a malformed request. */
 export const MAX_CODE_LENGTH = 128;
@@ -91,16 +92,7 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   ): Promise<CodeCheck>;
 
   override authenticate(req: Request): void {
-    this.run(req).then(
-      (outcome) => {
-        if (outcome instanceof StepupError) this.fail(outcome, outcome.status);
-        else this.success(outcome.user, { stepup: outcome.proof });
-      },
-      (err: unknown) => {
-        if (err instanceof StepupError) this.fail(err, err.status);
-        else this.error(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    settleStrategy(this, this.run(req));
   }
 
   private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {

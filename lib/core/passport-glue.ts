@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { StepupError } from './errors.js';
 import { regenerateSession, sessionBag, toError } from './session-state.js';
 
 /**
@@ -101,4 +102,32 @@ export function logOut(req: Request): Promise<void> {
     }
     req.logout((err: unknown) => (err ? reject(toError(err)) : resolve()));
   });
+}
+
+/** The three ways a Passport strategy ends a request (passport-strategy's augmented methods). */
+interface SettlingStrategy {
+  fail(challenge: unknown, status: number): void;
+  success(user: unknown, info: unknown): void;
+  error(err: Error): void;
+}
+
+/**
+ * End a strategy's `authenticate()` with the outcome of `work`: a refusal (a `StepupError`,
+ * returned or thrown) is `fail` with its status, a user and proof is `success`, anything else
+ * is `error` (the router answers 503 or 500, never a sign-in).
+ */
+export function settleStrategy(
+  strategy: SettlingStrategy,
+  work: Promise<StepupError | { user: unknown; proof: unknown }>,
+): void {
+  work.then(
+    (outcome) => {
+      if (outcome instanceof StepupError) strategy.fail(outcome, outcome.status);
+      else strategy.success(outcome.user, { stepup: outcome.proof });
+    },
+    (err: unknown) => {
+      if (err instanceof StepupError) strategy.fail(err, err.status);
+      else strategy.error(err instanceof Error ? err : new Error(String(err)));
+    },
+  );
 }

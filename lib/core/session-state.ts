@@ -72,7 +72,7 @@ export interface ViewPolicy {
 const NO_LIMITS: ViewPolicy = { aal3: false };
 
 /** When the session last showed activity: its last touch, else its last factor. */
-function lastActivity(rec: SessionMfaRecord): number {
+export function lastActivity(rec: SessionMfaRecord): number {
   return rec.lastSeenAt ?? rec.mfaAt ?? rec.authTime;
 }
 

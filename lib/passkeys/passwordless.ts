@@ -17,6 +17,7 @@ import { StepupError } from '../core/errors.js';
 import { checkAssertion } from './assertion.js';
 import type { ResolvedPasskeysOptions } from './options.js';
 import { parseAssertion } from './schemas.js';
+import { settleStrategy } from '../core/passport-glue.js';
 
 /**
  * The password throttle's shape (lib/password/throttle.ts), declared here because a feature
@@ -48,16 +49,7 @@ export class PasskeyLoginStrategy extends Strategy {
   }
 
   override authenticate(req: Request): void {
-    this.run(req).then(
-      (outcome) => {
-        if (outcome instanceof StepupError) this.fail(outcome, outcome.status);
-        else this.success(outcome.user, { stepup: outcome.proof });
-      },
-      (err: unknown) => {
-        if (err instanceof StepupError) this.fail(err, err.status);
-        else this.error(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
+    settleStrategy(this, this.run(req));
   }
 
   private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {

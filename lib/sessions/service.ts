@@ -8,7 +8,7 @@ import type { Request } from 'express';
 import { assuranceOf } from '../core/assurance.js';
 import type { SessionIndex, LiveSession } from '../core/session-index.js';
 import { HANDLE_PATTERN } from '../core/session-index.js';
-import { readRecord, type ViewPolicy } from '../core/session-state.js';
+import { lastActivity, readRecord, type ViewPolicy } from '../core/session-state.js';
 
 export interface SessionSummary {
   /** A random handle of the login (never the session id). */
@@ -57,7 +57,7 @@ export class ActiveSessions {
       label: s.label,
       ...(s.ip !== undefined ? { ip: s.ip } : {}),
       createdAt: s.createdAt,
-      lastSeenAt: record.lastSeenAt ?? record.mfaAt ?? record.authTime,
+      lastSeenAt: lastActivity(record),
       aal: assuranceOf(record, this.view).aal,
       current: s.handle === currentHandle,
     };
