@@ -2,20 +2,13 @@ import type { Request, Router } from 'express';
 import type { CodeCheck } from '../lib/core/attempts.js';
 import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/core/context.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
-import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
-import {
-  createCipher,
-  DecryptionError,
-  generateEncryptionKey,
-  type EncryptionKeys,
-  type SecretCipher,
-} from '../lib/crypto/encryption.js';
-import { MemoryCredentialStore } from '../lib/stores/credentials/memory.js';
-import type { TotpCredential, TotpData } from '../lib/stores/credentials/types.js';
-import { storeKey } from '../lib/stores/types.js';
+import type { EncryptionKeys } from '../lib/crypto/encryption.js';
+import type { TotpCredential } from '../lib/stores/credentials/types.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
 import { buildOtpauthUri, enrollmentArtifacts } from '../lib/totp/enrollment-artifacts.js';
+import { PendingEnrollments } from '../lib/totp/pending-enrollment.js';
+import { TotpSecrets } from '../lib/totp/totp-secrets.js';
 import {
   codeAlreadyUsed,
   generateTotpSecret,
@@ -50,21 +43,7 @@ export interface TotpOptions {
   readonly window?: TotpWindow;
 }
 
-/** An enrolment waiting for its confirming code (short-lived store; ciphertext only). */
-interface PendingEnrollment {
-  readonly secret: string;
-  readonly createdAt: number;
-  /** Keep the user's other authenticators on confirm. */
-  readonly add: boolean;
-}
-
 const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSeconds', 'window']);
-
-/**
- * Keep the last accepted step a little longer than the ±1 step window, so that any code
- * still inside the window is compared against it (RFC 6238 §5.2: accept an OTP once).
- */
-const STEP_TTL_MS = 10 * 60 * 1000;
 
 /**
  * The `totp` factor (amr `otp`): RFC 6238, SHA-1, 6 digits, 30 s, ±1 step.
@@ -79,7 +58,8 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
   readonly name = 'totp';
   readonly amr = 'otp';
   readonly issuer: string;
-  private readonly cipher: SecretCipher;
+  private readonly secrets: TotpSecrets;
+  private readonly pending: PendingEnrollments;
   private readonly label: (userId: string) => string | Promise<string>;
   readonly enrollmentTtlMs: number;
   readonly window: TotpWindow;
@@ -101,20 +81,8 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
       );
     }
     this.window = window;
-    this.cipher = createCipher(
-      resolveKey({
-        where: 'totp',
-        option: 'encryptionKeys',
-        options,
-        validate: (given) => given as EncryptionKeys, // createCipher checks every key
-        generate: () => ({ current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } }),
-        shared: !(ctx.credentials instanceof MemoryCredentialStore),
-        consequence:
-          'enrolled authenticators would not survive a restart or work on other instances',
-        example: "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
-        warningCode: 'PASSPORT_STEPUP_EPHEMERAL_KEY',
-      }),
-    );
+    this.secrets = new TotpSecrets(ctx, options);
+    this.pending = new PendingEnrollments(ctx, this.secrets, this.enrollmentTtlMs, window);
   }
 
   async isEnrolled(userId: string): Promise<boolean> {
@@ -151,7 +119,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     // Validate before otplib sees it: otplib throws on a wrong length or a non-digit.
     if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return wrong;
     for (const row of rows) {
-      const secret = this.tryDecrypt(req, userId, row);
+      const secret = this.secrets.tryOpen(req, userId, row);
       if (secret === undefined) continue;
       const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
       if (!result.valid) continue;
@@ -160,53 +128,13 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
         this.ctx.events.emitFor(req, 'totp.replay', { userId });
         return codeAlreadyUsed(Math.max(row.lastStep, result.timeStep), now());
       }
-      if (this.cipher.needsReencrypt(row.data.ciphertext)) {
+      if (this.secrets.isStale(row.data)) {
         // Key rotation without a migration: re-encrypt under the current key on use.
-        await credentials.updateTotpData(userId, row.id, this.dataFor(userId, secret));
+        await credentials.updateTotpData(userId, row.id, this.secrets.dataFor(userId, secret));
       }
       return { ok: true };
     }
     return wrong;
-  }
-
-  /**
-   * A secret that cannot be decrypted (wrong or retired key, a corrupt row) leaves the user
-   * enrolled and the code refused: never "not enrolled", which would let the password alone in
-   * (fail closed; docs/architecture.md, invariant 13). It is reported loudly instead.
-   */
-  private tryDecrypt(req: Request | undefined, userId: string, row: TotpCredential) {
-    try {
-      return this.decrypt(userId, row.data.ciphertext);
-    } catch (err) {
-      if (!(err instanceof DecryptionError)) throw err;
-      const fields = { userId, credentialId: row.id, keyId: row.data.keyId, reason: err.reason };
-      this.ctx.events.emitFor(req, 'credential.undecryptable', fields);
-      this.ctx.log('a TOTP secret could not be decrypted; the user stays enrolled', fields);
-      return undefined;
-    }
-  }
-
-  /**
-   * Check a code of the pending (unconfirmed) secret and consume its step. The pending secret has
-   * its own step counter in the short-lived store: a code of the old authenticator used a moment
-   * ago (to prove freshness) must not block the first code of the new one.
-   */
-  private async checkPending(
-    req: Request,
-    userId: string,
-    secret: string,
-    code: string,
-  ): Promise<number | CodeCheck> {
-    const wrong: CodeCheck = { ok: false, error: 'INVALID_CODE' };
-    if (!isWellFormedCode(code, TOTP_DEFAULTS.digits)) return wrong;
-    const now = this.ctx.now();
-    const result = await verifyTotp({ secret, code, now, window: this.window });
-    if (!result.valid) return wrong;
-    if (!(await this.ctx.store.advance(pendingStepKey(userId), result.timeStep, STEP_TTL_MS))) {
-      this.ctx.events.emitFor(req, 'totp.replay', { userId });
-      return codeAlreadyUsed(result.timeStep, now);
-    }
-    return result.timeStep;
   }
 
   /**
@@ -219,12 +147,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     options: { readonly add?: boolean } = {},
   ): Promise<TotpEnrollment> {
     const secret = generateTotpSecret();
-    const pending: PendingEnrollment = {
-      secret: this.encrypt(userId, secret),
-      createdAt: this.ctx.now(),
-      add: options.add === true,
-    };
-    await this.ctx.store.set(pendingKey(userId), JSON.stringify(pending), this.enrollmentTtlMs);
+    await this.pending.put(userId, secret, options.add === true);
     return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
   }
 
@@ -233,10 +156,9 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
    * page can keep them on screen after a mistyped code; undefined when none is pending.
    */
   async pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined> {
-    const raw = await this.ctx.store.get(pendingKey(userId));
-    if (raw === null) return undefined;
-    const secret = this.decrypt(userId, (JSON.parse(raw) as PendingEnrollment).secret);
-    return enrollmentArtifacts(secret, this.issuer, await this.label(userId));
+    const pending = await this.pending.get(userId);
+    if (!pending) return undefined;
+    return enrollmentArtifacts(pending.secret, this.issuer, await this.label(userId));
   }
 
   /**
@@ -251,14 +173,13 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     label?: string,
   ): Promise<CodeCheck> {
     const wrong: CodeCheck = { ok: false, error: 'INVALID_CODE' };
-    const raw = await this.ctx.store.get(pendingKey(userId));
-    if (raw === null) return wrong;
-    const pending = JSON.parse(raw) as PendingEnrollment;
-    const secret = this.decrypt(userId, pending.secret);
-    const step = await this.checkPending(req, userId, secret, code);
+    const pending = await this.pending.get(userId);
+    if (!pending) return wrong;
+    const { secret } = pending;
+    const step = await this.pending.check(req, userId, secret, code);
     if (typeof step !== 'number') return step;
     // take() makes confirmation single use even when two confirms race.
-    if ((await this.ctx.store.take(pendingKey(userId))) === null) return wrong;
+    if (!(await this.pending.take(userId))) return wrong;
     // The confirming code's step counts as used for the new authenticator (lastStep).
     await this.activate(userId, secret, { label, lastStep: step, replace: !pending.add });
     return { ok: true };
@@ -293,20 +214,19 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
   /** Remove every authenticator of the user and any pending enrolment. */
   async reset(userId: string): Promise<void> {
     await this.ctx.credentials.deleteAll(userId, 'totp');
-    await this.ctx.store.delete(pendingKey(userId), pendingStepKey(userId));
+    await this.pending.clear(userId);
   }
 
   /** Re-encrypt this user's secrets under the current key (key rotation helper). */
   async reencrypt(userId: string): Promise<boolean> {
     let changed = false;
     for (const row of await this.authenticators(userId)) {
-      if (!this.cipher.needsReencrypt(row.data.ciphertext)) continue;
-      const ciphertext = this.cipher.reencrypt(row.data.ciphertext, aad(userId));
-      await this.ctx.credentials.updateTotpData(userId, row.id, {
-        ...row.data,
-        ciphertext,
-        keyId: keyIdOf(ciphertext),
-      });
+      if (!this.secrets.isStale(row.data)) continue;
+      await this.ctx.credentials.updateTotpData(
+        userId,
+        row.id,
+        this.secrets.resealed(userId, row.data),
+      );
       changed = true;
     }
     return changed;
@@ -333,7 +253,7 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     await this.ctx.credentials.createTotp({
       userId,
       label: options.label ?? null,
-      data: this.dataFor(userId, secret),
+      data: this.secrets.dataFor(userId, secret),
       ...(options.lastStep !== undefined ? { lastStep: options.lastStep } : {}),
       now: this.ctx.now(),
     });
@@ -343,38 +263,10 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
   private async authenticators(userId: string): Promise<TotpCredential[]> {
     return (await this.ctx.credentials.list(userId, 'totp')) as TotpCredential[];
   }
-
-  private dataFor(userId: string, secret: string): TotpData {
-    const ciphertext = this.encrypt(userId, secret);
-    return { ciphertext, keyId: keyIdOf(ciphertext), algorithm: 'sha1', digits: 6, period: 30 };
-  }
-
-  private encrypt(userId: string, secret: string): string {
-    return this.cipher.encrypt(secret, aad(userId));
-  }
-
-  private decrypt(userId: string, ciphertext: string): string {
-    return this.cipher.decrypt(ciphertext, aad(userId));
-  }
 }
 
 /** The factory for `createStepup({ factors: [totp({ issuer: 'Acme' })] })`. */
 export function totp(options: TotpOptions = {}): FactorFactory {
   assertKnownKeys('totp', options, KNOWN);
   return (ctx) => new TotpStrategy(ctx, options);
-}
-
-function pendingKey(userId: string): string {
-  return storeKey(userId, 'totp', 'pending');
-}
-function pendingStepKey(userId: string): string {
-  return storeKey(userId, 'totp', 'pending-step');
-}
-function aad(userId: string): string {
-  return `totp:${userId}`;
-}
-
-/** The key id of a ciphertext (`v1.<keyId>.…`), kept in the row so a DBA sees which key to keep. */
-function keyIdOf(ciphertext: string): string {
-  return ciphertext.split('.')[1] ?? '';
 }

@@ -1,0 +1,104 @@
+/**
+ * The `StepupContext` every factor and service gets (docs/architecture.md, "Layers"): the
+ * stores, the clock, the events and the lockout, plus the credential and login epochs and the
+ * security notices. Built once by the composition root.
+ */
+import type { Request } from 'express';
+import type { AttemptCounter } from './attempts.js';
+import {
+  lookupFactor,
+  parseEpoch,
+  type Logger,
+  type Notifier,
+  type ResolvedOptions,
+  type SecondFactor,
+  type StepupContext,
+  type Subject,
+} from './context.js';
+import type { StepupEvents } from './events.js';
+import { SessionIndex } from './session-index.js';
+import { readRecord } from './session-state.js';
+import type { CredentialStore } from '../stores/credentials/types.js';
+import { storeKey, type MfaStore } from '../stores/types.js';
+import type { MfaView } from './types.js';
+
+/** Epoch counters are in effect permanent (see credentialsChanged). */
+const EPOCH_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+
+export interface ContextParts {
+  readonly store: MfaStore;
+  readonly credentials: CredentialStore;
+  readonly log: Logger;
+  readonly now: () => number;
+  readonly events: StepupEvents;
+  readonly attempts: AttemptCounter;
+  readonly options: ResolvedOptions;
+  readonly factors: Map<string, SecondFactor>;
+  readonly notify: Notifier | undefined;
+  readonly mfaOf: (req: Request) => MfaView;
+}
+
+export function createContext(parts: ContextParts): StepupContext {
+  const { store, events, now, factors, mfaOf, notify } = parts;
+  const epochKey = (userId: string) => storeKey(userId, 'credential-epoch');
+  const loginEpochKey = (userId: string) => storeKey(userId, 'login-epoch');
+  return {
+    store,
+    credentials: parts.credentials,
+    log: parts.log,
+    now,
+    events,
+    attempts: parts.attempts,
+    sessions: new SessionIndex(store),
+    options: parts.options,
+    async credentialsChanged(req, userId, reason) {
+      // The counter's TTL is fixed when it is born (increment() never extends it). Should it
+      // expire, it would restart at 0 and a later bump would reach a value an old, revoked
+      // remembered browser carries, trusting it again. So the TTL is ~100 years: in effect none.
+      await store.increment(epochKey(userId), EPOCH_TTL_MS);
+      if (reason === 'password_changed' || reason === 'admin_reset') {
+        await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
+      }
+      events.emitFor(req, 'credentials.changed', { userId, reason });
+    },
+    factors,
+    factor: (key) => lookupFactor(factors, key),
+    async loginEpoch(userId) {
+      return parseEpoch(await store.get(loginEpochKey(userId)));
+    },
+    loginEpochKey,
+    async credentialEpoch(userId) {
+      return parseEpoch(await store.get(epochKey(userId)));
+    },
+    async notify(req, userId, kind, data = {}) {
+      if (!notify) return;
+      try {
+        await notify({
+          userId,
+          kind,
+          time: now(),
+          data,
+          ...(req?.ip ? { ip: req.ip } : {}),
+          ...(req?.get('user-agent') ? { userAgent: req.get('user-agent')?.slice(0, 256) } : {}),
+        });
+      } catch (err) {
+        // A mail outage must not undo a security action that already happened; it is reported.
+        events.emitFor(req, 'notify.failed', {
+          userId,
+          kind,
+          reason: err instanceof Error ? err.name : 'error',
+        });
+      }
+    },
+    subjectOf(req: Request): Subject | undefined {
+      const view = mfaOf(req);
+      if (view.status === 'anonymous' || view.userId === undefined) return undefined;
+      const record = readRecord(req);
+      return {
+        userId: view.userId,
+        status: view.status,
+        ...(view.status === 'pending' && record?.loginId ? { loginId: record.loginId } : {}),
+      };
+    },
+  };
+}

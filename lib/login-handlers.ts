@@ -1,0 +1,115 @@
+/**
+ * The login handlers of the composition root: `stepUp()` after the app's own
+ * `passport.authenticate()`, and `authenticate()` that runs a strategy and records what it
+ * proved. Both hand the proof to the elevation rules (lib/step-up/elevation.ts), the one place
+ * that decides what a session becomes (docs/architecture.md, "Session states").
+ */
+import type { Request, RequestHandler } from 'express';
+import type { ElevationOutcome, FactorProof, SecondFactor } from './core/context.js';
+import { StepupError } from './core/errors.js';
+import type { StepupEvents } from './core/events.js';
+import type { PassportLike } from './core/passport-glue.js';
+import { toStepupError } from './http/error-handler.js';
+import { refuseRememberedBrowser } from './remember-browser/service.js';
+import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
+import type { Elevation } from './step-up/elevation.js';
+
+export interface LoginHandlerParts {
+  readonly passport: PassportLike;
+  readonly factors: ReadonlyMap<string, SecondFactor>;
+  readonly events: StepupEvents;
+  readonly elevation: Elevation;
+  /** The first factor's strategy name (the `firstFactor` option). */
+  readonly firstFactor: string;
+}
+
+export interface LoginHandlers {
+  stepUp(options?: StepUpOptions): RequestHandler;
+  authenticate(strategy: string, options?: StepUpOptions): RequestHandler;
+}
+
+export function createLoginHandlers(parts: LoginHandlerParts): LoginHandlers {
+  const { passport, factors, events, elevation } = parts;
+  const record = (req: Request, user: unknown, proof: FactorProof): Promise<ElevationOutcome> =>
+    proof.kind === 'second'
+      ? elevation.secondFactor(req, proof)
+      : elevation.firstFactor(req, user, proof);
+
+  // `allowRememberBrowser: false` marks the request (a WeakSet, not a client-settable field)
+  // before the login hooks run; the remembered-browser hook then answers `default`.
+  const stepUp = (stepUpOptions?: StepUpOptions): RequestHandler => {
+    const allowRemembered = resolveStepUpOptions('stepUp', stepUpOptions);
+    return (req, res, next) => {
+      if (!allowRemembered) refuseRememberedBrowser(req);
+      if (!req.user) {
+        next(new StepupError('AUTHENTICATION_REQUIRED'));
+        return;
+      }
+      // A strategy that is not ours proved a first factor (e.g. plain passport-local).
+      const proof = readProof(req.authInfo) ?? {
+        kind: 'first',
+        factor: parts.firstFactor,
+        amr: 'pwd',
+      };
+      record(req, req.user, proof).then((outcome) => {
+        res.locals.stepup = outcome;
+        next();
+      }, next);
+    };
+  };
+
+  const authenticate = (strategy: string, stepUpOptions?: StepUpOptions): RequestHandler => {
+    const allowRemembered = resolveStepUpOptions('authenticate', stepUpOptions);
+    const isSecond = factors.has(strategy);
+    return (req, res, next) => {
+      if (!allowRemembered) refuseRememberedBrowser(req);
+      const handler = passport.authenticate(
+        strategy,
+        { session: false },
+        (err: unknown, user: unknown, info: unknown, status: unknown) => {
+          if (err) {
+            next(toStepupError(err));
+            return;
+          }
+          if (!user) {
+            const failure = failureError(info, status, isSecond);
+            if (!isSecond) {
+              const username = (req.body as { username?: unknown } | undefined)?.username;
+              events.emitFor(req, 'login.failed', {
+                factor: strategy,
+                reason: failure.code,
+                ...(typeof username === 'string' ? { username: username.slice(0, 256) } : {}),
+              });
+            }
+            next(failure);
+            return;
+          }
+          const proof = readProof(info) ?? { kind: 'first', factor: strategy, amr: 'pwd' };
+          record(req, user, proof).then(
+            (outcome) => {
+              res.locals.stepup = outcome;
+              next();
+            },
+            (e: unknown) => next(toStepupError(e)),
+          );
+        },
+      ) as RequestHandler;
+      handler(req, res, next);
+    };
+  };
+  return { stepUp, authenticate };
+}
+
+function readProof(info: unknown): FactorProof | undefined {
+  const proof = (info as { stepup?: FactorProof } | null | undefined)?.stepup;
+  if (!proof || (proof.kind !== 'first' && proof.kind !== 'second')) return undefined;
+  return proof;
+}
+
+/** A strategy's `fail()` becomes a public error; unknown failures never say which part was wrong. */
+function failureError(info: unknown, status: unknown, isSecond: boolean): StepupError {
+  if (info instanceof StepupError) return info;
+  if (status === 429) return new StepupError('TOO_MANY_ATTEMPTS');
+  if (status === 400) return new StepupError('INVALID_REQUEST');
+  return new StepupError(isSecond ? 'INVALID_CODE' : 'INVALID_CREDENTIALS');
+}

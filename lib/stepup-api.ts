@@ -1,0 +1,83 @@
+/**
+ * The public shape of what `createStepup()` returns (lib/create-stepup.ts builds it): the
+ * middleware, the guards, the router and the services behind them.
+ */
+import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import type { HasHost, LoginHook, SecondFactor } from './core/context.js';
+import type { StepupEvents } from './core/events.js';
+import type { MfaView, RequireMfaOptions } from './core/types.js';
+import type { ChangePasswordInput, ChangePasswordResult } from './password/change.js';
+import type { RememberedBrowsers } from './remember-browser/service.js';
+import type { StepUpOptions } from './remember-browser/options.js';
+import type { RouterOptions } from './router/create-router.js';
+import type { ActiveSessions } from './sessions/service.js';
+import type { CredentialStore } from './stores/credentials/types.js';
+import type { MfaStore } from './stores/types.js';
+
+/** What `createStepup()` returns: middleware, guards, the router and the services behind them. */
+export interface Stepup extends HasHost {
+  /** Where short-lived MFA state lives (the `store` option, or the default MemoryStore). */
+  readonly store: MfaStore;
+  /** Where enrolled factors live (the `credentials` option, or an in-memory store). */
+  readonly credentials: CredentialStore;
+  /** Create or update the credential store's tables (idempotent); await it at start-up. */
+  migrate(): Promise<void>;
+  /** Subscribe to security events: `stepup.events.on('event', fn)`. */
+  readonly events: StepupEvents;
+  /** Registered second factors by name. */
+  readonly factors: ReadonlyMap<string, SecondFactor>;
+  /** The registered factors this user has enrolled, in registration order. */
+  enrolledFactors(userId: string): Promise<string[]>;
+  /**
+   * For an app's own verify page (server-rendered forms): run what `POST /auth/mfa/verify` runs
+   * after a second factor passed (the remember-this-browser cookie when asked, the device
+   * registry of `newDevice()`).
+   */
+  afterVerify(
+    req: Request,
+    res: Response,
+    info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
+  ): Promise<void>;
+  /** Exposes `req.mfa`, a read-only view of the session's MFA state. */
+  middleware(): RequestHandler;
+  /**
+   * After `passport.authenticate(name, { session: false })`: record the factor it proved.
+   * `{ allowRememberBrowser: false }`: on this login route a remembered browser never skips the
+   * second factor.
+   */
+  stepUp(options?: StepUpOptions): RequestHandler;
+  /** `passport.authenticate(name)` + `stepUp()`; the outcome lands in `res.locals.stepup`. */
+  authenticate(strategy: string, options?: StepUpOptions): RequestHandler;
+  /**
+   * "Remember this browser": list and revoke a user's remembered browsers
+   * (`list(userId, req?)`, `revoke(userId, id)`, `revokeAll(userId)`). Undefined when
+   * `rememberBrowser.enabled` is false.
+   */
+  readonly rememberedBrowsers: RememberedBrowsers | undefined;
+  /** The users' active sessions, for server-rendered pages (the router has the JSON API). */
+  readonly sessions: ActiveSessions;
+  requireAuth(): RequestHandler;
+  requireMfa(options?: RequireMfaOptions): RequestHandler;
+  router(options?: RouterOptions): Router;
+  /** JSON errors in the router's shape for the app's own routes; mount it last. */
+  errorHandler(onInternal?: (err: unknown) => void): ErrorRequestHandler;
+  /** The session's MFA state, for code that has no `req.mfa` (the middleware is optional). */
+  mfaOf(req: Request): MfaView;
+  /**
+   * Remove every second factor of a user (lost device): factors, recovery codes, lockout,
+   * and every remembered browser (the credential epoch moves). Emits `admin.mfa_reset` and
+   * notifies the user.
+   */
+  adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
+  /**
+   * Change a password: policy check, argon2id hash saved through `setPasswordHash`, the user's
+   * other sessions ended (when the session store can list them), remembered browsers revoked.
+   */
+  changePassword(req: Request, input: ChangePasswordInput): Promise<ChangePasswordResult>;
+}
+
+/** Test seams that are not options of the public API. @internal */
+export interface StepupInternals {
+  /** Extra login-time rules, consulted after the built-in ones (tests: a remembered-browser stand-in). */
+  readonly loginHooks?: readonly LoginHook[];
+}
