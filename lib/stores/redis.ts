@@ -1,8 +1,8 @@
-import { once } from 'node:events';
-import { Redis } from 'ioredis';
 import { commandsOf, type RedisClientLike, type RedisCommands } from './redis-client.js';
-import { type MfaStore, StoreUnavailableError } from './types.js';
-import { reportRedisErrors, type RedisLogger } from './redis-errors.js';
+import { RedisConnection } from './redis-connection.js';
+import type { RedisLogger } from './redis-errors.js';
+import { defineScripts, ms, scripts } from './redis-scripts.js';
+import type { MfaStore } from './types.js';
 
 export { reportRedisErrors, type RedisLogger } from './redis-errors.js';
 
@@ -31,34 +31,6 @@ export interface RedisStoreOptions {
   readonly logger?: RedisLogger;
 }
 
-// Lua runs atomically on the server: no other client sees the state between the two steps.
-const SCRIPTS = {
-  // Fixed window: the TTL is set when the counter is born and never extended, so a locked-out
-  // attacker cannot keep a victim locked forever by trickling failures (ASVS 5.0 V6.3.1).
-  stepupIncrement: `local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n`,
-  // Compare-and-set upward: "last accepted TOTP step" only moves forward, so a code is
-  // accepted once (NIST SP 800-63B-4 §3.1.4.2, RFC 6238 §5.2), even across app instances.
-  stepupAdvance: `local cur = tonumber(redis.call('GET', KEYS[1]))
-if cur and cur >= tonumber(ARGV[1]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return 1`,
-  // HSET + PEXPIRE together: a crash between them must not leave a hash that never expires.
-  stepupHashSetEx: `redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1`,
-} as const;
-
-interface ScriptCommands {
-  stepupIncrement(key: string, ttlMs: number): Promise<number>;
-  stepupAdvance(key: string, value: string, ttlMs: number): Promise<number>;
-  stepupHashSetEx(key: string, field: string, value: string, ttlMs: number): Promise<number>;
-}
-
-/** Server replies that mean "Redis is there but cannot serve now", as opposed to a bug. */
-const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READONLY|NOREPLICAS)\b/;
-
 /**
  * `MfaStore` on Redis through ioredis, for several app instances sharing one truth.
  *
@@ -72,22 +44,13 @@ const UNAVAILABLE_REPLY = /^(LOADING|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|BUSY|READON
 export class RedisStore implements MfaStore {
   readonly client: RedisClientLike;
   private readonly prefix: string;
-  private readonly timeoutMs: number;
-  private readonly owned: boolean;
-  private lastError: unknown;
-  /** The one wait for 'ready' that every command started before it shares (see `ready`). */
-  private readyWait: Promise<void> | undefined;
-  /** Where an outage of our own client is reported (see `adoptLogger`). */
-  private log: RedisLogger;
-  private readonly logGiven: boolean;
+  private readonly connection: RedisConnection;
 
   constructor(options: RedisStoreOptions) {
     const { client, url, prefix = 'stepup:', commandTimeoutMs = 2000, logger } = options;
     if (logger !== undefined && typeof logger !== 'function') {
       throw new TypeError('RedisStore: logger must be a function (message, fields) => void.');
     }
-    this.logGiven = logger !== undefined;
-    this.log = logger ?? defaultLog;
     if ((client === undefined) === (url === undefined)) {
       throw new TypeError('RedisStore: pass exactly one of `client` (ioredis instance) or `url`.');
     }
@@ -101,28 +64,9 @@ export class RedisStore implements MfaStore {
       throw new TypeError(`RedisStore: commandTimeoutMs must be > 0 ms, got ${commandTimeoutMs}.`);
     }
     this.prefix = prefix;
-    this.timeoutMs = commandTimeoutMs;
-    this.owned = client === undefined;
-    this.client =
-      client ??
-      new Redis(url as string, {
-        // Fail fast while disconnected instead of queueing (a queued write could land late),
-        // but keep reconnecting forever so the service recovers by itself (docs/architecture.md, invariant 9).
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectTimeout: commandTimeoutMs,
-        retryStrategy: (times) => Math.min(times * 50, 500),
-      });
-    // Our own client's errors reach callers as rejected calls, and the log once per outage;
-    // without a listener ioredis would print "Unhandled error event" on every reconnect attempt.
-    if (this.owned) {
-      this.client.on('error', (err: unknown) => (this.lastError = err));
-      this.client.on('ready', () => (this.lastError = undefined));
-      reportRedisErrors(this.client, (message, fields) => this.log(message, fields));
-    }
-    for (const [name, lua] of Object.entries(SCRIPTS)) {
-      this.client.defineCommand(name, { lua, numberOfKeys: 1 });
-    }
+    this.connection = new RedisConnection({ client, url, logger }, commandTimeoutMs);
+    this.client = this.connection.client;
+    defineScripts(this.client);
   }
 
   /**
@@ -130,7 +74,7 @@ export class RedisStore implements MfaStore {
    * a `logger` passed to the store itself wins.
    */
   adoptLogger(logger: RedisLogger): void {
-    if (!this.logGiven) this.log = logger;
+    this.connection.adoptLogger(logger);
   }
 
   async get(key: string): Promise<string | null> {
@@ -247,88 +191,17 @@ export class RedisStore implements MfaStore {
   }
 
   /** Quits the client only when this store created it (option `url`). */
-  async close(): Promise<void> {
-    if (!this.owned) return;
-    if (this.client.status === 'ready') {
-      await this.run((c) => c.quit()).catch(() => this.client.disconnect());
-    } else {
-      this.client.disconnect();
-    }
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
   private k(key: string): string {
     return this.prefix + key;
   }
 
-  /** Run commands with a deadline; map "Redis is unreachable" to StoreUnavailableError. */
-  private async run<T>(fn: (client: RedisCommands) => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        const message = `Redis did not answer within ${this.timeoutMs} ms`;
-        const cause = new Error(`${message} (ioredis status: ${this.client.status})`, {
-          cause: this.lastError,
-        });
-        cause.name = 'TimeoutError';
-        reject(new StoreUnavailableError(message, { cause }));
-      }, this.timeoutMs);
-    });
-    try {
-      return await Promise.race([this.ready().then(() => fn(commandsOf(this.client))), deadline]);
-    } catch (err) {
-      if (err instanceof StoreUnavailableError) throw err;
-      const { name, message } = err instanceof Error ? err : { name: '', message: String(err) };
-      // A ReplyError (WRONGTYPE, syntax) is a bug, not an outage: let it surface as is.
-      if (name === 'ReplyError' && !UNAVAILABLE_REPLY.test(message)) throw err;
-      throw new StoreUnavailableError(`The MFA store (Redis) is unreachable: ${message}`, {
-        cause: err,
-      });
-    } finally {
-      clearTimeout(timer);
-    }
+  private run<T>(fn: (client: RedisCommands) => Promise<T>): Promise<T> {
+    return this.connection.run(fn);
   }
-
-  /**
-   * Without an offline queue, ioredis rejects commands sent before the connection is ready.
-   * Wait for it while connecting (right after start, or mid-reconnect), but fail fast when the
-   * client already knows Redis is down, so an outage answers 503 at once.
-   *
-   * Commands waiting together share one `once(client, 'ready')` (one 'ready' and one 'error'
-   * listener, however many commands: no MaxListenersExceededWarning at start-up). It settles on
-   * 'ready' or rejects on the next 'error', and is then forgotten; each command still gives up
-   * on its own deadline in `run`, the shared wait does not.
-   */
-  private async ready(): Promise<void> {
-    const c = this.client;
-    if (c.status === 'ready' || c.options.enableOfflineQueue !== false) return;
-    if (c.status === 'wait')
-      void c.connect().catch(() => undefined); // a lazyConnect client
-    else if (c.status !== 'connecting' && c.status !== 'connect') {
-      const cause = this.lastError ?? new Error(`ioredis client status: ${c.status}`);
-      throw new StoreUnavailableError(`Redis connection is ${c.status}`, { cause });
-    }
-    if (this.readyWait === undefined) {
-      const wait = once(c, 'ready')
-        .then(() => undefined)
-        .finally(() => {
-          if (this.readyWait === wait) this.readyWait = undefined;
-        });
-      this.readyWait = wait;
-    }
-    await this.readyWait;
-  }
-}
-
-function scripts(client: RedisCommands): ScriptCommands {
-  return client as unknown as ScriptCommands;
-}
-
-/** Validate a TTL: a NaN or negative TTL must not silently mean "forever". PX needs integers. */
-function ms(ttlMs: number): number {
-  if (!Number.isFinite(ttlMs) || ttlMs <= 0) {
-    throw new RangeError(`ttlMs must be > 0, got ${ttlMs}`);
-  }
-  return Math.ceil(ttlMs);
 }
 
 /** The part of a key Redis Cluster hashes: the first non-empty {...}, else the whole key. */
@@ -337,7 +210,3 @@ function hashTag(key: string): string {
   const close = open < 0 ? -1 : key.indexOf('}', open + 1);
   return close > open + 1 ? key.slice(open + 1, close) : key;
 }
-
-const defaultLog: RedisLogger = (message, fields) => {
-  console.error(`passport-stepup: ${message}`, fields ?? {});
-};
