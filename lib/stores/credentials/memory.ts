@@ -144,34 +144,14 @@ export class MemoryCredentialStore implements CredentialStore {
   }
 
   async createTotp(input: CreateTotpInput): Promise<TotpCredential> {
-    const row: Row = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'totp',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data: check.checkTotpData(input.data),
-      lastStep: check.checkLastStep(input.lastStep),
-      codes: [],
-    };
+    const row: Row = { ...check.checkTotpInput(input), codes: [] };
     this.#open();
     this.#insert(row);
     return snapshot(row) as TotpCredential;
   }
 
   async createEmail(input: CreateEmailInput): Promise<EmailCredential> {
-    const row: Row = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'email',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data: { address: check.checkAddress(input.address) },
-      lastStep: -1,
-      codes: [],
-    };
+    const row: Row = { ...check.checkEmailInput(input), lastStep: -1, codes: [] };
     this.#open();
     this.#insert(row);
     return snapshot(row) as EmailCredential;

@@ -23,7 +23,8 @@ import {
   type SqlCredentialStoreOptions,
   type SqlDialectName,
 } from './sql-options.js';
-import { credentialExists, type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
+import { type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
+import { deleteRow, deleteRows, insertRow, touchRow, updateRow } from './sql-write.js';
 import { type Schema, tableNames, type TableNames } from './sql-schema.js';
 import {
   type CreateEmailInput,
@@ -111,30 +112,13 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   async createTotp(input: CreateTotpInput): Promise<TotpCredential> {
-    const row: TotpCredential = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'totp',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data: check.checkTotpData(input.data),
-      lastStep: check.checkLastStep(input.lastStep),
-    };
+    const row = check.checkTotpInput(input);
     await this.#insert('createTotp', row, row.data, row.lastStep);
     return row;
   }
 
   async createEmail(input: CreateEmailInput): Promise<EmailCredential> {
-    const row: EmailCredential = {
-      id: check.checkNewId(input.id),
-      userId: check.checkUserId(input.userId),
-      type: 'email',
-      label: check.checkLabel(input.label),
-      createdAt: check.checkNow(input.now),
-      lastUsedAt: null,
-      data: { address: check.checkAddress(input.address) },
-    };
+    const row = check.checkEmailInput(input);
     await this.#insert('createEmail', row, row.data, -1);
     return row;
   }
@@ -168,21 +152,7 @@ export class SqlCredentialStore implements CredentialStore {
   }
 
   async #insert(op: string, row: Credential, data: object, lastStep: number): Promise<void> {
-    await this.#run(op, (db) =>
-      db
-        .insertInto(this.#t.credentials)
-        .values({
-          id: row.id,
-          user_id: row.userId,
-          type: row.type,
-          label: row.label,
-          created_at: row.createdAt,
-          last_used_at: null,
-          data: JSON.stringify(data),
-          last_step: lastStep,
-        })
-        .execute(),
-    );
+    await this.#run(op, (db) => insertRow(db, this.#t, row, data, lastStep));
   }
 
   async replaceRecoveryCodes(input: ReplaceRecoveryCodesInput): Promise<RecoveryCodesCredential> {
@@ -243,82 +213,37 @@ export class SqlCredentialStore implements CredentialStore {
     const uid = check.checkUserId(userId);
     const value = check.checkLabel(label);
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
-    return this.#run('updateLabel', async (db) => {
-      const result = await db
-        .updateTable(this.#t.credentials)
-        .set({ label: value })
-        .where('id', '=', id)
-        .where('user_id', '=', uid)
-        .executeTakeFirst();
-      // A MySQL pool without the FOUND_ROWS flag counts changed rows, not matched ones.
-      if (Number(result.numUpdatedRows) > 0) return true;
-      return this.#dialect === 'mysql' && credentialExists(db, this.#t, uid, id);
-    });
+    return this.#run('updateLabel', (db) =>
+      updateRow(db, this.#t, this.#dialect, { userId: uid, id }, { label: value }),
+    );
   }
 
   async updateTotpData(userId: string, id: string, data: TotpData): Promise<boolean> {
     const uid = check.checkUserId(userId);
     const value = JSON.stringify(check.checkTotpData(data));
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
-    return this.#run('updateTotpData', async (db) => {
-      const result = await db
-        .updateTable(this.#t.credentials)
-        .set({ data: value })
-        .where('id', '=', id)
-        .where('user_id', '=', uid)
-        .where('type', '=', 'totp')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) > 0) return true;
-      return this.#dialect === 'mysql' && credentialExists(db, this.#t, uid, id, 'totp');
-    });
+    return this.#run('updateTotpData', (db) =>
+      updateRow(db, this.#t, this.#dialect, { userId: uid, id, type: 'totp' }, { data: value }),
+    );
   }
 
   async touch(userId: string, id: string, now: number): Promise<void> {
     const uid = check.checkUserId(userId);
     const at = check.checkNow(now);
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return;
-    await this.#run('touch', (db) =>
-      db
-        .updateTable(this.#t.credentials)
-        .set({ last_used_at: at })
-        .where('id', '=', id)
-        .where('user_id', '=', uid)
-        .execute(),
-    );
+    await this.#run('touch', (db) => touchRow(db, this.#t, uid, id, at));
   }
 
   async delete(userId: string, id: string): Promise<boolean> {
     const uid = check.checkUserId(userId);
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
-    return this.#run('delete', (db) =>
-      db.transaction().execute(async (trx) => {
-        const result = await trx
-          .deleteFrom(this.#t.credentials)
-          .where('id', '=', id)
-          .where('user_id', '=', uid)
-          .executeTakeFirst();
-        if (id === recoveryCodesCredentialId(uid)) {
-          await trx.deleteFrom(this.#t.codes).where('user_id', '=', uid).execute();
-        }
-        return Number(result.numDeletedRows) > 0;
-      }),
-    );
+    return this.#run('delete', (db) => deleteRow(db, this.#t, uid, id));
   }
 
   async deleteAll(userId: string, type?: CredentialType): Promise<number> {
     const uid = check.checkUserId(userId);
     const only = check.checkType(type);
-    return this.#run('deleteAll', (db) =>
-      db.transaction().execute(async (trx) => {
-        let query = trx.deleteFrom(this.#t.credentials).where('user_id', '=', uid);
-        if (only) query = query.where('type', '=', only);
-        const result = await query.executeTakeFirst();
-        if (only === undefined || only === 'recovery-codes') {
-          await trx.deleteFrom(this.#t.codes).where('user_id', '=', uid).execute();
-        }
-        return Number(result.numDeletedRows);
-      }),
-    );
+    return this.#run('deleteAll', (db) => deleteRows(db, this.#t, uid, only));
   }
 
   async close(): Promise<void> {

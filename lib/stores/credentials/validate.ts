@@ -11,10 +11,14 @@ import {
   CREDENTIAL_TYPES,
   type CredentialType,
   newCredentialId,
+  type CreateEmailInput,
   type CreatePasskeyInput,
+  type CreateTotpInput,
+  type EmailCredential,
   type PasskeyCredential,
   type PasskeyData,
   RECOVERY_ID_PREFIX,
+  type TotpCredential,
   type TotpData,
 } from './types.js';
 
@@ -217,5 +221,32 @@ export function checkPasskeyInput(input: CreatePasskeyInput): PasskeyCredential 
     lastUsedAt: null,
     data: checkPasskeyData(input.data),
     counter: checkCounter(input.counter),
+  };
+}
+
+/** The row a `createTotp` call stores, every field checked (shared by all stores). */
+export function checkTotpInput(input: CreateTotpInput): TotpCredential {
+  return {
+    id: checkNewId(input.id),
+    userId: checkUserId(input.userId),
+    type: 'totp',
+    label: checkLabel(input.label),
+    createdAt: checkNow(input.now),
+    lastUsedAt: null,
+    data: checkTotpData(input.data),
+    lastStep: checkLastStep(input.lastStep),
+  };
+}
+
+/** The row a `createEmail` call stores, every field checked (shared by all stores). */
+export function checkEmailInput(input: CreateEmailInput): EmailCredential {
+  return {
+    id: checkNewId(input.id),
+    userId: checkUserId(input.userId),
+    type: 'email',
+    label: checkLabel(input.label),
+    createdAt: checkNow(input.now),
+    lastUsedAt: null,
+    data: { address: checkAddress(input.address) },
   };
 }
