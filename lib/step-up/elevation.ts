@@ -6,7 +6,6 @@ import { StepupError } from '../core/errors.js';
 import type {
   ElevationOutcome,
   FactorProof,
-  LoginHook,
   SecondFactor,
   StepupContext,
 } from '../core/context.js';
@@ -14,23 +13,11 @@ import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js'
 import { withMfa } from '../core/assurance.js';
 import { newSessionHandle } from '../core/session-index.js';
 import { readRecord, regenerateSession, saveSession, writeRecord } from '../core/session-state.js';
-import { storeKey } from '../stores/types.js';
 import type { SecondFactorName, SessionMfaRecord } from '../core/types.js';
-import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';
+import { LoginPolicy, type ElevationConfig } from './login-policy.js';
 
 export type { ElevationOutcome, LoginHook } from '../core/context.js';
-
-/** Everything `Elevation` is configured with, once, by `createStepup`. */
-export interface ElevationConfig {
-  /** Login-time rules (remembered browsers), consulted in order after the app's `when`. */
-  readonly loginHooks?: readonly LoginHook[];
-  /** The app's adaptive rule (`createStepup({ when })`). */
-  readonly when?: WhenRule | undefined;
-  /** Required mode's grace period (`createStepup({ grace })`). */
-  readonly grace?: GraceOptions | undefined;
-  /** Lets `newDevice()` find the device registry of the user logging in. */
-  readonly deviceBinding?: ((userId: string) => unknown) | undefined;
-}
+export type { ElevationConfig, GraceOptions } from './login-policy.js';
 
 /**
  * The one place that decides what a session now is (docs/architecture.md, "Session states"). Every transition regenerates
@@ -38,10 +25,7 @@ export interface ElevationConfig {
  * (OWASP ASVS 5.0 V7.2.4, NIST SP 800-63B-4 §5.1).
  */
 export class Elevation {
-  private readonly loginHooks: readonly LoginHook[];
-  private readonly when: WhenRule | undefined;
-  private readonly grace: GraceOptions | undefined;
-  private readonly deviceBinding: ((userId: string) => unknown) | undefined;
+  private readonly policy: LoginPolicy;
 
   constructor(
     private readonly ctx: StepupContext,
@@ -49,46 +33,7 @@ export class Elevation {
     private readonly factors: ReadonlyMap<string, SecondFactor>,
     config: ElevationConfig = {},
   ) {
-    this.loginHooks = [...(config.loginHooks ?? [])];
-    this.when = config.when;
-    this.grace = config.grace;
-    this.deviceBinding = config.deviceBinding;
-  }
-
-  /**
-   * What the login-time policy says. An adaptive `require` beats a remembered browser (a risky
-   * login must show a real factor); then the hooks (remembered browser); then `skip`.
-   */
-  private async loginDecision(req: Request, userId: string, user: unknown) {
-    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY] = this.deviceBinding?.(userId);
-    const verdict = this.when ? await this.when(req, user) : 'default';
-    if (verdict === 'require') return 'require' as const;
-    for (const hook of this.loginHooks) {
-      const answer = await hook(req, userId, user);
-      if (answer !== 'default') return answer;
-    }
-    return verdict;
-  }
-
-  /** Required mode, no factor yet: is this login still inside the grace period? */
-  private async graceFor(userId: string): Promise<SessionMfaRecord['enrollmentGrace']> {
-    const grace = this.grace;
-    if (!grace) return undefined;
-    const now = this.ctx.now();
-    if (grace.until !== undefined && now >= grace.until) return undefined;
-    let loginsLeft: number | undefined;
-    if (grace.logins !== undefined) {
-      const used = await this.ctx.store.increment(
-        storeKey(userId, 'grace-logins'),
-        GRACE_COUNTER_TTL_MS,
-      );
-      if (used > grace.logins) return undefined;
-      loginsLeft = grace.logins - used;
-    }
-    return {
-      ...(loginsLeft !== undefined ? { loginsLeft } : {}),
-      ...(grace.until !== undefined ? { until: grace.until } : {}),
-    };
+    this.policy = new LoginPolicy(ctx, config);
   }
 
   /** The registered factors this user has enrolled, in registration order. */
@@ -137,7 +82,7 @@ export class Elevation {
         viaRememberedBrowser: false,
       });
     }
-    const decision = await this.loginDecision(req, userId, user);
+    const decision = await this.policy.decide(req, userId, user);
 
     if (decision === 'remembered' && enrolled.length > 0) {
       // NIST SP 800-63B-4 §5.1.1: a remembered browser is worth AAL1 only. The session is
@@ -161,7 +106,7 @@ export class Elevation {
     }
     const required = decision === 'require' || (decision !== 'skip' && options.mode === 'required');
     if (enrolled.length === 0 && required && decision !== 'require') {
-      const grace = await this.graceFor(userId);
+      const grace = await this.policy.graceFor(userId);
       if (grace) {
         return signIn({
           status: 'authenticated',
@@ -295,15 +240,6 @@ export class Elevation {
     }
   }
 }
-
-/** Required mode's grace period: a number of logins, a date, or both (whichever ends first). */
-export interface GraceOptions {
-  readonly logins?: number;
-  /** ms since epoch. */
-  readonly until?: number;
-}
-
-const GRACE_COUNTER_TTL_MS = 400 * 24 * 3600 * 1000;
 
 function unique<T>(items: readonly T[]): T[] {
   return [...new Set(items)];
