@@ -3,18 +3,14 @@
 // old `Stepup` facade knot grew. ESLint (import-x/no-cycle) skips `import type`; this does not.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const FEATURES = [
-  'totp',
-  'recovery',
-  'one-time-code',
-  'password',
-  'remember-browser',
-  'passkeys',
-  'sessions',
-];
+// The feature folders (rank 4): one list, in eslint.config.js, for its layer rules and this test.
+const { FEATURES } = (await import(pathToFileURL(path.join(ROOT, 'eslint.config.js')).href)) as {
+  FEATURES: readonly string[];
+};
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
