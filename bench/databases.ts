@@ -52,7 +52,8 @@ export async function openDatabases(pgUrl: string, sqlitePath: string): Promise<
   const pool = new pg.Pool({ connectionString: pgUrl, max: 10 });
   pool.on('error', () => undefined);
   await pool.query(
-    'CREATE TABLE IF NOT EXISTS usual_totp_keys (user_id text PRIMARY KEY, secret text NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS usual_totp_keys (user_id text PRIMARY KEY, secret text NOT NULL, ' +
+      'last_step bigint NOT NULL DEFAULT -1)',
   );
   const pgKeys: KeyTable = {
     async get(id) {
@@ -69,12 +70,23 @@ export async function openDatabases(pgUrl: string, sqlitePath: string): Promise<
         [id, hex],
       );
     },
+    async advance(id, step) {
+      const { rowCount } = await pool.query(
+        'UPDATE usual_totp_keys SET last_step = $1 WHERE user_id = $2 AND last_step < $1',
+        [step, id],
+      );
+      return rowCount === 1;
+    },
   };
   // A second connection to the file, in WAL mode like the store's.
   const db = new Database(sqlitePath);
   db.pragma('journal_mode = WAL');
   db.exec(
-    'CREATE TABLE IF NOT EXISTS usual_totp_keys (user_id text PRIMARY KEY, secret text NOT NULL)',
+    'CREATE TABLE IF NOT EXISTS usual_totp_keys (user_id text PRIMARY KEY, secret text NOT NULL, ' +
+      'last_step integer NOT NULL DEFAULT -1)',
+  );
+  const advance = db.prepare(
+    'UPDATE usual_totp_keys SET last_step = ? WHERE user_id = ? AND last_step < ?',
   );
   const select = db.prepare<[string], { secret: string }>(
     'SELECT secret FROM usual_totp_keys WHERE user_id = ?',
@@ -88,6 +100,7 @@ export async function openDatabases(pgUrl: string, sqlitePath: string): Promise<
       upsert.run(id, hex);
       return Promise.resolve();
     },
+    advance: (id, step) => Promise.resolve(advance.run(step, id, step).changes === 1),
   };
 
   return {

@@ -78,7 +78,11 @@ export function checkTargets(
   const verdict = (v: number | undefined, ok: (v: number) => boolean) =>
     v === undefined || Number.isNaN(v) ? undefined : ok(v);
   const targets: Target[] = [];
-  for (const pair of pairs.filter((p) => p.ours.startsWith('totpVerify'))) {
+  // The SameWork pair is a diagnosis (our code alone), not one of the issue's targets.
+  const targetPairs = pairs.filter(
+    (p) => p.ours.startsWith('totpVerify') && !p.theirs.endsWith('SameWork'),
+  );
+  for (const pair of targetPairs) {
     targets.push(
       {
         name: `${pair.ours} vs ${pair.theirs}: server CPU`,

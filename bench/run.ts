@@ -12,7 +12,8 @@
  *
  * Environment: BENCH_DURATION (s per run, 5), BENCH_RUNS (5), BENCH_CONNECTIONS (50),
  * BENCH_LOGIN_CONNECTIONS (16), BENCH_WARMUP (s, 1), BENCH_ONLY (comma-separated scenarios),
- * BENCH_CPU_PROF (a directory for a V8 CPU profile of the server process).
+ * BENCH_CPU_PROF (a directory: one V8 CPU profile of the server per measured run,
+ * `<scenario>-<round>.cpuprofile`, covering exactly the load; open it in Chrome DevTools).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -46,16 +47,13 @@ const ONLY = (process.env.BENCH_ONLY ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
 
 async function startServer(
   env: Record<string, string>,
 ): Promise<{ child: ChildProcess; ports: ServerPorts }> {
-  const profile = process.env.BENCH_CPU_PROF; // a directory: V8 CPU profile of the server process
-  const flags = [
-    '--no-deprecation',
-    ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []),
-  ];
+  const flags = ['--no-deprecation'];
   const child = spawn(process.execPath, [...flags, '--import', 'tsx', here('./server.ts')], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...env },
@@ -123,6 +121,13 @@ async function settle(controlUrl: string): Promise<void> {
   }
 }
 
+/** POST to the server's control port; the answer's body as text. */
+async function control(controlUrl: string, path: string): Promise<string> {
+  const res = await fetch(`${controlUrl}${path}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`bench server ${path}: ${res.status}`);
+  return res.text();
+}
+
 const cpuOf = async (controlUrl: string): Promise<number> =>
   ((await (await fetch(`${controlUrl}/cpu`)).json()) as { micros: number }).micros;
 
@@ -133,7 +138,7 @@ function roundOrder(scenarios: readonly Scenario[], round: number): Scenario[] {
   for (const pair of PAIRS) {
     const members = (round % 2 ? [...pair] : [...pair].reverse())
       .map((name) => byName.get(name))
-      .filter((s): s is Scenario => s !== undefined);
+      .filter((s): s is Scenario => s !== undefined && !order.includes(s));
     order.push(...members);
   }
   for (const s of scenarios) if (!order.includes(s)) order.push(s);
@@ -157,10 +162,15 @@ async function measureOnce(
     warmup,
     around: async (load) => {
       before = await meter.snapshot();
+      if (PROFILE_DIR && !warmup) await control(meter.controlUrl, '/profile/start');
       const cpu0 = await cpuOf(meter.controlUrl);
       const own0 = process.cpuUsage();
       const out = await load();
       const own = process.cpuUsage(own0);
+      if (PROFILE_DIR && !warmup) {
+        const profile = await control(meter.controlUrl, '/profile/stop');
+        await writeFile(join(PROFILE_DIR, `${scenario.name}-${tag}.cpuprofile`), profile);
+      }
       loadCpu = own.user + own.system;
       // Let the requests cut off in flight finish, so their commands are all counted.
       if (!scenario.concurrentLoad) await settle(meter.controlUrl);

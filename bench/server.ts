@@ -8,15 +8,19 @@
  *
  * Apps: `ours` (credentials on PostgreSQL, MFA state and sessions on Redis), `oursSqlite` (the
  * same with credentials on SQLite), `oursMemory` (everything in memory), `usual` and
- * `usualSqlite` (passport-local + passport-totp, keys in the same two databases).
+ * `usualSqlite` (passport-local + passport-totp, keys in the same two databases),
+ * `usualSameWork` (the same on PostgreSQL plus the round trips of replay, lockout and the
+ * sessions list: usual-stack.ts, SameWork).
  *
  * Control port: `GET /counts`, the commands sent so far by the session-store client and the
  * MFA-store client (counted at the client, they are round trips: a Lua script is one, where
  * INFO commandstats also counts every command a script runs inside Redis) and the calls of the
- * credential stores (one query each); `GET /cpu`, the
- * process's CPU time, so the parent can wait until it is idle before a run.
+ * credential stores (one query each); `GET /cpu`, the process's CPU time, so the parent can wait
+ * until it is idle before a run; `POST /profile/start` and `/profile/stop`, a V8 CPU profile of
+ * one measured load.
  */
 import { createServer, type Server } from 'node:http';
+import { Session } from 'node:inspector';
 import type { AddressInfo } from 'node:net';
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import express, { type Express } from 'express';
@@ -33,6 +37,7 @@ export interface ServerPorts {
   readonly oursMemory: number;
   readonly usual: number;
   readonly usualSqlite: number;
+  readonly usualSameWork: number;
   readonly control: number;
 }
 
@@ -98,6 +103,25 @@ async function main(): Promise<void> {
     };
     res.json(counts);
   });
+  // A V8 CPU profile of exactly one measured load (BENCH_CPU_PROF): started and stopped by the
+  // parent around the load, so seeding and warm-up never show in it.
+  const inspector = new Session();
+  inspector.connect();
+  const post = (method: string) =>
+    new Promise<unknown>((resolve, reject) =>
+      inspector.post(method, (err, result) => (err ? reject(err) : resolve(result))),
+    );
+  control.post('/profile/start', (_req, res, next) => {
+    post('Profiler.enable')
+      .then(() => post('Profiler.start'))
+      .then(() => res.json({ ok: true }), next);
+  });
+  control.post('/profile/stop', (_req, res, next) => {
+    post('Profiler.stop').then(
+      (result) => res.json((result as { profile: unknown }).profile),
+      next,
+    );
+  });
   // CPU time of the whole process (main thread and the libuv pool, where argon2id runs).
   control.get('/cpu', (_req, res) => {
     const { user, system } = process.cpuUsage();
@@ -144,12 +168,19 @@ async function main(): Promise<void> {
         passwordHash,
       }),
     ),
+    usualSameWork: await listen(
+      usualApp({
+        sessionStore: new ConnectRedisStore({ client: sessionRedis, prefix: 'usual-same:sess:' }),
+        keys: dbs.pgKeys,
+        passwordHash,
+        sameWork: { redis: mfaRedis },
+      }),
+    ),
     control: await listen(control),
   };
   process.send?.({ type: 'ready', ports });
   // The parent owns this process: when it goes, so do we.
   process.on('disconnect', () => process.exit(0));
-  // A normal exit on SIGTERM, so that `NODE_OPTIONS=--cpu-prof npm run bench` gets its profile.
   process.on('SIGTERM', () => process.exit(0));
 }
 
