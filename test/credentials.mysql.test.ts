@@ -2,7 +2,7 @@
 // default collations fold case, trailing spaces and emoji (so two users could share rows), the
 // database here is latin1 (the store must bring utf8mb4 itself), and a pool without mysql2's
 // FOUND_ROWS flag reports changed rather than matched rows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   runCredentialStoreConformance,
   T0,
@@ -10,24 +10,10 @@ import {
 } from '../lib/stores/credentials/conformance.js';
 import { sqlCredentialStore } from '../lib/stores/credentials/sql.js';
 import { CredentialStoreUnavailableError } from '../lib/stores/credentials/types.js';
-import {
-  createMysqlDatabase,
-  type TestDatabase,
-  uniquePrefix,
-  urlHarness,
-} from './helpers/sql-databases.js';
+import { createMysqlDatabase, uniquePrefix, urlHarness } from './helpers/sql-databases.js';
+import { databaseFixture } from './helpers/database-fixture.js';
 
-let database: TestDatabase | undefined;
-function url(): string {
-  if (!database) throw new Error('the MySQL test database was not created (see beforeAll)');
-  return database.url;
-}
-beforeAll(async () => {
-  database = await createMysqlDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const url = databaseFixture('MariaDB/MySQL', createMysqlDatabase);
 
 runCredentialStoreConformance(
   'SQL store on MariaDB/MySQL',

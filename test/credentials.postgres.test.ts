@@ -1,7 +1,7 @@
 // The durable store on PostgreSQL. The attacks of the conformance suite (parallel replays,
 // foreign ids, hostile strings) run against a real server; on top: pg returns int8 as a string
 // and a lock held by a stuck transaction must cost a caller seconds, not minutes.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   runCredentialStoreConformance,
   T0,
@@ -9,24 +9,10 @@ import {
 } from '../lib/stores/credentials/conformance.js';
 import { sqlCredentialStore } from '../lib/stores/credentials/sql.js';
 import { CredentialStoreUnavailableError } from '../lib/stores/credentials/types.js';
-import {
-  createPostgresDatabase,
-  type TestDatabase,
-  uniquePrefix,
-  urlHarness,
-} from './helpers/sql-databases.js';
+import { createPostgresDatabase, uniquePrefix, urlHarness } from './helpers/sql-databases.js';
+import { databaseFixture } from './helpers/database-fixture.js';
 
-let database: TestDatabase | undefined;
-function url(): string {
-  if (!database) throw new Error('the PostgreSQL test database was not created (see beforeAll)');
-  return database.url;
-}
-beforeAll(async () => {
-  database = await createPostgresDatabase();
-});
-afterAll(async () => {
-  await database?.drop();
-});
+const url = databaseFixture('PostgreSQL', createPostgresDatabase);
 
 runCredentialStoreConformance(
   'SQL store on PostgreSQL',
