@@ -20,6 +20,7 @@ import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/r
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
 import { touchActivity, viewOf } from './core/session-state.js';
+import { exposeView } from './core/request-view.js';
 import { Elevation } from './step-up/elevation.js';
 import { createRememberedBrowsers } from './remember-browser/service.js';
 import { DeviceRegistry } from './step-up/when-rules.js';
@@ -198,11 +199,7 @@ export function createStepup(options: StepupOptions = {}, internals: StepupInter
     afterVerify,
     middleware: () => (req, _res, next) => {
       touch(req);
-      Object.defineProperty(req, 'mfa', {
-        get: () => mfaOf(req),
-        configurable: true,
-        enumerable: false,
-      });
+      exposeView(req, mfaOf);
       next();
     },
     stepUp,
