@@ -75,7 +75,7 @@ export interface ResolvedOptions {
   readonly htmlRedirects: boolean;
   /** How a session record reads: assurance opt-in and reauthentication limits. */
   readonly view: ViewPolicy;
-  /** Reads the id of a Passport user; throws a TypeError when the user has none. */
+  /** Reads the id of a Passport user (`getUserId`; the default throws a TypeError without one). */
   readonly getUserId: (user: unknown) => string;
   /** Decides access to the admin endpoints; refuses everyone unless the app configured it. */
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;

@@ -20,7 +20,7 @@ export class DeliveryError extends Error {
   }
 }
 
-/** `instanceof DeliveryError`, as a type guard; what a custom mailer's caller can test. */
+/** `instanceof DeliveryError`, as a type guard for `catch (err: unknown)`. */
 export function isDeliveryError(err: unknown): err is DeliveryError {
   return err instanceof DeliveryError;
 }

@@ -31,8 +31,9 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
 /** What every stored credential has. */
 interface CredentialBase {
   /**
-   * Random and unguessable (22 base64url characters), or derived from the user id for the
-   * recovery-code set; the `:id` of the factors API. Meaningful only with its `userId`.
+   * Random and unguessable (22 base64url characters) unless the creator passed one, derived
+   * from the user id for the recovery-code set; the `:id` of the factors API. Meaningful only
+   * with its `userId`.
    */
   readonly id: string;
   /** The owner; every lookup is scoped to it. */
