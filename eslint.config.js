@@ -40,6 +40,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'docs/api/**',
       'node_modules/**',
       'test-results/**',
       'bench/results.json',

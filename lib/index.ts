@@ -1,6 +1,8 @@
 /**
  * passport-stepup: multi-factor authentication for Express and Passport.
  * The public entry point; everything exported here is public API.
+ *
+ * @module passport-stepup
  */
 import './core/express-augment.js';
 
@@ -22,7 +24,15 @@ export {
   type SecurityNotice,
   type StepupContext,
   type Subject,
+  type AfterVerifyHook,
+  type HasHost,
+  type Hosted,
+  type LoginHook,
+  type LoginVerdict,
+  type ResolvedOptions,
 } from './core/context.js';
+export type { ViewPolicy } from './core/session-state.js';
+export type { PassportLike } from './core/passport-glue.js';
 export {
   PASSKEY_ASSERTION,
   RECOVERY_CODES,
@@ -30,19 +40,34 @@ export {
   type PasskeyAssertionCheck,
   type TotpCodeCheck,
 } from './core/factor-keys.js';
-export { AttemptCounter, type CodeCheck, type LockoutOptions } from './core/attempts.js';
-export { StepupEvents, type EventListener } from './core/events.js';
+export {
+  AttemptCounter,
+  type AttemptSnapshot,
+  type CodeCheck,
+  type LockoutOptions,
+} from './core/attempts.js';
+export { StepupEvents, type EventListener, type StepupEventMap } from './core/events.js';
 export {
   ERROR_CODES,
   StepupError,
   isStepupError,
+  type DetailsOf,
   type ErrorCode,
+  type ErrorCodes,
+  type ErrorDefinition,
+  type ErrorDetails,
   type ErrorKey,
+  type MfaRequiredDetails,
 } from './core/errors.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { safeReturnTo } from './step-up/return-to.js';
-export { evaluatePolicy, resolveRoutePolicy } from './step-up/route-policy.js';
+export {
+  evaluatePolicy,
+  resolveRoutePolicy,
+  type PolicyContext,
+  type ResolvedRoutePolicy,
+} from './step-up/route-policy.js';
 export {
   NIST_AAL2_REAUTHENTICATION,
   type AssuranceSettings,
@@ -69,6 +94,7 @@ export {
   type RedisLogger,
   type RedisStoreOptions,
 } from './stores/redis.js';
+export type { RedisClientLike } from './stores/redis-client.js';
 export { MemoryCredentialStore } from './stores/credentials/memory.js';
 export {
   sqlCredentialStore,
@@ -81,15 +107,21 @@ export {
   type Credential,
   type CredentialStore,
   type CredentialType,
+  type CreateEmailInput,
+  type CreatePasskeyInput,
+  type CreateTotpInput,
   type EmailCredential,
   type PasskeyCredential,
   type PasskeyData,
+  type RecoveryCode,
   type RecoveryCodesCredential,
+  type ReplaceRecoveryCodesInput,
   type TotpCredential,
   type TotpData,
 } from './stores/credentials/types.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
 export { passkeys, PasskeyStrategy, type PasskeysOptions } from '../strategies/passkey.js';
+export type { ResolvedPasskeysOptions } from './passkeys/options.js';
 export {
   beginPasskeyRegistration,
   finishPasskeyRegistration,
@@ -97,15 +129,33 @@ export {
   passwordlessChallenge,
 } from './passkeys/service.js';
 export { PASSKEY, type PasskeyFactor } from './passkeys/contract.js';
+export type { PasskeyRegistrationResult } from './passkeys/service.js';
 export {
   generateEncryptionKey,
   createCipher,
   DecryptionError,
+  type DecryptionFailureReason,
   type EncryptionKeys,
+  type SecretCipher,
 } from './crypto/encryption.js';
-export { generateTotp, generateTotpSecret, verifyTotp, TOTP_DEFAULTS } from './totp/totp-core.js';
-export { buildOtpauthUri, renderQrTerminal } from './totp/enrollment-artifacts.js';
-export type { ActiveSessions, SessionSummary } from './sessions/service.js';
+export {
+  generateTotp,
+  generateTotpSecret,
+  verifyTotp,
+  TOTP_DEFAULTS,
+  type TotpAlgorithm,
+  type TotpDigits,
+  type TotpParams,
+  type TotpWindow,
+  type VerifyTotpOptions,
+  type VerifyTotpResult,
+} from './totp/totp-core.js';
+export {
+  buildOtpauthUri,
+  renderQrTerminal,
+  type OtpauthUriOptions,
+} from './totp/enrollment-artifacts.js';
+export type { ActiveSessions, EndResult, SessionSummary } from './sessions/service.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';
 export {
   PasswordStrategy,
@@ -129,7 +179,10 @@ export {
 export {
   createPasswordThrottle,
   type PasswordThrottle,
+  type PasswordThrottleBackend,
   type PasswordThrottleOptions,
+  type ThrottleDecision,
+  type ThrottleLimit,
 } from './password/throttle.js';
 export type { ChangePasswordInput, ChangePasswordResult } from './password/change.js';
 export {
@@ -162,14 +215,18 @@ export {
   SmsOtpStrategy,
   OneTimeCodeStrategy,
   mask,
+  type DestinationLookup,
   type EmailOtpOptions,
   type SmsOtpOptions,
 } from '../strategies/one-time-code.js';
+export type { ResolvedCodeOptions } from './one-time-code/base-strategy.js';
 export {
   OneTimeCodeEngine,
   OTP_DEFAULTS,
   type CheckOutcome,
+  type EngineConfig,
   type Issued,
+  type SentCode,
 } from './one-time-code/engine.js';
 export { assertEmailNotAlone, WEAK_FACTORS } from './one-time-code/policy.js';
 export {
@@ -212,10 +269,17 @@ export {
   recoveryCodesOf,
   type RecoveryCodeService,
 } from './recovery/service.js';
-export { beginEmail, confirmEmail, removeEmail } from './one-time-code/email-service.js';
+export {
+  beginEmail,
+  confirmEmail,
+  removeEmail,
+  type EmailEnrollmentCheck,
+  type EnrollingFactor,
+} from './one-time-code/email-service.js';
 export { RememberedBrowsers, type RememberedBrowser } from './remember-browser/service.js';
 export type {
   RememberBrowserOptions,
   RememberBrowserSecret,
+  ResolvedRememberBrowser,
   StepUpOptions,
 } from './remember-browser/options.js';

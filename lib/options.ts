@@ -88,7 +88,12 @@ export interface StepupOptions {
    */
   readonly when?: WhenRule;
   /** `required` mode only: users without a factor may still sign in for a while. */
-  readonly grace?: { readonly logins?: number; readonly until?: Date | number };
+  readonly grace?: {
+    /** Logins each user without a factor may still make (a positive integer). */
+    readonly logins?: number;
+    /** Until when, as a Date or ms since the epoch; with `logins`, whichever ends first. */
+    readonly until?: Date | number;
+  };
   /** How assurance levels are counted (`req.mfa.aal`). */
   readonly assurance?: AssuranceSettings;
   /**

@@ -36,15 +36,27 @@ import {
   toCodeCheck,
   type ResolvedCodeOptions,
 } from '../lib/one-time-code/base-strategy.js';
+import type { EmailEnrollmentCheck } from '../lib/one-time-code/email-service.js';
 import { bindingOf } from '../lib/one-time-code/binding.js';
-import { OneTimeCodeEngine, OTP_DEFAULTS, toCodeKey } from '../lib/one-time-code/engine.js';
+import {
+  OneTimeCodeEngine,
+  OTP_DEFAULTS,
+  toCodeKey,
+  type SentCode,
+} from '../lib/one-time-code/engine.js';
 import { mountEmailEnrollmentRoutes } from '../lib/one-time-code/routes.js';
 import type { SmsSender } from '../lib/sms/sender.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import type { EmailCredential } from '../lib/stores/credentials/types.js';
 import type { MfaStore } from '../lib/stores/types.js';
 
-type Lookup = (userId: string) => string | undefined | null | Promise<string | undefined | null>;
+/**
+ * Where a user's codes go: a verified address or an E.164 phone number; `undefined`, `null` or
+ * `''` means none (the factor is then not enrolled for that user).
+ */
+export type DestinationLookup = (
+  userId: string,
+) => string | undefined | null | Promise<string | undefined | null>;
 
 interface CommonOptions {
   /**
@@ -58,20 +70,24 @@ interface CommonOptions {
   readonly requireStrongerFactor?: boolean;
 }
 
+/** Options of `emailOtp()`; unknown keys are a TypeError. */
 export interface EmailOtpOptions extends CommonOptions {
+  /** Sends the code emails: `smtpMailer(…)`, `devOutbox()` or your own. */
   readonly mailer: Mailer;
   /** An address the app has already verified; such users need no enrolment. */
-  readonly getAddress?: Lookup;
+  readonly getAddress?: DestinationLookup;
   /** Replace the subject, text or HTML of the code email. */
   readonly templates?: EmailTemplateOverrides<CodeMessageData>;
   /** Mount `POST /mfa/email/enroll`, `/confirm` and `/disable`. @default true */
   readonly enrollment?: boolean;
 }
 
+/** Options of `smsOtp()`; unknown keys are a TypeError. */
 export interface SmsOtpOptions extends CommonOptions {
+  /** Sends the SMS: `webhookSmsSender(…)`, `consoleSmsSender()` or your own. */
   readonly sender: SmsSender;
   /** The user's verified phone number (E.164); `undefined` means not enrolled. */
-  readonly getPhone: Lookup;
+  readonly getPhone: DestinationLookup;
   /** Replace the text of the SMS. */
   readonly template?: SmsTemplate;
 }
@@ -83,9 +99,10 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
   readonly channel = 'email';
   /** Codes that prove a new address; separate keys, cooldown and tries from sign-in codes. */
   readonly enrollEngine: OneTimeCodeEngine;
+  /** Whether the enrolment routes are mounted (`enrollment` option). */
   readonly enrollment: boolean;
   private readonly mailer: Mailer;
-  private readonly getAddress: Lookup | undefined;
+  private readonly getAddress: DestinationLookup | undefined;
   private readonly templates: EmailTemplateOverrides<CodeMessageData>;
 
   constructor(ctx: StepupContext, resolved: ResolvedCodeOptions, options: EmailOtpOptions) {
@@ -131,7 +148,7 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
   }
 
   /** Send a code that proves `email`; the address is bound into the code's MAC. */
-  async beginEnrollment(req: Request, subject: Subject, email: string) {
+  async beginEnrollment(req: Request, subject: Subject, email: string): Promise<SentCode> {
     const binding = bindingOf(req, subject, true);
     if (binding === undefined) throw new StepupError('MFA_SESSION_EXPIRED');
     const deliver = (code: string) => this.deliver(email, code, 'enroll');
@@ -142,7 +159,11 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
   }
 
   /** Check the enrolment code; on success the address becomes the user's verified one. */
-  async confirmEnrollment(req: Request, subject: Subject, code: string) {
+  async confirmEnrollment(
+    req: Request,
+    subject: Subject,
+    code: string,
+  ): Promise<EmailEnrollmentCheck> {
     const binding = bindingOf(req, subject, false);
     const outcome = await this.enrollEngine.check(subject.userId, binding, code);
     if (outcome.result !== 'ok') return { ok: false as const, check: toCodeCheck(outcome) };
@@ -158,6 +179,7 @@ export class EmailOtpStrategy extends OneTimeCodeStrategy {
     for (const row of old) await this.ctx.credentials.delete(userId, row.id);
   }
 
+  /** Delete the enrolled address; true when there was one. Codes in flight stay (see `reset`). */
   async removeAddress(userId: string): Promise<boolean> {
     return (await this.ctx.credentials.deleteAll(userId, 'email')) > 0;
   }
@@ -180,7 +202,7 @@ export class SmsOtpStrategy extends OneTimeCodeStrategy {
   readonly amr = 'sms';
   readonly channel = 'sms';
   private readonly sender: SmsSender;
-  private readonly getPhone: Lookup;
+  private readonly getPhone: DestinationLookup;
   private readonly template: SmsTemplate;
 
   constructor(ctx: StepupContext, resolved: ResolvedCodeOptions, options: SmsOtpOptions) {

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Router } from 'express';
 import type { CodeCheck } from '../lib/core/attempts.js';
-import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/core/context.js';
+import type {
+  FactorFactory,
+  FactorHost,
+  SecondFactor,
+  StepupContext,
+  Subject,
+} from '../lib/core/context.js';
 import { StepupError } from '../lib/core/errors.js';
 import type { PasskeyAssertionCheck } from '../lib/core/factor-keys.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
@@ -50,7 +56,8 @@ export class PasskeyStrategy
   /** Refined per assertion (`swk` for a synced key); `hwk` until one is seen. */
   readonly amr = 'hwk';
   readonly passkeyOptions: ResolvedPasskeysOptions;
-  readonly firstFactorStrategy: { readonly name: string; readonly strategy: unknown } | undefined;
+  /** `passkey-login`, the passwordless sign-in strategy; undefined with `passwordless: false`. */
+  readonly firstFactorStrategy: SecondFactor['firstFactorStrategy'];
 
   constructor(ctx: StepupContext, options: PasskeysOptions) {
     super(ctx);
@@ -83,7 +90,10 @@ export class PasskeyStrategy
     return rows.length > 0 ? rows : undefined;
   }
 
-  /** The proof is the signed `response`, not a code; a malformed one is a 400. */
+  /**
+   * The proof is the signed `response`, not a code; a malformed one is a 400.
+   * @internal Called by the base class only; its parsed type mirrors the WebAuthn JSON.
+   */
   protected override readInput(
     body: Record<string, unknown> | undefined,
   ): AuthenticationResponse | StepupError {

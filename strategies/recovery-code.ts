@@ -33,8 +33,9 @@ import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import type { RecoveryCodesCredential } from '../lib/stores/credentials/types.js';
 
+/** Options of `recoveryCodes()`; unknown keys and out-of-range values are a TypeError. */
 export interface RecoveryCodeOptions {
-  /** Codes per set. @default 10 */
+  /** Codes per set, 5 to 20. @default 10 */
   readonly count?: number;
   /**
    * HMAC key (≥ 32 bytes), kept apart from the MFA store: an environment secret, a KMS, a vault.
@@ -51,8 +52,11 @@ const WHERE = 'recoveryCodes';
 
 /** Options after validation, as the strategy's constructor takes them. */
 export interface ResolvedRecoveryCodeOptions {
+  /** Codes per set. */
   readonly count: number;
+  /** Remaining codes at or below which the session reports `recoveryCodesLow`. */
   readonly lowThreshold: number;
+  /** The HMAC key of the stored digests (given, or the per-process one the key rule allows). */
   readonly key: Buffer;
 }
 
@@ -98,12 +102,18 @@ export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory 
   };
 }
 
+/**
+ * The `recovery-code` factor: single-use look-up secrets (NIST SP 800-63B-4 §3.1.2) that back
+ * up another factor, kept as keyed digests in the credential store.
+ */
 export class RecoveryCodeStrategy extends SecondFactorStrategy {
   readonly name = 'recovery-code';
   readonly amr = 'rc';
   /** A backup of another factor (TOTP confirm hands out the first set), never one to set up alone. */
   readonly enrollable = false;
+  /** Codes per set. */
   readonly count: number;
+  /** `GET /auth/session` reports `recoveryCodesLow: true` at or below this many unused codes. */
   readonly lowThreshold: number;
   // The key lives only in this closure: util.inspect or JSON.stringify of the strategy shows a
   // function, never the bytes. Not an ES `#private` field: Passport runs each request on

@@ -15,10 +15,17 @@
  */
 import { PHISHING_RESISTANT_FACTORS, type Amr, type SecondFactorName } from './types.js';
 
+/** An authenticator assurance level of NIST SP 800-63B-4 §2 (see {@link Assurance}). */
 export type Aal = 1 | 2 | 3;
 
+/** How sure the library is of who is signed in, from what passed in the session. */
 export interface Assurance {
+  /**
+   * 1: one factor (a password, a remembered browser, a skipped second factor); 2: two factors;
+   * 3: a device-bound passkey with user verification, and only with `assurance: { aal3: true }`.
+   */
   readonly aal: Aal;
+  /** A passkey passed in this session (it signs the origin; codes can be relayed, §3.2.5). */
   readonly phishingResistant: boolean;
 }
 

@@ -4,6 +4,11 @@ import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
 import type { Amr } from './types.js';
 
+/**
+ * The second-factor lockout of `createStepup({ lockout })`. By default 10 consecutive failures
+ * lock the account for 15 minutes, well inside NIST SP 800-63B-4 §3.2.2's limit of 100
+ * consecutive failed attempts per account.
+ */
 export interface LockoutOptions {
   /** Consecutive second-factor failures before the lock. @default 10 */
   readonly maxFailures?: number;
@@ -14,6 +19,7 @@ export interface LockoutOptions {
 /** The outcome of checking one code. */
 export type CodeCheck =
   | {
+      /** The code (or assertion) was right and has been consumed. */
       readonly ok: true;
       /** What this check proved when it depends on the authenticator (a passkey: hwk or swk). */
       readonly amr?: Amr;
@@ -21,7 +27,9 @@ export type CodeCheck =
       readonly moreAmr?: readonly Amr[];
     }
   | {
+      /** The check failed. */
       readonly ok: false;
+      /** The error the refusal answers with: 401 `invalid_code` or 410 `code_expired`. */
       readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
       /** False when the attempt must not count on the lockout counter. @default true */
       readonly countsAsFailure?: boolean;
@@ -44,7 +52,9 @@ const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
  * reachable after the password: the attacker who triggers it already holds the password.
  */
 export class AttemptCounter {
+  /** Consecutive failures that lock the account (`lockout.maxFailures`, default 10). */
   readonly maxFailures: number;
+  /** How long a lock lasts, in milliseconds (`lockout.lockSeconds` × 1000). */
   readonly lockMs: number;
 
   constructor(
@@ -177,7 +187,9 @@ export class AttemptCounter {
 export interface AttemptSnapshot {
   /** Seconds until the lock ends; absent when not locked. */
   readonly retryAfter?: number;
+  /** Failures counted since the last success (forgotten after a day without one). */
   readonly failures: number;
+  /** The values of the `extraKeys` asked for, in the same order (`null` when absent). */
   readonly values: readonly (string | null)[];
 }
 

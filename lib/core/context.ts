@@ -15,7 +15,9 @@ import type { Amr, MfaView, SecondFactorName } from './types.js';
 
 /** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
 export interface Subject {
+  /** Read from the session, never from the request body: a client cannot name another user. */
   readonly userId: string;
+  /** `pending`: between password and second factor; otherwise a signed-in session stepping up. */
   readonly status: 'pending' | 'authenticated' | 'satisfied';
   /** Pending only: the login attempt this proof belongs to. */
   readonly loginId?: string;
@@ -34,36 +36,60 @@ export type NoticeKind =
 
 /** A security notice about one user; never carries a code or a secret. */
 export interface SecurityNotice {
+  /** The user to tell (the account concerned, not an admin who acted on it). */
   readonly userId: string;
+  /** What happened; decides the template of `emailNotifier`. */
   readonly kind: NoticeKind;
+  /** When, in ms since the epoch (the `now` clock of `createStepup`). */
   readonly time: number;
+  /** The address of the request that caused it (`req.ip`: set Express's `trust proxy`). */
   readonly ip?: string;
+  /** The request's `User-Agent`, cut to 256 characters. */
   readonly userAgent?: string;
+  /** Kind-specific fields, e.g. `factor` for `factor_enabled`, `remaining` for recovery codes. */
   readonly data: Readonly<Record<string, unknown>>;
 }
+/**
+ * Receives every security notice (`createStepup({ notify })`), e.g. `emailNotifier(…)`. Notices
+ * tell users that their account changed so they can react to a change they did not make
+ * (NIST SP 800-63B-4 §4, authenticator events). A rejection is reported as a `notify.failed` event; it never undoes
+ * the action or fails the request.
+ */
 export type Notifier = (notice: SecurityNotice) => void | Promise<void>;
 
 /** `createStepup()` options after validation and defaults. */
 export interface ResolvedOptions {
+  /** `StepupOptions.mode`. */
   readonly mode: 'optional' | 'required';
+  /** Passport strategy name of the first factor at `POST /auth/login`. */
   readonly firstFactor: string;
+  /** Lifetime of a pending login in milliseconds (`pendingTtlSeconds` × 1000). */
   readonly pendingTtlMs: number;
+  /** Same-origin path of the app's second-factor page, where guards redirect browsers. */
   readonly challengeUrl: string;
+  /** Same-origin path of the app's login page. */
   readonly loginUrl: string;
+  /** Same-origin path `returnTo` falls back to when it is absent or unsafe. */
   readonly defaultReturnTo: string;
   /** False: guards answer browsers with the 401 JSON body too (API-only apps). */
   readonly htmlRedirects: boolean;
   /** How a session record reads: assurance opt-in and reauthentication limits. */
   readonly view: ViewPolicy;
+  /** Reads the id of a Passport user (`getUserId`; the default throws a TypeError without one). */
   readonly getUserId: (user: unknown) => string;
+  /** Decides access to the admin endpoints; refuses everyone unless the app configured it. */
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
+  /** Seconds a second factor stays fresh enough to change factors (`assertFreshMfa`). */
   readonly freshSeconds: number;
 }
 
 /** What a successful factor tells `stepUp()` through Passport's `authInfo`. */
 export interface FactorProof {
+  /** Which step this proves: a first factor starts a login, a second one elevates it. */
   readonly kind: 'first' | 'second';
+  /** Strategy name of the factor that passed (`password`, `totp`, …); recorded in the session. */
   readonly factor: string;
+  /** The RFC 8176 method it adds to the session's `amr`. */
   readonly amr: Amr;
   /** Further RFC 8176 values this proof carries (a passkey: `user`, and `mfa` when passwordless). */
   readonly moreAmr?: readonly Amr[];
@@ -71,7 +97,12 @@ export interface FactorProof {
    * First factor only: a second factor proven in the same request (password + TOTP in one
    * field, or a passkey with user verification: possession and a PIN or biometric).
    */
-  readonly alsoSecond?: { readonly factor: string; readonly amr: Amr };
+  readonly alsoSecond?: {
+    /** Strategy name of the second factor, as if it had passed on its own. */
+    readonly factor: string;
+    /** Its RFC 8176 method. */
+    readonly amr: Amr;
+  };
   /**
    * Second factor of a pending login: the user's login epoch, read in the same round trip as the
    * lockout state, so that `secondFactor` need not read it again.
@@ -81,20 +112,38 @@ export interface FactorProof {
 
 /** What a login or verify request achieved (the `status` of the JSON contract). */
 export type ElevationOutcome =
-  | { readonly status: 'authenticated'; readonly amr: readonly Amr[] }
   | {
+      /** Signed in: no second factor owed (or it just passed). */
+      readonly status: 'authenticated';
+      /** Every RFC 8176 method proven in the session so far. */
+      readonly amr: readonly Amr[];
+    }
+  | {
+      /** The password passed; the session is pending until a second factor passes. */
       readonly status: 'mfa_required';
+      /** The user's enrolled second factors, in registration order: what to offer. */
       readonly factors: readonly SecondFactorName[];
+      /** Seconds the pending login stays usable (`pendingTtlSeconds`). */
       readonly expiresIn: number;
     }
-  | { readonly status: 'enrollment_required'; readonly expiresIn: number };
+  | {
+      /** Required mode and no factor enrolled: the pending login must enrol one first. */
+      readonly status: 'enrollment_required';
+      /** Seconds the pending login stays usable for enrolling (`pendingTtlSeconds`). */
+      readonly expiresIn: number;
+    };
 
 /**
  * A second factor as the registry holds it. `SecondFactorStrategy` (the Passport face) is the
  * usual implementation; the registry and the features only rely on this.
  */
 export interface SecondFactor {
+  /**
+   * Registry key, Passport strategy name and the `factor` clients send to
+   * `POST /auth/mfa/verify`; unique among the registered factors.
+   */
   readonly name: SecondFactorName;
+  /** The RFC 8176 method recorded in the session's `amr` when this factor passes. */
   readonly amr: Amr;
   /** True when this user can use the factor now (enrolled and confirmed). */
   isEnrolled(userId: string): Promise<boolean>;
@@ -114,7 +163,12 @@ export interface SecondFactor {
    * Optional: a first-factor Passport strategy this factor also offers (passwordless sign-in
    * with a passkey); `createStepup` registers it with Passport under `name`.
    */
-  readonly firstFactorStrategy?: { readonly name: string; readonly strategy: unknown };
+  readonly firstFactorStrategy?: {
+    /** The Passport strategy name (`passkey-login` for passkeys); must not clash with another. */
+    readonly name: string;
+    /** The Passport strategy instance. */
+    readonly strategy: unknown;
+  };
 }
 
 /**
@@ -124,7 +178,9 @@ export interface SecondFactor {
  * its own strategy under a built-in name).
  */
 export interface FactorKey<T> {
+  /** The registry name the factor is looked up under. */
   readonly name: SecondFactorName;
+  /** True when the registered factor has every method the feature calls. */
   readonly is: (factor: SecondFactor) => boolean;
   /** Type carrier only; never set. */
   readonly _type?: T;
@@ -161,13 +217,29 @@ export interface StepupContext {
   readonly store: MfaStore;
   /** The durable record of enrolled authenticators (docs/architecture.md, "Where state lives"). */
   readonly credentials: CredentialStore;
+  /** Where to report unexpected conditions (`createStepup({ logger })`). */
   readonly log: Logger;
+  /** The clock, in ms since the epoch; use it rather than `Date.now` so tests can move time. */
   readonly now: () => number;
+  /** Emit events with `events.emitFor(req, type, fields)`; never put a secret in `fields`. */
   readonly events: StepupEvents;
+  /**
+   * The account's lockout counter, shared by every second factor. A factor that checks codes
+   * outside `SecondFactorStrategy` must go through `attempts.attempt(…)` so that its guesses
+   * count too.
+   */
   readonly attempts: AttemptCounter;
-  /** The users' active sessions (list, end one, end the others). */
+  /**
+   * The users' active sessions (list, end one, end the others).
+   * @internal Used by the session routes and the password change; not a stable API.
+   */
   readonly sessions: SessionIndex;
+  /** `createStepup()` options after validation and defaults. */
   readonly options: ResolvedOptions;
+  /**
+   * Whose second factor this request may prove, from the session: the pending login, or the
+   * signed-in user stepping up; `undefined` for an anonymous session.
+   */
   subjectOf(req: Request): Subject | undefined;
   /**
    * The user's credentials changed (factor disabled, password changed, recovery code used,
@@ -207,6 +279,7 @@ export type FactorFactory = (ctx: StepupContext) => SecondFactor;
  * service functions (`beginTotp(stepup, req)`) accept the object apps already have.
  */
 export interface FactorHost {
+  /** The same context every factor is built with. */
   readonly context: StepupContext;
   /** The session's MFA state (`req.mfa`). */
   mfaOf(req: Request): MfaView;
@@ -233,6 +306,10 @@ export type AfterVerifyHook = (
  * factor this time; `require`: a second factor (or enrolment) even in optional mode.
  */
 export type LoginVerdict = 'remembered' | 'skip' | 'require' | 'default';
+/**
+ * A login-time rule (see {@link LoginVerdict}); `RememberedBrowsers.loginHook` is one. `user` is
+ * the Passport user the first factor returned.
+ */
 export type LoginHook = (
   req: Request,
   userId: string,
@@ -244,6 +321,7 @@ export const HOST: unique symbol = Symbol.for('passport-stepup.host');
 
 /** Anything that carries a host: the `Stepup` object an app holds. */
 export interface HasHost {
+  /** What the public service functions (`beginTotp(stepup, req)`) read; apps never use it. */
   readonly [HOST]: FactorHost;
 }
 

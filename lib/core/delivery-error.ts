@@ -6,6 +6,7 @@
  * The message says what failed and where, never what was being sent (it holds a code).
  */
 export class DeliveryError extends Error {
+  /** Always `'DeliveryError'`. */
   override readonly name = 'DeliveryError';
   /** `email` or `sms`. */
   readonly channel: string;
@@ -19,6 +20,7 @@ export class DeliveryError extends Error {
   }
 }
 
+/** `instanceof DeliveryError`, as a type guard for `catch (err: unknown)`. */
 export function isDeliveryError(err: unknown): err is DeliveryError {
   return err instanceof DeliveryError;
 }

@@ -4,7 +4,111 @@
  */
 import type { MfaReason } from './types.js';
 
-export const ERROR_CODES = {
+/**
+ * How one error answers over HTTP. `createErrorHandler()` and the router send
+ * `status` with the body `{ "error": code, "message": message, ...details }`.
+ */
+export interface ErrorDefinition<Status extends number = number, Code extends string = string> {
+  /** HTTP status of the answer. */
+  readonly status: Status;
+  /** The body's `error`: stable snake_case, part of the JSON contract; clients branch on it. */
+  readonly code: Code;
+  /**
+   * Default English sentence for the body's `message` (a throw site may pass a more precise
+   * one). Wording may change in any release: show it, never parse it.
+   */
+  readonly message: string;
+}
+
+/**
+ * The type of {@link ERROR_CODES}: every error key with its status and code, and when the
+ * library answers with it.
+ */
+export interface ErrorCodes {
+  /**
+   * The body, query or URL failed validation (zod schemas, malformed JSON, a body over the
+   * size limit, a URL that cannot be decoded). `field` or `fields` name what was wrong when
+   * known; a refused new password carries `reasons`.
+   */
+  readonly INVALID_REQUEST: ErrorDefinition<400, 'invalid_request'>;
+  /**
+   * The first factor failed: unknown user, wrong password, locked account or a passkey that
+   * did not verify, with one answer for all so that it does not tell which (no user
+   * enumeration, OWASP ASVS 5.0 V6.3.8).
+   */
+  readonly INVALID_CREDENTIALS: ErrorDefinition<401, 'invalid_credentials'>;
+  /**
+   * A second-factor code (or passkey assertion) was wrong or already used; counts on the
+   * account's lockout. A replayed TOTP code carries `reason: 'code_already_used'` and
+   * `nextCodeIn`.
+   */
+  readonly INVALID_CODE: ErrorDefinition<401, 'invalid_code'>;
+  /**
+   * The code sent by email or SMS expired or was never issued for this login (an expired code
+   * does not count on the lockout), or the passkey challenge is gone. Ask for a new one.
+   */
+  readonly CODE_EXPIRED: ErrorDefinition<410, 'code_expired'>;
+  /**
+   * A second-factor step without a usable pending login: none in the session, it expired
+   * (`pendingTtlSeconds`), or it was voided by a password change or an admin reset.
+   */
+  readonly MFA_SESSION_EXPIRED: ErrorDefinition<401, 'mfa_session_expired'>;
+  /**
+   * A guard or service needs a (fresh, or stronger) second factor first. Always carries
+   * `reason` (an {@link MfaReason}), usually `factors`, and `maxAge` for `stale`.
+   */
+  readonly MFA_REQUIRED: ErrorDefinition<401, 'mfa_required'>;
+  /** Nobody is signed in; the guards and services add `reason: 'not_authenticated'`. */
+  readonly AUTHENTICATION_REQUIRED: ErrorDefinition<401, 'authentication_required'>;
+  /**
+   * The account's second-factor lockout, or the password throttle, is in force. `retryAfter`
+   * is in seconds and is also sent as the `Retry-After` header.
+   */
+  readonly TOO_MANY_ATTEMPTS: ErrorDefinition<429, 'too_many_attempts'>;
+  /** A new email or SMS code was asked for within the resend interval; `retryAfter` in seconds. */
+  readonly RESEND_TOO_SOON: ErrorDefinition<429, 'resend_too_soon'>;
+  /**
+   * `POST /auth/mfa/verify` named a registered factor the user has not enrolled, so it cannot
+   * prove anything for them.
+   */
+  readonly FACTOR_NOT_ALLOWED: ErrorDefinition<403, 'factor_not_allowed'>;
+  /**
+   * The operation needs a factor that is not registered with `createStepup` or that the user
+   * has not set up (a code sent to no enrolled address, recovery codes before any other
+   * factor); `factors` lists what the user has when it matters.
+   */
+  readonly FACTOR_NOT_ENROLLED: ErrorDefinition<409, 'factor_not_enrolled'>;
+  /**
+   * A `POST`/`DELETE` without the session's CSRF token. The token changes whenever the session
+   * id rotates, so the usual cause is a client still sending an old one.
+   */
+  readonly CSRF_INVALID: ErrorDefinition<403, 'csrf_invalid'>;
+  /** An admin endpoint called by someone `isAdmin` refuses. */
+  readonly FORBIDDEN: ErrorDefinition<403, 'forbidden'>;
+  /**
+   * The factor, session or remembered browser named in the URL does not exist among the
+   * caller's own (another user's id answers the same, so ids cannot be probed).
+   */
+  readonly NOT_FOUND: ErrorDefinition<404, 'not_found'>;
+  /**
+   * The mailer or SMS sender failed (a {@link DeliveryError}); the undelivered code was
+   * dropped and nothing counts. `retryAfter` in seconds.
+   */
+  readonly DELIVERY_FAILED: ErrorDefinition<503, 'delivery_failed'>;
+  /**
+   * A backend (MFA store, credential store, session store) cannot be reached: the request is
+   * refused rather than decided without its state (fail closed, docs/architecture.md,
+   * invariant 9). `Retry-After` is sent.
+   */
+  readonly SERVICE_UNAVAILABLE: ErrorDefinition<503, 'service_unavailable'>;
+}
+
+/**
+ * Every error the library answers with, by key: its HTTP status, its public `error` code and
+ * its default message. Use it to list or match codes without hard-coding strings, e.g.
+ * `err.code === ERROR_CODES.MFA_REQUIRED.code`.
+ */
+export const ERROR_CODES: ErrorCodes = {
   INVALID_REQUEST: {
     status: 400,
     code: 'invalid_request',
@@ -81,17 +185,25 @@ export const ERROR_CODES = {
     code: 'service_unavailable',
     message: 'The authentication service is temporarily unavailable. Try again shortly.',
   },
-} as const;
-
-export type ErrorKey = keyof typeof ERROR_CODES;
-export type ErrorCode = (typeof ERROR_CODES)[ErrorKey]['code'];
-
-/** What a refusal of a second factor says to do (`reason` of `mfa_required`). */
-type MfaRequiredDetails = {
-  readonly reason: MfaReason;
-  readonly factors?: readonly string[];
-  readonly maxAge?: number;
 };
+
+/** A key of {@link ERROR_CODES}, as `StepupError` takes it (`new StepupError('INVALID_CODE')`). */
+export type ErrorKey = keyof ErrorCodes;
+/** Every public `error` code of the JSON contract (`'invalid_code'`, `'mfa_required'`, …). */
+export type ErrorCode = ErrorCodes[ErrorKey]['code'];
+
+/** What a refusal of a second factor says to do (the details of `mfa_required`). */
+export interface MfaRequiredDetails {
+  /** Why the request was refused, and so what the client should do next. */
+  readonly reason: MfaReason;
+  /**
+   * The second factors that would satisfy the route (registered, enrolled by the user and
+   * allowed by its policy); empty with `not_enrolled`.
+   */
+  readonly factors?: readonly string[];
+  /** With `stale`: seconds within which the second factor must have passed. */
+  readonly maxAge?: number;
+}
 
 /**
  * The details each code carries in its JSON body, typed per code: a client (and our own code)
@@ -99,37 +211,85 @@ type MfaRequiredDetails = {
  * `mfa_required`, and so on. Codes not listed carry no details of a fixed shape.
  */
 export interface ErrorDetails {
+  /** Details of `invalid_request`. */
   INVALID_REQUEST: {
+    /** The one field that was wrong. */
     readonly field?: string;
+    /** Every field that was wrong, when validation found several. */
     readonly fields?: readonly string[];
+    /** The factors the request could have named (an unknown `factor`). */
     readonly factors?: readonly string[];
     /** Why a new password was refused (`checkPasswordPolicy` reasons). */
     readonly reasons?: readonly string[];
   };
+  /** Details of `invalid_code`. */
   INVALID_CODE: {
     /** `code_already_used`: a right code of a time step already accepted (TOTP replay). */
     readonly reason?: 'code_already_used';
     /** Seconds until the authenticator shows a code that can be accepted. */
     readonly nextCodeIn?: number;
   };
-  TOO_MANY_ATTEMPTS: { readonly retryAfter: number };
-  RESEND_TOO_SOON: { readonly retryAfter: number };
-  DELIVERY_FAILED: { readonly retryAfter: number };
+  /** Details of `too_many_attempts`. */
+  TOO_MANY_ATTEMPTS: {
+    /** Seconds until the lock or throttle ends (also the `Retry-After` header). */
+    readonly retryAfter: number;
+  };
+  /** Details of `resend_too_soon`. */
+  RESEND_TOO_SOON: {
+    /** Seconds until a new code may be sent. */
+    readonly retryAfter: number;
+  };
+  /** Details of `delivery_failed`. */
+  DELIVERY_FAILED: {
+    /** Seconds to wait before asking for the code again. */
+    readonly retryAfter: number;
+  };
+  /** Details of `mfa_required`. */
   MFA_REQUIRED: MfaRequiredDetails;
-  AUTHENTICATION_REQUIRED: { readonly reason: 'not_authenticated' };
-  FACTOR_NOT_ENROLLED: { readonly factors?: readonly string[] };
+  /** Details of `authentication_required`. */
+  AUTHENTICATION_REQUIRED: {
+    /** `not_authenticated`, as in `mfa_required`, so that clients can switch on `reason`. */
+    readonly reason: 'not_authenticated';
+  };
+  /** Details of `factor_not_enrolled`. */
+  FACTOR_NOT_ENROLLED: {
+    /** The factors the user has enrolled and could use instead. */
+    readonly factors?: readonly string[];
+  };
 }
+/** The details type of one error key: its entry in {@link ErrorDetails}, or no fields. */
 export type DetailsOf<K extends ErrorKey> = K extends keyof ErrorDetails
   ? ErrorDetails[K]
   : Readonly<Record<string, never>>;
 
-/** An error with an HTTP status and a public code; details are merged into the JSON body. */
+/**
+ * Every refusal the library throws or passes to `next()`: the router, the guards, the
+ * strategies and the service functions (`beginTotp`, `assertFreshMfa`, …). `createErrorHandler()`
+ * (`stepup.errorHandler()`) answers it with `status` and `toJSON()`; anything that is not a
+ * `StepupError` (nor a backend outage) answers 500 without details. Throw one from your own
+ * routes to answer in the same shape.
+ *
+ * @typeParam K - the error key; narrows `code` and `details`.
+ */
 export class StepupError<K extends ErrorKey = ErrorKey> extends Error {
+  /** Always `'StepupError'`; survives serialisation where `instanceof` does not. */
   override readonly name = 'StepupError';
+  /** HTTP status the error handler answers with (400, 401, 403, 404, 409, 410, 429 or 503). */
   readonly status: number;
-  readonly code: (typeof ERROR_CODES)[K]['code'];
+  /** The public `error` code of the JSON body; clients branch on it, never on `message`. */
+  readonly code: ErrorCodes[K]['code'];
+  /**
+   * Extra fields merged into the JSON body (`retryAfter`, `reason`, `factors`, …), typed per
+   * code by {@link ErrorDetails}. Never holds a secret or a code.
+   */
   readonly details: Readonly<Record<string, unknown>> & Partial<DetailsOf<K>>;
 
+  /**
+   * @param key - which error of {@link ERROR_CODES}.
+   * @param details - fields for the JSON body; required where the code has mandatory ones
+   *   (`retryAfter` on every 429, `reason` on `mfa_required`).
+   * @param message - replaces the default message of the key.
+   */
   constructor(key: K, details?: DetailsOf<K>, message?: string) {
     const def = ERROR_CODES[key];
     super(message ?? def.message);
@@ -138,11 +298,13 @@ export class StepupError<K extends ErrorKey = ErrorKey> extends Error {
     this.details = (details ?? {}) as Readonly<Record<string, unknown>> & Partial<DetailsOf<K>>;
   }
 
+  /** The JSON body: `{ error: code, message, ...details }`. */
   toJSON(): Record<string, unknown> {
     return { error: this.code, message: this.message, ...this.details };
   }
 }
 
+/** `instanceof StepupError`, as a type guard for `catch (err: unknown)`. */
 export function isStepupError(err: unknown): err is StepupError {
   return err instanceof StepupError;
 }

@@ -2,7 +2,17 @@ import { EventEmitter } from 'node:events';
 import type { Request } from 'express';
 import type { StepupEvent, StepupEventType } from './types.js';
 
+/**
+ * Receives every event (`createStepup({ onEvent })`). Called synchronously on the request's
+ * path: queue slow work. A throw is swallowed, so a broken listener cannot break a login.
+ */
 export type EventListener = (event: StepupEvent) => void;
+
+/** The one event name `StepupEvents` emits, and its arguments. */
+export interface StepupEventMap {
+  /** Every event, whatever its `type`: `stepup.events.on('event', (e) => …)`. */
+  event: [StepupEvent];
+}
 
 /**
  * Field names that must never leave the library in an event, whatever a caller passes.
@@ -12,7 +22,7 @@ export type EventListener = (event: StepupEvent) => void;
 const FORBIDDEN_FIELDS = new Set(['code', 'password', 'secret', 'token', 'otp', 'recoveryCode']);
 
 /** Typed events: `stepup.events.on('event', fn)` or the `onEvent` option. */
-export class StepupEvents extends EventEmitter<{ event: [StepupEvent] }> {
+export class StepupEvents extends EventEmitter<StepupEventMap> {
   constructor(
     private readonly now: () => number,
     onEvent?: EventListener,

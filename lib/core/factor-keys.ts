@@ -9,11 +9,22 @@ import { factorKey, type SecondFactor } from './context.js';
 
 /** The recovery-code factor as the router, the TOTP services and server-rendered apps use it. */
 export interface RecoveryCodeService extends SecondFactor {
+  /**
+   * A new set of codes for the user, replacing every earlier one; returns them in plaintext,
+   * the only time they exist outside the user's hands (only digests are stored).
+   */
   generate(req: Request | undefined, userId: string): Promise<string[]>;
+  /** How many unused codes the user has left. */
   remaining(userId: string): Promise<number>;
+  /**
+   * Use up one code: true once per code, false when it is wrong or already used (atomic, so two
+   * requests with the same code cannot both pass). Does not count on the lockout by itself.
+   */
   consume(req: Request | undefined, userId: string, code: string): Promise<boolean>;
+  /** Delete the user's codes (factor disabled, admin reset). */
   reset(userId: string): Promise<void>;
 }
+/** Registry key of the recovery-code factor: `ctx.factor(RECOVERY_CODES)`. */
 export const RECOVERY_CODES = factorKey<RecoveryCodeService>('recovery-code', [
   'generate',
   'remaining',
@@ -23,8 +34,14 @@ export const RECOVERY_CODES = factorKey<RecoveryCodeService>('recovery-code', [
 
 /** What another feature may ask of the TOTP factor: check (and consume) a current code. */
 export interface TotpCodeCheck extends SecondFactor {
+  /**
+   * True when `code` is a current code of one of the user's authenticators; it is then marked
+   * used (a replay is refused). Does not count on the lockout: call it inside
+   * `ctx.attempts.attempt(…)`.
+   */
   verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean>;
 }
+/** Registry key of the TOTP factor, seen through {@link TotpCodeCheck}. */
 export const TOTP_CODE_CHECK = factorKey<TotpCodeCheck>('totp', ['isEnrolled', 'verifyCurrent']);
 
 /**
@@ -33,8 +50,14 @@ export const TOTP_CODE_CHECK = factorKey<TotpCodeCheck>('totp', ['isEnrolled', '
  * instead of a code to remove an authenticator).
  */
 export interface PasskeyAssertionCheck extends SecondFactor {
+  /**
+   * True when `response` (the browser's `navigator.credentials.get()` result, as JSON) is a
+   * valid assertion of one of the user's passkeys over the challenge issued to this session
+   * (each challenge verifies at most once).
+   */
   verifyAssertion(req: Request, userId: string, response: unknown): Promise<boolean>;
 }
+/** Registry key of the passkey factor, seen through {@link PasskeyAssertionCheck}. */
 export const PASSKEY_ASSERTION = factorKey<PasskeyAssertionCheck>('passkey', [
   'isEnrolled',
   'verifyAssertion',

@@ -26,7 +26,11 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   abstract readonly name: SecondFactorName;
   abstract readonly amr: Amr;
 
-  constructor(protected readonly ctx: StepupContext) {
+  /** @param ctx - the context `createStepup` hands to the factor's factory. */
+  constructor(
+    /** What `createStepup` gave this factor: stores, clock, events, lockout. */
+    protected readonly ctx: StepupContext,
+  ) {
     super();
   }
 

@@ -13,7 +13,12 @@ type Callback<T> = (err: unknown, value?: T) => void;
  * `passport` singleton, `new Passport()` and both majors of @types/passport all fit.
  */
 export interface PassportLike {
+  /** Registers each factor's strategy under its name when `createStepup` runs. */
   use(name: string, strategy: unknown): unknown;
+  /**
+   * Runs a strategy with a custom callback, so that the library, not Passport, decides what the
+   * session becomes (pending or signed in).
+   */
   authenticate(strategy: string, options: object, callback: (...args: unknown[]) => void): unknown;
 }
 

@@ -62,6 +62,7 @@ const ANONYMOUS: MfaView = Object.freeze({
  */
 /** How a session's record is read: the assurance opt-in and the reauthentication limits. */
 export interface ViewPolicy {
+  /** `assurance.aal3`: a device-bound passkey with user verification counts as AAL3. */
   readonly aal3: boolean;
   /** NIST SP 800-63B-4 §2.2.3: past this since the login, the session opens nothing. */
   readonly maxSessionAgeMs?: number;

@@ -26,18 +26,29 @@ export const PHISHING_RESISTANT_FACTORS: readonly SecondFactorName[] = ['passkey
 
 /** The read-only view of a session's MFA state (`req.mfa`). */
 export interface MfaView {
+  /** Where the session stands; only `authenticated` and `satisfied` are signed in. */
   readonly status: MfaStatus;
+  /** The user of a pending or signed-in session (from `getUserId`); absent when anonymous. */
   readonly userId?: string;
+  /** RFC 8176 methods proven in this session, in order (`['pwd', 'otp', 'mfa']`). */
   readonly amr: readonly Amr[];
   /** Second factors proven in this session, by strategy name. */
   readonly factors: readonly SecondFactorName[];
+  /** When the first factor passed, in ms since the epoch. */
   readonly authTime?: number;
+  /** When a second factor last passed in this session, in ms since the epoch (`maxAge`). */
   readonly mfaAt?: number;
+  /** True when a remembered-browser cookie stood in for the second factor (AAL1 only). */
   readonly viaRememberedBrowser: boolean;
   /** True when an adaptive rule (`when`) skipped the second factor at login. */
   readonly viaSkip?: boolean;
   /** Required mode, still in the grace period: what is left of it. */
-  readonly enrollmentGrace?: { readonly loginsLeft?: number; readonly until?: number };
+  readonly enrollmentGrace?: {
+    /** Logins left before enrolment is enforced (`grace.logins`). */
+    readonly loginsLeft?: number;
+    /** When enrolment becomes enforced, in ms since the epoch (`grace.until`). */
+    readonly until?: number;
+  };
   /** When a pending session stops being usable (ms since epoch). */
   readonly pendingExpiresAt?: number;
   /** Pending only: what the user must do next. */
@@ -112,6 +123,18 @@ export interface RequireMfaOptions {
   readonly aal?: 1 | 2 | 3;
 }
 
+/**
+ * Why a guard refused (`reason` of `401 mfa_required`, and of the HTML redirect):
+ * - `not_authenticated`: nobody is signed in;
+ * - `pending`: the password passed but the second factor (or enrolment) has not;
+ * - `not_enrolled`: the route needs a second factor and the user has none;
+ * - `stale`: the last second factor is older than the route's `maxAge`;
+ * - `remembered_browser_not_allowed`: only a remembered browser vouched, and the route refuses it;
+ * - `factor_not_allowed`: none of the route's `factors` passed in this session;
+ * - `phishing_resistant_required`: the route needs a passkey in this session;
+ * - `aal_too_low`: the session's assurance level is below the route's `aal`;
+ * - `idle`: longer than `reauthentication.maxIdle` without activity.
+ */
 export type MfaReason =
   | 'not_authenticated'
   | 'pending'
@@ -125,10 +148,16 @@ export type MfaReason =
 
 /** Outcome of evaluating a route policy against a session. */
 export type PolicyDecision =
-  | { readonly ok: true }
   | {
+      /** The session meets the policy: let the request through. */
+      readonly ok: true;
+    }
+  | {
+      /** The session does not meet the policy. */
       readonly ok: false;
+      /** Which requirement failed; decides what the user must do. */
       readonly reason: MfaReason;
+      /** The second factors that would satisfy the route, as `mfa_required` lists them. */
       readonly factors: readonly SecondFactorName[];
     };
 
@@ -137,16 +166,25 @@ export type PolicyDecision =
  * each member is emitted somewhere and tested (test/events.catalogue.test.ts).
  */
 export interface StepupEvent {
+  /** What happened; the README's "Events" section lists them. */
   readonly type: StepupEventType;
+  /** The account concerned, when there is one (absent for a failed login of an unknown user). */
   readonly userId?: string;
+  /** `req.ip` of the request that caused it (set Express's `trust proxy` behind a proxy). */
   readonly ip?: string;
+  /** The request's `User-Agent`, cut to 256 characters. */
   readonly userAgent?: string;
+  /** When, in ms since the epoch (the `now` clock of `createStepup`). */
   readonly time: number;
+  /** The factor's strategy name, for factor events (`mfa.failed`, `totp.enabled`, …). */
   readonly factor?: string;
+  /** Machine-readable cause, for failures and refusals (`invalid_code`, `code_expired`, …). */
   readonly reason?: string;
+  /** Type-specific fields (`lockSeconds`, `remaining`, …); never a secret or a code. */
   readonly [extra: string]: unknown;
 }
 
+/** Every event type the library emits (a closed list; each has a test). */
 export type StepupEventType =
   | 'login.failed'
   | 'login.first_factor'

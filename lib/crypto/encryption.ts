@@ -15,6 +15,10 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
+/**
+ * The keys of `createCipher` (and of `totp({ encryptionKeys })`): to rotate, add a key, make it
+ * `current`, and keep the old one until every ciphertext under it was re-encrypted.
+ */
 export type EncryptionKeys = {
   /** Key id used for new ciphertexts. Must be one of `keys`. */
   readonly current: string;
@@ -22,7 +26,15 @@ export type EncryptionKeys = {
   readonly keys: Readonly<Record<string, Buffer | string>>;
 };
 
+/**
+ * AES-256-GCM encryption of secrets at rest, made by `createCipher`. `aad` names purpose and
+ * owner (`totp:<userId>`): a ciphertext only decrypts with the same `aad`.
+ */
 export interface SecretCipher {
+  /**
+   * Encrypts under the current key with a fresh random IV: `v1.<keyId>.<iv>.<tag>.<ct>`.
+   * @throws TypeError when `aad` is empty.
+   */
   encrypt(plaintext: string, aad: string): string;
   /** @throws {DecryptionError} on any malformed, tampered, wrongly bound or unknown-key input. */
   decrypt(ciphertext: string, aad: string): string;
@@ -32,11 +44,18 @@ export interface SecretCipher {
   reencrypt(ciphertext: string, aad: string): string;
 }
 
+/**
+ * Why a ciphertext did not decrypt: `malformed` (not the v1 format), `unknown_key` (its key id
+ * is not among `keys`, e.g. removed before everything was re-encrypted), `auth_failed`
+ * (tampered, another `aad`, or a different key under the same id).
+ */
 export type DecryptionFailureReason = 'malformed' | 'unknown_key' | 'auth_failed';
 
 /** Thrown by `decrypt`; `reason` is for logs and tests, never echo it to a client. */
 export class DecryptionError extends Error {
+  /** Always `DECRYPTION_FAILED`, to match on without `instanceof`. */
   readonly code = 'DECRYPTION_FAILED' as const;
+  /** What was wrong; see {@link DecryptionFailureReason}. */
   readonly reason: DecryptionFailureReason;
   constructor(reason: DecryptionFailureReason, message: string) {
     super(message);
@@ -156,6 +175,8 @@ function parse(ciphertext: unknown): Parsed {
 /**
  * Builds the cipher; validates the key configuration now so a bad key fails at startup,
  * never in the middle of a login.
+ * @throws TypeError when a key is not exactly 32 bytes, a key id is invalid, or `current` names
+ *   no configured key.
  */
 export function createCipher(config: EncryptionKeys): SecretCipher {
   const { current, keys } = loadKeys(config);

@@ -9,13 +9,22 @@ import { createTransport } from 'nodemailer';
 import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../core/validate.js';
 
+/** One email, rendered: the library never sends attachments or extra headers. */
 export interface MailMessage {
+  /** One recipient address. */
   readonly to: string;
+  /** The Subject header. */
   readonly subject: string;
+  /** The plain-text body; always present, so text-only clients read the code too. */
   readonly text: string;
+  /** The HTML body, when the template has one (user values are HTML-escaped). */
   readonly html?: string;
 }
 
+/**
+ * Anything that can send one email: `smtpMailer`, `devOutbox`, or a few lines around a mail
+ * API. Used for codes (`emailOtp`) and security notices (`emailNotifier`).
+ */
 export interface Mailer {
   /** Hand the message to the channel; reject (ideally with a `DeliveryError`) when it fails. */
   send(message: MailMessage): Promise<void>;
@@ -23,6 +32,7 @@ export interface Mailer {
   close?(): void | Promise<void>;
 }
 
+/** Options of `smtpMailer(url, options)`; unknown keys are a TypeError. */
 export interface SmtpMailerOptions {
   /** The From header, e.g. `'Acme <security@acme.example>'`. */
   readonly from: string;
@@ -94,18 +104,23 @@ export function smtpMailer(url: string, options: SmtpMailerOptions): Mailer {
   };
 }
 
+/** A message kept by `devOutbox`. */
 export interface OutboxMessage extends MailMessage {
+  /** When it was sent, in ms since the epoch (the real clock, `Date.now`). */
   readonly sentAt: number;
 }
 
+/** The development mailer, with what tests need to read the codes it "sent". */
 export interface DevOutbox extends Mailer {
   /** The kept messages, oldest first. */
   messages(): readonly OutboxMessage[];
   /** The newest message, optionally the newest to one address. */
   last(to?: string): OutboxMessage | undefined;
+  /** Forget every kept message (between tests). */
   clear(): void;
 }
 
+/** Options of `devOutbox()`; unknown keys are a TypeError. */
 export interface DevOutboxOptions {
   /** Messages kept (older ones are dropped). @default 50 */
   readonly limit?: number;

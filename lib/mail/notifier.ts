@@ -23,10 +23,14 @@ import {
   type NoticeMessageData,
 } from './templates.js';
 
+/** Options of `emailNotifier()`; unknown keys are a TypeError. */
 export interface EmailNotifierOptions {
+  /** Sends the notices; may be the same mailer as the codes'. */
   readonly mailer: Mailer;
   /** The user's address for notices; `undefined`/`null` skips the notice. */
-  readonly getEmail: (userId: string) => Address | Promise<Address>;
+  readonly getEmail: (
+    userId: string,
+  ) => string | undefined | null | Promise<string | undefined | null>;
   /** Product name in subjects and bodies. @default 'passport-stepup' */
   readonly appName?: string;
   /** Per kind, replace any part of the default template (`subject`, `text`, `html`). */
@@ -34,17 +38,22 @@ export interface EmailNotifierOptions {
   /** Switch kinds off: `{ remembered_browser_added: false }`. Every kind is on by default. */
   readonly kinds?: Readonly<Record<string, boolean>>;
   /**
-   * Called when a notice could not be sent (no address, mail failure). The error is rethrown
+   * Called when a notice could not be sent (`getEmail` or the mailer failed). The error is rethrown
    * after it, so `createStepup` emits `notify.failed`; the security action is never undone.
    */
   readonly onError?: (err: unknown, notice: SecurityNotice) => void;
 }
 
-type Address = string | undefined | null;
-
 const KNOWN = new Set(['mailer', 'getEmail', 'appName', 'templates', 'kinds', 'onError']);
 const MAX_FIELD = 200;
 
+/**
+ * A `Notifier` that emails each security notice to the user. The message is built from fixed
+ * fields only (kind, time, IP, user agent, factor name, a count, a browser label), so a code or
+ * secret put into `notice.data` by mistake never reaches a mailbox. Kinds switched off in
+ * `kinds`, and users without an address, are skipped.
+ * @throws TypeError at creation on a missing mailer or `getEmail`, or an unknown option.
+ */
 export function emailNotifier(options: EmailNotifierOptions): Notifier {
   assertKnownKeys('emailNotifier', options, KNOWN);
   if (!options.mailer || typeof options.mailer.send !== 'function') {

@@ -10,24 +10,32 @@
 /** Why a code was sent. */
 export type CodePurpose = 'sign-in' | 'step-up' | 'enroll';
 
+/** What a code template (email or SMS) receives. */
 export interface CodeMessageData {
   /** The 6-digit code: only code templates receive it. */
   readonly code: string;
+  /** Minutes until the code expires, rounded (5 by default). */
   readonly minutes: number;
+  /** Why it was sent; say so, so that a user who did not ask knows their password leaked. */
   readonly purpose: CodePurpose;
+  /** The factor's `appName`. */
   readonly appName: string;
 }
 
 /** An email template; `html` is optional (text-only mail when absent). */
 export interface EmailTemplate<D> {
+  /** The Subject line; plain text. */
   readonly subject: (data: D) => string;
+  /** The plain-text body. */
   readonly text: (data: D) => string;
+  /** The HTML body; pass every value of `data` through `escapeHtml`. */
   readonly html?: (data: D) => string;
 }
 
 /** Override any part of an email template; the others stay the defaults. */
 export type EmailTemplateOverrides<D> = Partial<EmailTemplate<D>>;
 
+/** The text of a code SMS. Keep the code first and add no link: a link in an SMS is phishing bait. */
 export type SmsTemplate = (data: CodeMessageData) => string;
 
 export interface RenderedEmail {
@@ -36,6 +44,7 @@ export interface RenderedEmail {
   readonly html?: string;
 }
 
+/** Replaces `& < > " '` with numeric entities, for text placed in HTML bodies or attributes. */
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -46,6 +55,7 @@ const PURPOSE_LINES: Record<CodePurpose, string> = {
   enroll: 'You asked to use this address for sign-in codes.',
 };
 
+/** The built-in code email: code, lifetime, why it was sent, and "never share it". */
 export const DEFAULT_CODE_EMAIL: EmailTemplate<CodeMessageData> = {
   subject: (d) => `${d.code} is your ${d.appName} verification code`,
   text: (d) =>
@@ -85,11 +95,15 @@ export function renderEmail<D>(
 
 /** What a notice template receives: facts about the event, never a code or a secret. */
 export interface NoticeMessageData {
+  /** The notice's `NoticeKind` (`factor_enabled`, `lockout`, …). */
   readonly kind: string;
+  /** The notifier's `appName`. */
   readonly appName: string;
   /** ISO 8601, UTC. */
   readonly time: string;
+  /** Address of the request that caused it, cut to 200 characters. */
   readonly ip?: string;
+  /** Its User-Agent, cut to 200 characters; attacker-controlled text, escape it in HTML. */
   readonly userAgent?: string;
   /** Human name of the factor concerned, when there is one ("authenticator app"). */
   readonly factor?: string;

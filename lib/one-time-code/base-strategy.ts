@@ -14,20 +14,27 @@ import type { StepupContext, Subject } from '../core/context.js';
 import type { CodeCheck } from '../core/attempts.js';
 import type { CodeMessageData, CodePurpose } from '../mail/templates.js';
 import { bindingOf } from './binding.js';
-import { OneTimeCodeEngine, type CheckOutcome, type Issued } from './engine.js';
+import { OneTimeCodeEngine, type CheckOutcome, type Issued, type SentCode } from './engine.js';
 import { hasStrongerFactor } from './policy.js';
 import { mountSendRoute } from './routes.js';
 
+/** The options `emailOtp()` and `smsOtp()` share, after validation and defaults. */
 export interface ResolvedCodeOptions {
+  /** HMAC key of the stored codes (`codeKey`, or the per-process key the key rule allows). */
   readonly key: Buffer;
+  /** Product name in messages. */
   readonly appName: string;
+  /** Offer the factor only to users who also have a stronger one. */
   readonly requireStrongerFactor: boolean;
 }
 
 /** Sign-in codes sent by some channel; a subclass says where to and how. */
 export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
+  /** The channel, as in `POST /auth/mfa/<channel>/send` and the `otp.sent` event. */
   abstract readonly channel: 'email' | 'sms';
+  /** Issues and checks this factor's sign-in and step-up codes. */
   readonly engine: OneTimeCodeEngine;
+  /** Product name in messages. */
   readonly appName: string;
   private readonly requireStronger: boolean;
 
@@ -51,7 +58,7 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
   }
 
   /** `POST /mfa/<channel>/send`: a new code for the subject's login or session. */
-  async send(req: Request, subject: Subject): Promise<Issued & { destination: string }> {
+  async send(req: Request, subject: Subject): Promise<SentCode> {
     const enrolled = await this.isEnrolled(subject.userId);
     const to = enrolled ? await this.destination(subject.userId) : undefined;
     if (to === undefined) throw new StepupError('FACTOR_NOT_ENROLLED');
@@ -113,6 +120,7 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
     mountSendRoute(router, host, this, `/mfa/${this.channel}/send`);
   }
 
+  /** The template data of a code message; `minutes` is the code lifetime, rounded. */
   protected message(code: string, purpose: CodePurpose): CodeMessageData {
     const minutes = Math.round(this.engine.ttlMs / 60_000);
     return { code, purpose, minutes, appName: this.appName };

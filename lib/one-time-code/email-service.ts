@@ -3,7 +3,7 @@ import type { CodeCheck } from '../core/attempts.js';
 import { factorKey, hostOf, type FactorHost, type Hosted, type Subject } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
-import type { Issued } from './engine.js';
+import type { SentCode } from './engine.js';
 
 /**
  * Email-factor enrolment and removal as services, shared by the JSON router
@@ -12,23 +12,40 @@ import type { Issued } from './engine.js';
 
 /** What the enrolment routes need from the email factor. */
 export interface EnrollingFactor {
+  /** Strategy name (`email-otp`), used for the lockout, events and notices. */
   readonly name: string;
+  /** RFC 8176 method a confirmed enrolment adds to the session (`email`). */
   readonly amr: string;
+  /** True when the user can receive sign-in codes now (an address, and the policy allows it). */
   isEnrolled(userId: string): Promise<boolean>;
+  /** True when the user enrolled an address here, not only one the app declares. */
   hasEnrolledAddress(userId: string): Promise<boolean>;
-  beginEnrollment(
-    req: Request,
-    subject: Subject,
-    email: string,
-  ): Promise<Issued & { destination: string }>;
-  confirmEnrollment(
-    req: Request,
-    subject: Subject,
-    code: string,
-  ): Promise<{ ok: true; address: string; replaced: boolean } | { ok: false; check: CodeCheck }>;
+  /** Send a code to `email` for this enrolment (rejects with 429 within the resend interval). */
+  beginEnrollment(req: Request, subject: Subject, email: string): Promise<SentCode>;
+  /** Check the enrolment code; consumes it. Does not count on the lockout by itself. */
+  confirmEnrollment(req: Request, subject: Subject, code: string): Promise<EmailEnrollmentCheck>;
+  /** Make `email` the user's verified address, replacing an earlier one. */
   saveAddress(userId: string, email: string): Promise<void>;
+  /** Remove the address and every code in flight. */
   reset(userId: string): Promise<void>;
 }
+
+/** The outcome of an enrolment code. */
+export type EmailEnrollmentCheck =
+  | {
+      /** The code matched. */
+      ok: true;
+      /** The address it was sent to, bound into the code's MAC. */
+      address: string;
+      /** The user already had an enrolled address, which this one replaces. */
+      replaced: boolean;
+    }
+  | {
+      /** The code did not match, expired or was tried out. */
+      ok: false;
+      /** The refusal, as the lockout counts it. */
+      check: CodeCheck;
+    };
 
 /** RFC 5321 caps a path at 256 octets, so an address at 254; the code proves the rest. */
 const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]+$/;
@@ -61,7 +78,7 @@ export async function beginEmail(
   req: Request,
   email: string,
   factor: EnrollingFactor = emailFactorOf(stepup),
-): Promise<Issued & { destination: string }> {
+): Promise<SentCode> {
   const address = email.trim();
   if (address.length > 254 || !EMAIL.test(address)) {
     throw new StepupError('INVALID_REQUEST', { field: 'email' }, 'Enter a valid email address.');
@@ -79,7 +96,10 @@ export async function confirmEmail(
   req: Request,
   code: string,
   factor: EnrollingFactor = emailFactorOf(stepup),
-): Promise<{ amr: readonly string[] }> {
+): Promise<{
+  /** The session's RFC 8176 methods after it; empty when email did not count as a factor. */
+  amr: readonly string[];
+}> {
   const host = hostOf(stepup);
   const { attempts, events, notify } = host.context;
   const subject = await enrollingSubject(host, req);
@@ -114,7 +134,10 @@ export async function removeEmail(
   stepup: Hosted,
   req: Request,
   factor: EnrollingFactor = emailFactorOf(stepup),
-): Promise<{ enabled: boolean }> {
+): Promise<{
+  /** Whether email codes still work for the user (through an address the app declares). */
+  enabled: boolean;
+}> {
   const host = hostOf(stepup);
   const view = host.mfaOf(req);
   if (view.status === 'pending') throw new StepupError('MFA_REQUIRED', { reason: 'pending' });

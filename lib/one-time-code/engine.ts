@@ -26,10 +26,19 @@ import { sameString, toKeyBytes } from '../crypto/keys.js';
 import { StepupError } from '../core/errors.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 
+/**
+ * The fixed parameters of email and SMS codes: 6 digits (NIST SP 800-63B-4 §3.1.3 asks for at
+ * least 6), valid 300 s (OWASP ASVS 5.0 V6.5.5 allows at most 10 minutes), 5 compared tries
+ * per code (each also counts on the account lockout), 60 s between sends per user and channel.
+ */
 export const OTP_DEFAULTS = Object.freeze({
+  /** Code length in decimal digits (NIST SP 800-63B-4 §3.1.3: at least 6). */
   digits: 6,
+  /** Seconds a code stays valid (OWASP ASVS 5.0 V6.5.5: at most 10 minutes). */
   ttlSeconds: 300,
+  /** Wrong tries one code survives; then it is dead, and the account lockout counts each. */
   maxTries: 5,
+  /** Seconds between two sends to the same user on one channel. */
   resendSeconds: 60,
 });
 
@@ -37,14 +46,21 @@ export const OTP_DEFAULTS = Object.freeze({
 const TOMBSTONE_MS = 10 * 60_000;
 const DIGITS = /^[0-9]{6}$/;
 
+/** What a `OneTimeCodeEngine` works with. */
 export interface EngineConfig {
+  /** Where challenges, tries and cooldowns live; shared by every instance that checks codes. */
   readonly store: MfaStore;
+  /** The clock, in ms since the epoch. */
   readonly now: () => number;
   /** Key namespace and HMAC domain: `email-otp`, `sms-otp`, `email-otp:enroll`. */
   readonly namespace: string;
+  /** HMAC-SHA-256 key of the stored digests, ≥ 32 bytes, kept outside the store. */
   readonly key: Buffer;
+  /** Code lifetime in milliseconds. @default OTP_DEFAULTS.ttlSeconds × 1000 */
   readonly ttlMs?: number;
+  /** Compared tries per code. @default OTP_DEFAULTS.maxTries */
   readonly maxTries?: number;
+  /** Milliseconds between sends. @default OTP_DEFAULTS.resendSeconds × 1000 */
   readonly resendMs?: number;
 }
 
@@ -56,6 +72,7 @@ interface ChallengeRecord {
   readonly data: Readonly<Record<string, string>>;
 }
 
+/** A code was sent (`202` of `POST /auth/mfa/email/send` and `/sms/send`). */
 export interface Issued {
   /** Seconds the code stays valid. */
   readonly expiresIn: number;
@@ -63,18 +80,38 @@ export interface Issued {
   readonly resendIn: number;
 }
 
+/** A code was sent, and to where. */
+export interface SentCode extends Issued {
+  /** The address or number, masked (`a***@example.com`, `*********67`) for the page to show. */
+  readonly destination: string;
+}
+
 /** What checking a code found; only `ok` carries the data stored with the challenge. */
 export type CheckOutcome =
-  | { readonly result: 'ok'; readonly data: Readonly<Record<string, string>> }
-  | { readonly result: 'invalid' | 'expired' | 'exhausted' };
+  | {
+      /** The code matched and is now used up. */
+      readonly result: 'ok';
+      /** What `issue` stored with the challenge (the address being enrolled). */
+      readonly data: Readonly<Record<string, string>>;
+    }
+  | {
+      /**
+       * `invalid`: wrong, malformed, replaced by a resend, or not this login's; `expired`: past
+       * its lifetime; `exhausted`: `maxTries` wrong tries already.
+       */
+      readonly result: 'invalid' | 'expired' | 'exhausted';
+    };
 
 /**
  * Sends and checks codes for one channel. Stateless apart from the store: any app instance
  * sharing the store and the key checks a code another one sent.
  */
 export class OneTimeCodeEngine {
+  /** Code lifetime in milliseconds. */
   readonly ttlMs: number;
+  /** Compared tries per code. */
   readonly maxTries: number;
+  /** Milliseconds between two sends to one user. */
   readonly resendMs: number;
   // Not an ES `#private` field: Passport runs each request on `Object.create(strategy)`.
   private readonly hmac: (parts: readonly string[]) => Buffer;

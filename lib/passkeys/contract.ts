@@ -14,6 +14,7 @@ import type { ResolvedPasskeysOptions } from './options.js';
 import type { RegistrationResponse } from './schemas.js';
 
 export interface PasskeyFactor extends SecondFactor {
+  /** The factor's options after validation (relying party, origins, challenge lifetime). */
   readonly passkeyOptions: ResolvedPasskeysOptions;
   /** Creation options for a new passkey of this user; the challenge is kept for this session. */
   registrationOptions(
@@ -39,6 +40,7 @@ export interface PasskeyFactor extends SecondFactor {
   passkeys(userId: string): Promise<PasskeyCredential[]>;
 }
 
+/** Registry key of the passkey factor, seen through {@link PasskeyFactor}. */
 export const PASSKEY = factorKey<PasskeyFactor>('passkey', [
   'registrationOptions',
   'register',

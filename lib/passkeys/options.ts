@@ -6,6 +6,7 @@
  */
 import { assertKnownKeys } from '../core/validate.js';
 
+/** Options of `passkeys()`; unknown keys and bad values are a TypeError at start-up. */
 export interface PasskeysOptions {
   /**
    * The relying party id: the registrable domain the passkeys belong to (`example.com` serves
@@ -36,13 +37,21 @@ export interface PasskeysOptions {
   readonly challengeTtlSeconds?: number;
 }
 
+/** `PasskeysOptions` after validation and defaults (`PasskeyStrategy.passkeyOptions`). */
 export interface ResolvedPasskeysOptions {
+  /** The relying party id, a lower-case host name (no IP address). */
   readonly rpId: string;
+  /** Shown by the browser and the authenticator. */
   readonly rpName: string;
+  /** Bare origins (scheme, host, port), each https (or http on localhost) and on `rpId`. */
   readonly origins: readonly string[];
+  /** Whether passwordless sign-in (`passkey-login`) is offered. */
   readonly passwordless: boolean;
+  /** The account name the authenticator shows for a user. */
   readonly userName: (userId: string) => string | Promise<string>;
+  /** The app's user for a passwordless sign-in, or null when the account is gone. */
   readonly findUser: (userId: string) => unknown;
+  /** How long a challenge stays usable, in milliseconds (`challengeTtlSeconds` × 1000). */
   readonly challengeTtlMs: number;
 }
 

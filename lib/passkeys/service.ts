@@ -4,6 +4,7 @@
  * same order, as the TOTP services do.
  */
 import type { Request } from 'express';
+import type { Amr } from '../core/types.js';
 import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { RECOVERY_CODES } from '../core/factor-keys.js';
@@ -31,6 +32,19 @@ export async function beginPasskeyRegistration(stepup: Hosted, req: Request) {
   return passkey.registrationOptions(req, await assertCanEnroll(host, req));
 }
 
+/** What `finishPasskeyRegistration` returns; `POST /auth/mfa/passkeys/register/verify` answers it. */
+export interface PasskeyRegistrationResult {
+  /** The new credential's id in the factors API (not the WebAuthn credential id). */
+  readonly id: string;
+  /**
+   * The user's first recovery codes, in plaintext, when they had none: show them once, they
+   * are not stored. Empty otherwise (or without a recovery-code factor).
+   */
+  readonly recoveryCodes: string[];
+  /** The session's RFC 8176 methods after the registration counted as a second factor. */
+  readonly amr: readonly Amr[];
+}
+
 /**
  * Verify the new passkey and store it. The first recovery codes come with it when the user had
  * none (shown once), as with TOTP: a user whose only strong factor is a passkey keeps a way
@@ -42,7 +56,7 @@ export async function finishPasskeyRegistration(
   req: Request,
   response: RegistrationResponse,
   label?: string,
-) {
+): Promise<PasskeyRegistrationResult> {
   const host = hostOf(stepup);
   const { events, notify } = host.context;
   const passkey = passkeyOf(host);

@@ -5,16 +5,27 @@ import type { StepupContext } from '../core/context.js';
 import { checkPasswordPolicy, type PasswordPolicyContext } from './policy.js';
 import { SESSION_KEY } from '../core/session-state.js';
 
+/** What `stepup.changePassword(req, input)` needs. */
 export interface ChangePasswordInput {
+  /** Whose password changes; the caller has already decided they may. */
   readonly userId: string;
+  /**
+   * The new password as received (any value: a non-string is refused by the policy with
+   * 400 `invalid_request`, `reasons: ['not_a_string']`).
+   */
   readonly newPassword: unknown;
   /** Saves the new hash in the app's user table. */
   readonly setPasswordHash: (userId: string, hash: string) => void | Promise<void>;
   /** Context for the policy (username/email refused inside the password, limits, blocklist). */
   readonly policy?: PasswordPolicyContext;
+  /**
+   * argon2id parameters of the new hash. Not taken from the `password` factor's options: pass
+   * the same ones if you changed them. @default DEFAULT_ARGON2_PARAMS
+   */
   readonly params?: Argon2Params;
 }
 
+/** What `stepup.changePassword` did besides storing the hash. */
 export interface ChangePasswordResult {
   /**
    * Other sessions of this user that were ended: those on the user's sessions list (any session

@@ -20,6 +20,10 @@ import type { Algorithm } from '@node-rs/argon2';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 
+/**
+ * argon2id cost parameters. The defaults are the first option of the OWASP Password Storage
+ * Cheat Sheet; raising them costs CPU and memory on every login, so measure before you do.
+ */
 export interface Argon2Params {
   /** Memory in KiB (`m=` in the PHC string). @default 19456 */
   readonly memoryCost: number;

@@ -7,13 +7,20 @@ import type { PasswordThrottleOptions } from './throttle.js';
 
 /** What the app returns for a username: the id, the stored hash, and anything else it likes. */
 export interface PasswordUser {
+  /** The user id the session will carry (what `getUserId` returns for this user). */
   readonly id: string;
+  /** The stored argon2id PHC string (`$argon2id$v=19$m=…`), as `hashPassword` made it. */
   readonly passwordHash: string;
   /** A disabled account answers exactly like a wrong password (no enumeration). */
   readonly locked?: boolean;
   readonly [extra: string]: unknown;
 }
 
+/**
+ * `createStepup({ password })`: the built-in `password` strategy. Unknown users, wrong
+ * passwords and locked accounts answer alike, in the same time (a dummy hash is verified for
+ * unknown users), so that a login does not tell which accounts exist (OWASP ASVS 5.0 V6.3.8).
+ */
 export interface PasswordOptions {
   /** Find a user by username; null when there is none. A Promise is fine. */
   readonly findUser: (

@@ -14,12 +14,24 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { MAX_PASSWORD_BYTES } from './hash.js';
 
+/** Why `checkPasswordPolicy` refused a password (every reason that applies is listed). */
 export type PasswordPolicyReason =
   'not_a_string' | 'too_short' | 'too_long' | 'common' | 'contains_username' | 'contains_email';
 
+/** The verdict of `checkPasswordPolicy`. */
 export type PasswordPolicyResult =
-  { readonly ok: true } | { readonly ok: false; readonly reasons: readonly PasswordPolicyReason[] };
+  | {
+      /** The password is acceptable. */
+      readonly ok: true;
+    }
+  | {
+      /** The password is refused. */
+      readonly ok: false;
+      /** Every reason that applies, so that a form can show them all at once. */
+      readonly reasons: readonly PasswordPolicyReason[];
+    };
 
+/** What the policy knows about the account, and its limits. */
 export interface PasswordPolicyContext {
   /** Refuse passwords that contain it (case-insensitive, NFKC). Ignored below 3 characters. */
   readonly username?: string;

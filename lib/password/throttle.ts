@@ -26,6 +26,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limite
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { StepupError } from '../core/errors.js';
 
+/** One counter of the password throttle (rate-limiter-flexible's points, duration and block). */
 export interface ThrottleLimit {
   /** Failures allowed in the window. */
   readonly points: number;
@@ -35,9 +36,14 @@ export interface ThrottleLimit {
   readonly blockSec: number;
 }
 
+/** Where the throttle's counters live. */
 export type PasswordThrottleBackend =
-  | { readonly kind: 'memory' }
   | {
+      /** In this process only. */
+      readonly kind: 'memory';
+    }
+  | {
+      /** In Redis, shared by every instance. */
       readonly kind: 'redis';
       /** A connected ioredis client or cluster (not `lazyConnect`: "not ready" fails closed). */
       readonly client: RedisClientLike;
@@ -45,6 +51,7 @@ export type PasswordThrottleBackend =
       readonly prefix?: string;
     };
 
+/** Options of `createPasswordThrottle` (and of `password.throttle`, where `backend` is optional). */
 export interface PasswordThrottleOptions {
   /** `memory` counts per process: use `redis` as soon as more than one instance serves logins. */
   readonly backend: PasswordThrottleBackend;
@@ -56,9 +63,27 @@ export interface PasswordThrottleOptions {
   readonly timeoutMs?: number;
 }
 
+/** The answer of `PasswordThrottle.check`. */
 export type ThrottleDecision =
-  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSec: number };
+  | {
+      /** Go on and verify the password; the attempt is already counted. */
+      readonly allowed: true;
+    }
+  | {
+      /** Refuse without verifying (429 `too_many_attempts`). */
+      readonly allowed: false;
+      /** Seconds until this username+IP or IP may try again. */
+      readonly retryAfterSec: number;
+    };
 
+/**
+ * Limits password guessing without letting an attacker lock the real user out: one counter per
+ * username + IP (10 failures, then 15 minutes refused) and one per IP (100 failures a day,
+ * against spraying many usernames), never one per username alone (NIST SP 800-63B-4 §3.2.2,
+ * OWASP ASVS 5.0 V6.3.1). IPv6 counts per /64. Fails closed: a store that cannot answer
+ * rejects with 503 instead of letting the attempt through. The `password` strategy and
+ * passwordless passkey sign-in use one each; use it for a first factor of your own.
+ */
 export interface PasswordThrottle {
   /**
    * Reserves one attempt; refused with `retryAfterSec` when a limit is reached.
@@ -148,6 +173,11 @@ function unavailable(cause: unknown): StepupError {
   return err;
 }
 
+/**
+ * A password throttle on the given backend.
+ * @throws TypeError on a limit that is not whole numbers (`points` and `durationSec` at least 1),
+ *   a `timeoutMs` below 1 or a backend without a client.
+ */
 export function createPasswordThrottle(options: PasswordThrottleOptions): PasswordThrottle {
   const perUserIp = options.perUserIp ?? DEFAULT_PER_USER_IP;
   const perIp = options.perIp ?? DEFAULT_PER_IP;

@@ -32,14 +32,19 @@ export interface RememberBrowserOptions {
   readonly allowAtLogin?: boolean;
 }
 
+/** `RememberBrowserOptions` after validation and defaults. */
 export interface ResolvedRememberBrowser {
+  /** False: no cookie, no login hook, no routes. */
   readonly enabled: boolean;
   /** Undefined: no key configured (a random one is made per process). */
   readonly keys: readonly Buffer[] | undefined;
+  /** Absolute lifetime in milliseconds (`lifetimeDays` × 1 day). */
   readonly lifetimeMs: number;
   /** The name actually sent, prefix included. */
   readonly cookieName: string;
+  /** The cookie is `Secure` (and `__Host-`-prefixed). */
   readonly secure: boolean;
+  /** False: remembered browsers never skip the second factor and none are issued. */
   readonly allowAtLogin: boolean;
 }
 

@@ -41,10 +41,18 @@ import {
 
 /** One remembered browser, as `GET /auth/mfa/browsers` lists it (times in ms since epoch). */
 export interface RememberedBrowser {
+  /**
+   * The `:id` to revoke it with. A new id replaces it each time the browser skips a second
+   * factor (the cookie is single use), so list again before revoking.
+   */
   readonly id: string;
+  /** Browser and platform read from the User-Agent when it was remembered ("Firefox on Linux"). */
   readonly label: string;
+  /** When the second factor that remembered it passed; the lifetime counts from here. */
   readonly createdAt: number;
+  /** When it last skipped a second factor (or `createdAt`). */
   readonly lastUsedAt: number;
+  /** When it stops working, whether used or not (using it does not extend it). */
   readonly expiresAt: number;
   /** True for the browser that made the listing request. */
   readonly current: boolean;
@@ -68,13 +76,32 @@ export function refuseRememberedBrowser(req: Request): void {
 
 type Parsed = { readonly id: string; readonly token: string } | 'bad' | undefined;
 
+/**
+ * The "remember this browser" service (`stepup.rememberedBrowsers`, undefined when the feature
+ * is off): lists and revokes a user's remembered browsers, and supplies the hooks that issue
+ * and honour the cookie.
+ *
+ * A remembered browser is a bearer cookie, worth AAL1 only (NIST SP 800-63B-4 §5.1.1): it
+ * stands in for the second factor at login, but routes with `maxAge` or
+ * `allowRememberBrowser: false` still ask for a real one. The cookie is HMAC-signed, the store
+ * keeps only a hash of its token, each use replaces it (single use), its lifetime is absolute,
+ * and a credential change (password, factor removed, recovery code used, admin reset) revokes
+ * every one at once. Design: docs/architecture.md.
+ */
 export class RememberedBrowsers {
+  /** The cookie's name as sent, `__Host-` prefix included when `secure`. */
   readonly cookieName: string;
+  /** Absolute lifetime of a remembered browser in milliseconds. */
   readonly lifetimeMs: number;
   // The keys live only in these closures: util.inspect or JSON of the service shows functions.
   private readonly sign: (id: string, token: string) => string;
   private readonly macMatches: (id: string, token: string, mac: string) => boolean;
 
+  /**
+   * `createStepup` builds it; apps use `stepup.rememberedBrowsers`.
+   * @param keys - the HMAC keys; the first signs, every one verifies.
+   * @throws TypeError without a key.
+   */
   constructor(
     private readonly ctx: StepupContext,
     private readonly config: ResolvedRememberBrowser,

@@ -10,6 +10,7 @@ export type { RouterHost } from './host.js';
 import { mountSessionRoutes } from './session-routes.js';
 import { mountActiveSessionRoutes } from '../sessions/routes.js';
 
+/** Options of `stepup.router(options)`. */
 export interface RouterOptions {
   /** Check CSRF tokens on POST/DELETE. Turn off only for clients that cannot carry cookies. @default true */
   readonly csrf?: boolean;

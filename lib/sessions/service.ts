@@ -10,26 +10,46 @@ import type { SessionIndex, LiveSession } from '../core/session-index.js';
 import { HANDLE_PATTERN } from '../core/session-index.js';
 import { lastActivity, readRecord, type ViewPolicy } from '../core/session-state.js';
 
+/** One active session of a user, as `GET /auth/sessions` lists it (times in ms since epoch). */
 export interface SessionSummary {
   /** A random handle of the login (never the session id). */
   readonly id: string;
   /** "Chrome on Linux": from the User-Agent at sign-in, fixed names only. */
   readonly label: string;
+  /** `req.ip` at sign-in (behind a proxy, set Express's `trust proxy`). */
   readonly ip?: string;
+  /** When this login happened; it keeps its id through every session id rotation. */
   readonly createdAt: number;
+  /** Last activity seen, to the minute (or the last factor when none since). */
   readonly lastSeenAt: number;
+  /** The session's authenticator assurance level now. */
   readonly aal: 1 | 2 | 3;
+  /** True for the session that made the listing request (end it with logout instead). */
   readonly current: boolean;
 }
 
+/**
+ * What `ActiveSessions.end` did: `ended`; `not_found` (no such session of this user, also for
+ * another user's id: 404); `invalid` (not a handle at all); `current` (the caller's own session,
+ * which `POST /auth/logout` ends: 400).
+ */
 export type EndResult = 'ended' | 'not_found' | 'invalid' | 'current';
 
+/**
+ * A user's active sessions (`stepup.sessions`, and `GET/DELETE /auth/sessions`), on any
+ * express-session store (OWASP ASVS 5.0 V7.5.2: users can see and end their sessions). Only
+ * sessions that still exist in the session store are listed.
+ */
 export class ActiveSessions {
   constructor(
     private readonly index: SessionIndex,
     private readonly view: ViewPolicy,
   ) {}
 
+  /**
+   * The user's sessions, newest login first; entries whose session has expired are dropped on
+   * the way. Empty when `req` has no session store (express-session not mounted).
+   */
   async list(req: Request, userId: string): Promise<SessionSummary[]> {
     const current = readRecord(req)?.handle;
     return (await this.index.live(req, userId)).map((s) => this.summary(s, current));

@@ -11,17 +11,21 @@
 import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../core/validate.js';
 
+/** One text message. */
 export interface SmsMessage {
   /** The verified phone number, E.164 (`+15551234567`) as the app supplied it. */
   readonly to: string;
+  /** The rendered `SmsTemplate`; it holds the code, so never log it. */
   readonly text: string;
 }
 
+/** Anything that can send one SMS: `webhookSmsSender`, `consoleSmsSender`, or your own. */
 export interface SmsSender {
   /** Hand the text to the channel; reject (ideally with a `DeliveryError`) when it fails. */
   send(message: SmsMessage): Promise<void>;
 }
 
+/** Options of `webhookSmsSender()`; unknown keys are a TypeError. */
 export interface WebhookSmsSenderOptions {
   /** Where to POST. `https://` in production (the body carries a code); `http://` on loopback. */
   readonly url: string;
@@ -102,13 +106,17 @@ export function webhookSmsSender(options: WebhookSmsSenderOptions): SmsSender {
   };
 }
 
+/** The development SMS sender, with what tests need to read the codes it "sent". */
 export interface ConsoleSmsSender extends SmsSender {
   /** The texts sent, oldest first (the last 50). */
   messages(): readonly SmsMessage[];
+  /** The newest text, optionally the newest to one number. */
   last(to?: string): SmsMessage | undefined;
+  /** Forget every kept text (between tests). */
   clear(): void;
 }
 
+/** Options of `consoleSmsSender()`; unknown keys are a TypeError. */
 export interface ConsoleSmsSenderOptions {
   /** Where each text is printed; `false` prints nothing. @default console.log */
   readonly print?: false | ((text: string) => void);

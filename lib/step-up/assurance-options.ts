@@ -12,6 +12,7 @@
 import type { ViewPolicy } from '../core/session-state.js';
 import { assertKnownKeys } from '../core/validate.js';
 
+/** `createStepup({ assurance })`: how `req.mfa.aal` is counted. */
 export interface AssuranceSettings {
   /**
    * Count a device-bound passkey (not backed up) with user verification as AAL3. Only when the
@@ -20,6 +21,10 @@ export interface AssuranceSettings {
   readonly aal3?: boolean;
 }
 
+/**
+ * `createStepup({ reauthentication })`: whole seconds from 60 to 31,536,000 (a year), else a
+ * TypeError at start-up. Neither limit applies unless set.
+ */
 export interface ReauthenticationSettings {
   /** Seconds from the login after which the session is over. NIST AAL2: 86400. */
   readonly maxSessionAge?: number;

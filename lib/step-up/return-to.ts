@@ -13,6 +13,12 @@
 const MAX_LENGTH = 2048;
 const SENTINEL = 'http://stepup.invalid';
 
+/**
+ * `value` when it is a same-origin path (a query string and fragment may follow), else
+ * `fallback`; never throws, whatever `value` is.
+ *
+ * @example safeReturnTo(req.query.returnTo, '/') // '//evil.example' → '/'
+ */
 export function safeReturnTo(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string') return fallback;
   if (value.length === 0 || value.length > MAX_LENGTH) return fallback;

@@ -7,10 +7,15 @@ import {
   type SecondFactorName,
 } from '../core/types.js';
 
+/** A `requireMfa()` policy after validation, as `evaluatePolicy` reads it. */
 export interface ResolvedRoutePolicy {
+  /** `maxAge` in milliseconds: the last second factor must be at most this old. */
   readonly maxAgeMs?: number;
+  /** False: a session only a remembered browser satisfied does not pass (it is AAL1). */
   readonly allowRememberBrowser: boolean;
+  /** The second factors that count for the route; absent: any registered one. */
   readonly factors?: ReadonlySet<SecondFactorName>;
+  /** Only a session in which a passkey passed opens the route. */
   readonly phishingResistant: boolean;
   /** The least assurance level (1 means no requirement beyond a second-factor policy). */
   readonly aal?: 1 | 2 | 3;

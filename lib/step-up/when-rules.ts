@@ -10,6 +10,10 @@ import { storeKey, type MfaStore } from '../stores/types.js';
  * `allowRememberBrowser: false`) or `default` (the mode decides).
  */
 export type WhenVerdict = 'require' | 'skip' | 'default';
+/**
+ * `createStepup({ when })`: consulted after the first factor with the request and the Passport
+ * user. A rejection fails the login (it never skips the second factor).
+ */
 export type WhenRule = (req: Request, user: unknown) => WhenVerdict | Promise<WhenVerdict>;
 
 /**

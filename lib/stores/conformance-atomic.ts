@@ -10,6 +10,7 @@ import { storeKey, type MfaStore } from './types.js';
 
 /** What the test files of this suite receive: the current test's store and a clock. */
 export interface ConformanceContext {
+  /** The current test's store (from the harness). */
   readonly store: MfaStore;
   /** Let `ms` pass for the store (fake clock when available, else a real sleep). */
   wait(ms: number): Promise<void>;

@@ -1,24 +1,14 @@
 /**
- * The conformance suite every `MfaStore` passes (docs/architecture.md "Testing"). Exported so that you can run it
- * against your own store:
- *
- * ```ts
- * // test/my-store.test.ts (vitest)
- * import { runStoreConformance } from 'passport-stepup/stores/conformance';
- * runStoreConformance('MyStore', async () => {
- *   const store = new MyStore({ prefix: `test:${crypto.randomUUID()}:` });
- *   return { store, cleanup: () => store.close() };
- * });
- * ```
- *
- * `makeStore` runs before every test and must return an empty store. Give `advanceTime` when
- * the store has an injectable clock; otherwise the suite uses short real TTLs (≤ 1 s) and waits.
+ * The conformance suite every `MfaStore` passes (docs/architecture.md "Testing"), exported
+ * through `passport-stepup/testing` so that you can run it against your own store.
  */
 import { afterEach, beforeEach, describe, expect, it } from './vitest-api.js';
 import { atomicityTests, type ConformanceContext } from './conformance-atomic.js';
 import { type MfaStore, storeKey } from './types.js';
 
+/** What `makeStore` of {@link runStoreConformance} returns for each test. */
 export interface StoreHarness {
+  /** The store under test, empty (a fresh key prefix per test does it). */
   readonly store: MfaStore;
   /** Move the store's clock forward by `ms`. Omit it to make the suite wait in real time. */
   readonly advanceTime?: (ms: number) => Promise<void>;
@@ -52,6 +42,24 @@ export const ODD_KEYS: readonly string[] = [
 
 const PROTO_FIELDS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
 
+/**
+ * Declares the `MfaStore` conformance tests (vitest `describe`/`it`) in the calling test file:
+ * round trips, TTLs, hashes, odd keys, and single-winner atomicity under 50 parallel callers.
+ *
+ * ```ts
+ * // test/my-store.test.ts (vitest)
+ * import { runStoreConformance } from 'passport-stepup/testing';
+ * runStoreConformance('MyStore', async () => {
+ *   const store = new MyStore({ prefix: `test:${crypto.randomUUID()}:` });
+ *   return { store, cleanup: () => store.close() };
+ * });
+ * ```
+ *
+ * @param name - shown in the suite's title.
+ * @param makeStore - runs before every test and must return an empty store. Give `advanceTime`
+ *   when the store has an injectable clock; otherwise the suite uses short real TTLs (≤ 1 s)
+ *   and waits.
+ */
 export function runStoreConformance(name: string, makeStore: () => Promise<StoreHarness>): void {
   describe(`MfaStore conformance: ${name}`, () => {
     let harness: StoreHarness | undefined;

@@ -1,5 +1,6 @@
 import { type MfaStore } from './types.js';
 
+/** Options of `new MemoryStore()`. */
 export interface MemoryStoreOptions {
   /** Clock in ms since epoch; tests inject a fake one. @default Date.now */
   readonly now?: () => number;

@@ -17,9 +17,19 @@ import type { Cluster, Redis } from 'ioredis';
 export interface RedisClientLike extends EventEmitter {
   /** ioredis's connection state: 'wait', 'connecting', 'connect', 'ready', 'end', … */
   readonly status: string;
-  readonly options: { readonly enableOfflineQueue?: boolean };
+  /** The client's options, of which the store reads one. */
+  readonly options: {
+    /**
+     * `false` (recommended): commands fail at once while Redis is down instead of waiting in a
+     * queue; the store then waits for `ready` itself while the client is still connecting.
+     */
+    readonly enableOfflineQueue?: boolean;
+  };
+  /** Registers the store's Lua scripts (atomic increment, compare-and-set, hash write). */
   defineCommand(name: string, definition: { lua: string; numberOfKeys?: number }): void;
+  /** Connects a client made with `lazyConnect`. */
   connect(): Promise<unknown>;
+  /** Closes a client the store created from `url`; never called on a client you passed in. */
   disconnect(): void;
 }
 

@@ -51,6 +51,7 @@ export interface MfaStore {
 
 /** Thrown (or rejected with) by a store when its backend cannot be reached. */
 export class StoreUnavailableError extends Error {
+  /** Always `'StoreUnavailableError'` (also for `CredentialStoreUnavailableError`). */
   override readonly name = 'StoreUnavailableError';
   constructor(message = 'The MFA store is unreachable', options?: { cause?: unknown }) {
     super(message, options);

@@ -9,10 +9,18 @@ import { factorKey, type SecondFactor } from '../core/context.js';
 
 /** What `POST /mfa/totp/enroll` answers: nothing is active until a code confirms it. */
 export interface TotpEnrollment {
+  /**
+   * The new Base32 secret in plaintext. Everything here carries it: show it to the enrolling
+   * user only, never log or cache it (it is stored encrypted).
+   */
   readonly secret: string;
+  /** The secret in groups of four (`JBSW Y3DP …`), for typing it into an app by hand. */
   readonly secretGrouped: string;
+  /** The `otpauth://totp/…` URI (issuer, account, algorithm, digits, period all stated). */
   readonly otpauthUrl: string;
+  /** A QR code of `otpauthUrl` as a PNG data URL, for `<img src>` and JSON clients. */
   readonly qrCodeDataUrl: string;
+  /** The same QR code as an SVG document, for server-rendered pages. */
   readonly qrCodeSvg: string;
 }
 
@@ -29,6 +37,7 @@ export interface TotpFactor extends SecondFactor {
   reset(userId: string): Promise<void>;
 }
 
+/** Registry key of the TOTP factor, seen through {@link TotpFactor}. */
 export const TOTP = factorKey<TotpFactor>('totp', [
   'beginEnrollment',
   'pendingEnrollment',

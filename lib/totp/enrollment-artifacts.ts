@@ -9,6 +9,7 @@ import { TOTP_DEFAULTS } from './totp-core.js';
 import type { TotpAlgorithm, TotpDigits } from './totp-core.js';
 import type { TotpEnrollment } from './contract.js';
 
+/** What `buildOtpauthUri` puts in the URI. */
 export type OtpauthUriOptions = {
   /** Base32 secret, upper case, no padding (what generateTotpSecret() returns). */
   readonly secret: string;

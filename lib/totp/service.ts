@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
+import type { Amr } from '../core/types.js';
 import { RECOVERY_CODES } from '../core/factor-keys.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
@@ -48,7 +49,17 @@ export async function resumeTotp(
  * the user had none (shown once). Confirming proved possession in this session, so it counts
  * as a second factor: a pending enrolment login becomes satisfied and the session id rotates.
  */
-export async function confirmTotp(stepup: Hosted, req: Request, code: string, label?: string) {
+export async function confirmTotp(
+  stepup: Hosted,
+  req: Request,
+  code: string,
+  label?: string,
+): Promise<{
+  /** The first recovery codes in plaintext when the user had none (show them once), else empty. */
+  readonly recoveryCodes: string[];
+  /** The session's RFC 8176 methods after the confirmation counted as a second factor. */
+  readonly amr: readonly Amr[];
+}> {
   const host = hostOf(stepup);
   const { attempts, events, notify } = host.context;
   const totp = totpOf(host);

@@ -10,9 +10,12 @@ import { generate, generateSecret } from 'otplib';
 import type { CodeCheck } from '../core/attempts.js';
 import { matchingSteps, secretKey } from './totp-window.js';
 
+/** The HMAC hash of RFC 6238 §1.2; every authenticator app supports `sha1`, few the others. */
 export type TotpAlgorithm = 'sha1' | 'sha256' | 'sha512';
+/** Code lengths RFC 4226 §5.3 allows. */
 export type TotpDigits = 6 | 7 | 8;
 
+/** How codes are computed; must match what the authenticator app was set up with. */
 export type TotpParams = {
   /** @default 'sha1' (what every authenticator app supports; RFC 6238 §1.2 allows SHA-256/512) */
   readonly algorithm?: TotpAlgorithm;
@@ -28,14 +31,24 @@ export type TotpParams = {
  * otplib's tolerance is in seconds and defaults to 0, hence `epochTolerance: 30` = one period.
  */
 export const TOTP_DEFAULTS = Object.freeze({
+  /** HMAC-SHA-1, what the otpauth URI states and every app computes. */
   algorithm: 'sha1',
+  /** Code length. */
   digits: 6,
+  /** Time step in seconds. */
   period: 30,
+  /** Steps of clock drift accepted on each side of now (the `window` option). */
   windowSteps: 1,
+  /**
+   * The same window in seconds, as otplib's `epochTolerance` takes it (for code that checks
+   * with otplib directly; `verifyTotp` uses `windowSteps`).
+   */
   epochTolerance: 30,
+  /** Secret length in bytes: 160 bits (RFC 4226 §4), 32 Base32 characters. */
   secretBytes: 20,
 } as const);
 
+/** What `verifyTotp` checks: the secret, the typed code, the clock and the replay marker. */
 export type VerifyTotpOptions = TotpParams & {
   /** Base32 secret (decrypted). */
   readonly secret: string;
@@ -56,9 +69,26 @@ export type VerifyTotpOptions = TotpParams & {
 /** Time steps of drift accepted on each side of now. */
 export type TotpWindow = 0 | 1;
 
+/** What `verifyTotp` found. */
 export type VerifyTotpResult =
-  | { readonly valid: true; readonly timeStep: number }
-  | { readonly valid: false; readonly reason: 'malformed' | 'mismatch' | 'replayed' };
+  | {
+      /** The code is right for a step after `afterTimeStep`. */
+      readonly valid: true;
+      /**
+       * The RFC 6238 time step it matched: store it atomically as the new `afterTimeStep`
+       * (`CredentialStore.advanceTotpStep`), and accept the code only if that store wins.
+       */
+      readonly timeStep: number;
+    }
+  | {
+      /** The code is refused. */
+      readonly valid: false;
+      /**
+       * `malformed`: not exactly `digits` ASCII digits; `mismatch`: wrong for every step of the
+       * window; `replayed`: right, but its step was already accepted.
+       */
+      readonly reason: 'malformed' | 'mismatch' | 'replayed';
+    };
 
 /**
  * New 160-bit secret as 32 Base32 characters (no padding). 160 bits is RFC 4226 §4's recommended

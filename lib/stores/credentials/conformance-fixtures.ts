@@ -7,7 +7,9 @@
 import { expect } from '../vitest-api.js';
 import type { CredentialStore, PasskeyData, RecoveryCodesCredential, TotpData } from './types.js';
 
+/** What `makeHarness` of `runCredentialStoreConformance` returns for each test. */
 export interface CredentialStoreHarness {
+  /** The store under test, on empty tables (the suite runs `migrate()`). */
   readonly store: CredentialStore;
   /**
    * Optional: open a second store on the same database, as another process would (its own
@@ -20,13 +22,16 @@ export interface CredentialStoreHarness {
 
 /** What the test files of this suite receive: the current test's harness. */
 export interface CredentialConformanceContext {
+  /** Shorthand for `harness.store`. */
   readonly store: CredentialStore;
+  /** What `makeHarness` returned for the current test. */
   readonly harness: CredentialStoreHarness;
 }
 
 /** A fixed "now" (1 Jan 2030): times are plain numbers the suite can compare exactly. */
 export const T0 = Date.UTC(2030, 0, 1);
 
+/** A TOTP row's data with fixed fake values (no real ciphertext); `n` varies them. */
 export function totpData(n = 1): TotpData {
   return {
     ciphertext: `v1.iv-${n}.ct-${n}.tag`,
@@ -42,6 +47,7 @@ export function digests(tag: string, n = 10): string[] {
   return Array.from({ length: n }, (_, i) => `${tag}-digest-${String(i).padStart(2, '0')}`);
 }
 
+/** The user's recovery-code set; fails the test when a store holds more than one. */
 export async function recoverySet(
   store: CredentialStore,
   userId: string,

@@ -1,22 +1,6 @@
 /**
- * The conformance suite every `CredentialStore` passes. Exported so that you can run it against
- * your own store, or against your own database with the SQL store:
- *
- * ```ts
- * // test/credentials.test.ts (vitest)
- * import { runCredentialStoreConformance } from 'passport-stepup/testing';
- * import { sqlCredentialStore } from 'passport-stepup/stores/sql';
- * let n = 0;
- * runCredentialStoreConformance('my PostgreSQL', async () => {
- *   // A fresh table prefix per test gives every test empty tables in one database.
- *   const store = sqlCredentialStore({ url: process.env.DATABASE_URL!, tablePrefix: `t${n++}_` });
- *   return { store, cleanup: () => store.close() };
- * });
- * ```
- *
- * `makeHarness` runs before every test and returns a store on empty tables; the suite calls
- * `migrate()` itself. Each test fails when its rule breaks: single use under 50 parallel calls,
- * replay markers, isolation between users, exact storage of hostile strings.
+ * The conformance suite every `CredentialStore` passes, exported through
+ * `passport-stepup/testing` (see `runCredentialStoreConformance`).
  */
 import { afterEach, beforeEach, describe, expect, it } from '../vitest-api.js';
 import { crudTests } from './conformance-crud.js';
@@ -43,6 +27,29 @@ export {
 } from './conformance-fixtures.js';
 export { ODD_STRINGS } from './conformance-isolation.js';
 
+/**
+ * Declares the `CredentialStore` conformance tests (vitest `describe`/`it`) in the calling test
+ * file; run it against your own store, or against your own database with the SQL store:
+ *
+ * ```ts
+ * // test/credentials.test.ts (vitest)
+ * import { runCredentialStoreConformance } from 'passport-stepup/testing';
+ * import { sqlCredentialStore } from 'passport-stepup/stores/sql';
+ * let n = 0;
+ * runCredentialStoreConformance('my PostgreSQL', async () => {
+ *   // A fresh table prefix per test gives every test empty tables in one database.
+ *   const store = sqlCredentialStore({ url: process.env.DATABASE_URL!, tablePrefix: `t${n++}_` });
+ *   return { store, cleanup: () => store.close() };
+ * });
+ * ```
+ *
+ * Each test fails when its rule breaks: single use under 50 parallel calls, replay markers,
+ * isolation between users, exact storage of hostile strings.
+ *
+ * @param name - shown in the suite's title.
+ * @param makeHarness - runs before every test and returns a store on empty tables; the suite
+ *   calls `migrate()` itself.
+ */
 export function runCredentialStoreConformance(
   name: string,
   makeHarness: () => Promise<CredentialStoreHarness>,

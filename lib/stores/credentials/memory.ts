@@ -84,6 +84,11 @@ function snapshot(row: Row): Credential {
   }
 }
 
+/**
+ * A `CredentialStore` in process memory, for tests and demos. `createStepup` uses it when no
+ * `credentials` are given, and refuses that default under `NODE_ENV=production`, where
+ * enrolments must survive a restart. Passes the same conformance suite as the SQL store.
+ */
 export class MemoryCredentialStore implements CredentialStore {
   /** userId → (credential id → row). */
   readonly #users = new Map<string, Map<string, Row>>();

@@ -6,8 +6,10 @@
 import { type Kysely, MysqlAdapter, PostgresAdapter, SqliteAdapter } from 'kysely';
 import { TABLE_PREFIX_PATTERN } from './sql-schema.js';
 
+/** The SQL dialects the store speaks (`mysql` covers MariaDB). */
 export type SqlDialectName = 'postgres' | 'sqlite' | 'mysql';
 
+/** Options of `sqlCredentialStore()`: exactly one of `db` and `url`, else a TypeError. */
 export interface SqlCredentialStoreOptions {
   /**
    * A Kysely instance you made (any schema type). You keep owning it: `close()` does not destroy

@@ -18,6 +18,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../types.js';
 
+/** The kinds of enrolled authenticator a `CredentialStore` keeps (the `type` of each row). */
 export type CredentialType = 'totp' | 'recovery-codes' | 'email' | 'passkey';
 
 export const CREDENTIAL_TYPES: readonly CredentialType[] = [
@@ -27,45 +28,76 @@ export const CREDENTIAL_TYPES: readonly CredentialType[] = [
   'passkey',
 ];
 
+/** What every stored credential has. */
 interface CredentialBase {
+  /**
+   * Random and unguessable (22 base64url characters) unless the creator passed one, derived
+   * from the user id for the recovery-code set; the `:id` of the factors API. Meaningful only
+   * with its `userId`.
+   */
   readonly id: string;
+  /** The owner; every lookup is scoped to it. */
   readonly userId: string;
+  /** A name the user gave it ("Work phone"), shown in the factors list; null when none. */
   readonly label: string | null;
+  /** When it was enrolled, in ms since the epoch. */
   readonly createdAt: number;
+  /** When it last passed a check, in ms since the epoch; null when never. */
   readonly lastUsedAt: number | null;
 }
 
 /** The TOTP secret as the caller encrypted it: this store never sees the plaintext. */
 export interface TotpData {
+  /**
+   * The Base32 secret encrypted with AES-256-GCM, bound to its user (`createCipher` format):
+   * a dump of the database without the keys yields no secret.
+   */
   readonly ciphertext: string;
   /** Which key encrypted `ciphertext`, so that keys can be rotated. */
   readonly keyId: string;
+  /** RFC 6238 HMAC hash the authenticator app was set up with. */
   readonly algorithm: 'sha1' | 'sha256' | 'sha512';
+  /** Code length the app shows (6 to 8). */
   readonly digits: number;
+  /** Time step in seconds (30 for every common app). */
   readonly period: number;
 }
 
+/** One enrolled authenticator app (a user may have several). */
 export interface TotpCredential extends CredentialBase {
+  /** Discriminant of {@link Credential}. */
   readonly type: 'totp';
+  /** The encrypted secret and its code parameters. */
   readonly data: TotpData;
   /** Last accepted RFC 6238 time step, -1 when none. */
   readonly lastStep: number;
 }
 
+/** One recovery code of a set, as stored: never the code itself. */
 export interface RecoveryCode {
+  /** Keyed digest of the code (computed by the recovery-code factor); the store only compares. */
   readonly digest: string;
+  /** When it was used, in ms since the epoch; null while it still works (single use). */
   readonly usedAt: number | null;
 }
 
+/** A user's one set of recovery codes (look-up secrets, NIST SP 800-63B-4 §3.1.2). */
 export interface RecoveryCodesCredential extends CredentialBase {
+  /** Discriminant of {@link Credential}. */
   readonly type: 'recovery-codes';
   /** In the order they were given to `replaceRecoveryCodes`. */
   readonly codes: readonly RecoveryCode[];
 }
 
+/** An email address the user proved they receive mail at (a code sent to it was entered). */
 export interface EmailCredential extends CredentialBase {
+  /** Discriminant of {@link Credential}. */
   readonly type: 'email';
-  readonly data: { readonly address: string };
+  /** Where the codes go. */
+  readonly data: {
+    /** The address as entered at enrolment; treat it as personal data. */
+    readonly address: string;
+  };
 }
 
 /**
@@ -89,54 +121,85 @@ export interface PasskeyData {
   readonly userHandle: string;
 }
 
+/** A registered passkey (WebAuthn credential). */
 export interface PasskeyCredential extends CredentialBase {
+  /** Discriminant of {@link Credential}. */
   readonly type: 'passkey';
+  /** What the relying party needs to verify its assertions. */
   readonly data: PasskeyData;
   /** The last signature counter accepted (0 for authenticators that do not count). */
   readonly counter: number;
 }
 
+/** Any stored credential; switch on `type`. */
 export type Credential =
   TotpCredential | RecoveryCodesCredential | EmailCredential | PasskeyCredential;
 
+/** A new TOTP authenticator for `createTotp` (after the user confirmed a first code). */
 export interface CreateTotpInput {
+  /** The owner. */
   readonly userId: string;
+  /** Display name; absent or null for none. */
   readonly label?: string | null;
+  /** The secret, already encrypted by the caller. */
   readonly data: TotpData;
-  /** @default -1 */
+  /**
+   * The time step of the code that confirmed the enrolment, so that the same code cannot pass
+   * again as a second factor. @default -1 (none)
+   */
   readonly lastStep?: number;
   /** @default newCredentialId() */
   readonly id?: string;
+  /** Creation time in ms since the epoch (`createdAt`). */
   readonly now: number;
 }
 
+/** A verified email address for `createEmail`. */
 export interface CreateEmailInput {
+  /** The owner. */
   readonly userId: string;
+  /** Display name; absent or null for none. */
   readonly label?: string | null;
+  /** The address the confirmation code was sent to. */
   readonly address: string;
   /** @default newCredentialId() */
   readonly id?: string;
+  /** Creation time in ms since the epoch (`createdAt`). */
   readonly now: number;
 }
 
+/** A passkey that passed registration, for `createPasskey`. */
 export interface CreatePasskeyInput {
+  /** The owner. */
   readonly userId: string;
+  /** Display name; absent or null for none. */
   readonly label?: string | null;
+  /** The verified credential (id, public key, flags). */
   readonly data: PasskeyData;
   /** The signature counter of the registration. */
   readonly counter: number;
   /** @default newCredentialId() */
   readonly id?: string;
+  /** Creation time in ms since the epoch (`createdAt`). */
   readonly now: number;
 }
 
+/** A new recovery-code set for `replaceRecoveryCodes`. */
 export interface ReplaceRecoveryCodesInput {
+  /** The owner. */
   readonly userId: string;
   /** 1 to 100 distinct digests (the caller hashes the codes; this store never sees them). */
   readonly digests: readonly string[];
+  /** Creation time of the set in ms since the epoch. */
   readonly now: number;
 }
 
+/**
+ * Where enrolled factors live, durably, shared by every app instance: `sqlCredentialStore(…)`
+ * in production, `MemoryCredentialStore` in tests. Implement it to keep them elsewhere; the
+ * suite of `passport-stepup/testing` (`runCredentialStoreConformance`) checks the rules above:
+ * user scoping, single use decided atomically, `CredentialStoreUnavailableError` on outages.
+ */
 export interface CredentialStore {
   /** Create the tables (versioned, idempotent migrations; safe from several processes at once). */
   migrate(): Promise<void>;
@@ -146,6 +209,7 @@ export interface CredentialStore {
   get(userId: string, id: string): Promise<Credential | null>;
   /** Insert; returns the stored row. A given `id` that exists → `CredentialConflictError`. */
   createTotp(input: CreateTotpInput): Promise<TotpCredential>;
+  /** Insert a verified address; returns the stored row. A given `id` that exists → `CredentialConflictError`. */
   createEmail(input: CreateEmailInput): Promise<EmailCredential>;
   /**
    * Insert a passkey. A WebAuthn credential id is registered once across all users (WebAuthn L3
@@ -201,6 +265,7 @@ export interface CredentialStore {
  * message names the operation only, never a value; the driver's error is the `cause`.
  */
 export class CredentialStoreUnavailableError extends StoreUnavailableError {
+  /** @param options - `cause`: the driver's error, kept for logs. */
   constructor(message = 'The credential store is unreachable', options?: { cause?: unknown }) {
     super(message, options);
   }
