@@ -36,8 +36,18 @@ import type { Stepup, StepupInternals } from './stepup-api.js';
 export type { AfterVerifyHook } from './core/context.js';
 export type { Stepup, StepupInternals } from './stepup-api.js';
 
-/** The one entry point: wires the store, the clock, the factors, the events and the guards. */
-export function createStepup(options: StepupOptions = {}, internals: StepupInternals = {}): Stepup {
+/**
+ * The one entry point: wires the store, the clock, the factors, the events and the guards.
+ *
+ * @throws TypeError at start-up for an unknown or malformed option (it names the option), a
+ * factor registered twice, or `credentials` left out in production.
+ */
+export function createStepup(options: StepupOptions = {}): Stepup {
+  return buildStepup(options, {});
+}
+
+/** `createStepup` with test seams (lib/stepup-api.ts, `StepupInternals`). @internal */
+export function buildStepup(options: StepupOptions, internals: StepupInternals): Stepup {
   const resolved = resolveOptions(options);
   const now = options.now ?? Date.now;
   const store = options.store ?? new MemoryStore({ now });

@@ -56,8 +56,26 @@ export interface Stepup extends HasHost {
   readonly rememberedBrowsers: RememberedBrowsers | undefined;
   /** The users' active sessions, for server-rendered pages (the router has the JSON API). */
   readonly sessions: ActiveSessions;
+  /**
+   * A guard for routes that need a signed-in user, whatever the second factor: passes
+   * `authenticated` and `satisfied` sessions. A pending login (password only) gets
+   * `401 mfa_required`, nobody signed in `401 authentication_required` (a browser is redirected
+   * to `challengeUrl` / `loginUrl` instead, unless `htmlRedirects` is false).
+   */
   requireAuth(): RequestHandler;
+  /**
+   * A guard for routes that need a second factor in this session (NIST SP 800-63B-4 AAL2):
+   * `maxAge` (seconds since the factor), `factors`, `phishingResistant`, `aal`,
+   * `allowRememberBrowser`. Options are checked when the route is declared (a TypeError for a
+   * bad one); a refusal is `401 mfa_required` with a `reason` and, for JSON clients, an RFC 9470
+   * `WWW-Authenticate` challenge.
+   */
   requireMfa(options?: RequireMfaOptions): RequestHandler;
+  /**
+   * The JSON API (`POST /login`, `/mfa/verify`, enrolment, factors, sessions, …) to mount under
+   * a prefix: `app.use('/auth', stepup.router())`. It checks CSRF on every write and answers
+   * errors in one JSON shape.
+   */
   router(options?: RouterOptions): Router;
   /** JSON errors in the router's shape for the app's own routes; mount it last. */
   errorHandler(onInternal?: (err: unknown) => void): ErrorRequestHandler;

@@ -19,6 +19,7 @@ import {
 } from '../lib/totp/totp-core.js';
 import { mountTotpRoutes } from '../lib/totp/routes.js';
 
+/** Options of `totp(…)`; every one has a default. */
 export interface TotpOptions {
   /** Shown in the authenticator app. @default 'passport-stepup' */
   readonly issuer?: string;
@@ -57,11 +58,14 @@ const KNOWN = new Set(['issuer', 'label', 'encryptionKeys', 'enrollmentTtlSecond
 export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> implements TotpFactor {
   readonly name = 'totp';
   readonly amr = 'otp';
+  /** The issuer shown in the authenticator app (option `issuer`). */
   readonly issuer: string;
   private readonly secrets: TotpSecrets;
   private readonly pending: PendingEnrollments;
   private readonly label: (userId: string) => string | Promise<string>;
+  /** How long an unconfirmed enrolment waits for its code, in milliseconds. */
   readonly enrollmentTtlMs: number;
+  /** Time steps of drift accepted on each side of now (option `window`). */
   readonly window: TotpWindow;
 
   constructor(ctx: StepupContext, options: TotpOptions = {}) {
@@ -194,7 +198,10 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     userId: string,
     secret: string,
     label?: string,
-  ): Promise<{ otpauthUrl: string }> {
+  ): Promise<{
+    /** The `otpauth://` URI of the secret (it contains the secret: show it once, never log it). */
+    otpauthUrl: string;
+  }> {
     if (!/^[A-Z2-7]{32,}$/.test(secret)) {
       throw new TypeError(
         'enrollWithSecret: the secret must be Base32 (A-Z, 2-7), 160 bits or more',

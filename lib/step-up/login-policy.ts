@@ -23,6 +23,7 @@ export interface ElevationConfig {
 
 /** Required mode's grace period: a number of logins, a date, or both (whichever ends first). */
 export interface GraceOptions {
+  /** Logins without a second factor the user still gets; counted per user in the MfaStore. */
   readonly logins?: number;
   /** ms since epoch. */
   readonly until?: number;

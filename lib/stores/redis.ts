@@ -1,3 +1,9 @@
+/**
+ * `passport-stepup/stores/redis`: the `MfaStore` on Redis (standalone or Cluster, ioredis 5
+ * or 6), for several app instances sharing one truth.
+ *
+ * @module passport-stepup/stores/redis
+ */
 import { commandsOf, type RedisClientLike, type RedisCommands } from './redis-client.js';
 import { RedisConnection } from './redis-connection.js';
 import type { RedisLogger } from './redis-errors.js';
@@ -5,7 +11,9 @@ import { defineScripts, ms, scripts } from './redis-scripts.js';
 import type { MfaStore } from './types.js';
 
 export { reportRedisErrors, type RedisLogger } from './redis-errors.js';
+export type { RedisClientLike } from './redis-client.js';
 
+/** Options of `new RedisStore(…)`: exactly one of `client` or `url`. */
 export interface RedisStoreOptions {
   /**
    * An ioredis (5 or 6) `Redis` or `Cluster` you own (the store never quits it). Create it with
@@ -42,6 +50,7 @@ export interface RedisStoreOptions {
  * within `commandTimeoutMs`, never resolves with a guess (the router answers 503, never a grant).
  */
 export class RedisStore implements MfaStore {
+  /** The ioredis client the store talks through (the one passed in, or the one it made). */
   readonly client: RedisClientLike;
   private readonly prefix: string;
   private readonly connection: RedisConnection;

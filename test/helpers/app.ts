@@ -6,11 +6,10 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import request from 'supertest';
 import type { Request } from 'express';
 import type { PasswordOptions } from '../../strategies/password.js';
-import type { StepupInternals } from '../../lib/create-stepup.js';
+import { buildStepup, type StepupInternals } from '../../lib/create-stepup.js';
 import { credentialsFor } from './shared-credentials.js';
 import { MemoryCredentialStore } from '../../lib/stores/credentials/memory.js';
 import {
-  createStepup,
   SecondFactorStrategy,
   type CodeCheck,
   type FactorFactory,
@@ -102,7 +101,7 @@ export function makeApp(options: MakeAppOptions = {}) {
   });
 
   const shared = options.stepup?.store;
-  const stepup = createStepup(
+  const stepup = buildStepup(
     {
       // A credential "database" per test app (shared by apps on one MFA store).
       credentials: shared ? credentialsFor(shared) : new MemoryCredentialStore(),
@@ -119,7 +118,7 @@ export function makeApp(options: MakeAppOptions = {}) {
         ...(options.extraFactors ?? []),
       ],
     },
-    options.internals,
+    options.internals ?? {},
   );
 
   const app = express();

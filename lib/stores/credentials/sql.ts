@@ -10,6 +10,8 @@
  * Every decision that must be made once is one conditional statement whose affected-row count
  * decides (MySQL has no `RETURNING`), so it holds across any number of app instances: the
  * database's row lock is the only lock. Every query is parameterised (OWASP ASVS 5.0 V1.2.4).
+ *
+ * @module passport-stepup/stores/sql
  */
 import type { Kysely } from 'kysely';
 import { openDatabase } from './connect.js';
@@ -254,6 +256,11 @@ export class SqlCredentialStore implements CredentialStore {
   }
 }
 
+/**
+ * The credential store on your database: `{ url }` (`postgres://…`, `mysql://…`,
+ * `mariadb://…`, `sqlite:<path>`; the store owns and closes its pool) or `{ db }` (your own
+ * Kysely instance). Await `migrate()` at start-up. Throws a TypeError for a malformed option.
+ */
 export function sqlCredentialStore(options: SqlCredentialStoreOptions): SqlCredentialStore {
   return new SqlCredentialStore(options);
 }
