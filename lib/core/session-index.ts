@@ -107,17 +107,43 @@ export class SessionIndex {
     const all = await this.store.hashGetAll(indexKey(userId));
     const out: LiveSession[] = [];
     for (const [handle, raw] of Object.entries(all)) {
-      const entry = parseEntry(raw);
-      const data = entry ? await getSession(sessions, entry.sid) : undefined;
-      const record = (data as Record<string, unknown> | undefined)?.[SESSION_KEY] as
-        SessionMfaRecord | undefined;
-      if (!entry || !record || record.userId !== userId || record.handle !== handle) {
-        await this.remove(userId, handle);
-        continue;
-      }
-      out.push({ ...entry, handle, record });
+      const live = await this.check(sessions, userId, handle, raw);
+      if (live) out.push(live);
     }
     return out.sort((a, b) => b.createdAt - a.createdAt);
+  }
+
+  /**
+   * One of the user's sessions by its handle, checked as `live` checks each: one index read and
+   * one session-store read, however many sessions the user has.
+   */
+  async find(req: Request, userId: string, handle: string): Promise<LiveSession | undefined> {
+    const sessions = sessionStoreOf(req);
+    if (!sessions) return undefined;
+    const raw = (await this.store.hashGetAll(indexKey(userId)))[handle];
+    return raw === undefined ? undefined : this.check(sessions, userId, handle, raw);
+  }
+
+  /**
+   * An index entry is a live session only while the session it points to exists and its record
+   * names this user and this handle (a session that signed out, or another login in it since,
+   * is not this one): otherwise the entry is removed.
+   */
+  private async check(
+    sessions: SessionStoreLike,
+    userId: string,
+    handle: string,
+    raw: string,
+  ): Promise<LiveSession | undefined> {
+    const entry = parseEntry(raw);
+    const data = entry ? await getSession(sessions, entry.sid) : undefined;
+    const record = (data as Record<string, unknown> | undefined)?.[SESSION_KEY] as
+      SessionMfaRecord | undefined;
+    if (!entry || !record || record.userId !== userId || record.handle !== handle) {
+      await this.remove(userId, handle);
+      return undefined;
+    }
+    return { ...entry, handle, record };
   }
 
   /** End one session (its cookie stops working at once) and forget it. */

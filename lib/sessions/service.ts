@@ -59,7 +59,7 @@ export class ActiveSessions {
   async end(req: Request, userId: string, id: unknown): Promise<EndResult> {
     if (typeof id !== 'string' || !HANDLE_PATTERN.test(id)) return 'invalid';
     if (id === readRecord(req)?.handle) return 'current';
-    const target = (await this.index.live(req, userId)).find((s) => s.handle === id);
+    const target = await this.index.find(req, userId, id);
     if (!target) return 'not_found';
     await this.index.end(req, userId, target);
     return 'ended';
