@@ -124,6 +124,34 @@ for (const [name, makeStore] of stores) {
       expect((await other.post('/auth/logout')).status).toBe(204);
       expect(await list(bob)).toHaveLength(1);
     });
+
+    it('an entry whose session expired, or holds another login, is never listed nor ended', async () => {
+      const store = makeStore() ?? new session.MemoryStore();
+      const { app, stepup } = makeApp({ enrolled: [], sessionStore: store });
+      const alice = await signedIn(app);
+      const gone = await signedIn(app);
+      const bob = await signedIn(app, 'bob');
+      const goneId = (await list(gone)).find((s) => s.current)?.id as string;
+      // The session store forgets one of alice's sessions (its TTL ran out); the index does not.
+      await new Promise<void>((resolve, reject) =>
+        store.destroy(gone.sessionId() as string, (err) => (err ? reject(err) : resolve())),
+      );
+      // A stale entry in alice's index that points at bob's live session.
+      const forged = 'AAAAAAAAAAAAAAAAAAAAAA';
+      const entry = JSON.stringify({ sid: bob.sessionId(), createdAt: Date.now(), label: 'x' });
+      await stepup.store.hashSet('{u-alice}:sessions', forged, entry, 60_000);
+      expect((await list(alice)).map((s) => s.id)).toEqual([
+        expect.not.stringMatching(new RegExp(`^(${goneId}|${forged})$`)),
+      ]);
+
+      // The same, one entry at a time, through DELETE (it reads only the entry it ends).
+      await stepup.store.hashSet('{u-alice}:sessions', forged, entry, 60_000);
+      const end = (id: string) =>
+        alice.agent.delete(`/auth/sessions/${id}`).set('x-csrf-token', alice.csrf);
+      expect((await end(forged)).status).toBe(404);
+      expect((await bob.get('/me')).status).toBe(200); // bob's session was not ended
+      expect(Object.keys(await stepup.store.hashGetAll('{u-alice}:sessions'))).toHaveLength(1);
+    });
   });
 }
 
