@@ -4,35 +4,27 @@
  * security notices. Built once by the composition root.
  */
 import type { Request } from 'express';
-import type { AttemptCounter } from './attempts.js';
 import {
   lookupFactor,
   parseEpoch,
-  type Logger,
   type Notifier,
-  type ResolvedOptions,
   type SecondFactor,
   type StepupContext,
   type Subject,
 } from './context.js';
-import type { StepupEvents } from './events.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';
-import type { CredentialStore } from '../stores/credentials/types.js';
-import { storeKey, type MfaStore } from '../stores/types.js';
+import { storeKey } from '../stores/types.js';
 import type { MfaView } from './types.js';
 
 /** Epoch counters are in effect permanent (see credentialsChanged). */
 const EPOCH_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
 
-export interface ContextParts {
-  readonly store: MfaStore;
-  readonly credentials: CredentialStore;
-  readonly log: Logger;
-  readonly now: () => number;
-  readonly events: StepupEvents;
-  readonly attempts: AttemptCounter;
-  readonly options: ResolvedOptions;
+/** What `createContext` is built from: the context's own parts, and what it wraps. */
+export interface ContextParts extends Pick<
+  StepupContext,
+  'store' | 'credentials' | 'log' | 'now' | 'events' | 'attempts' | 'options'
+> {
   readonly factors: Map<string, SecondFactor>;
   readonly notify: Notifier | undefined;
   readonly mfaOf: (req: Request) => MfaView;

@@ -10,27 +10,16 @@ import type { Kysely } from 'kysely';
 import type { SqlDialectName } from './sql-options.js';
 import { type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
 import type { Schema, TableNames } from './sql-schema.js';
+import { insertRow } from './sql-write.js';
 import { type PasskeyCredential, passkeyLookupKey } from './types.js';
 
-export async function insertPasskey(
+export function insertPasskey(
   db: Kysely<Schema>,
   t: TableNames,
   row: PasskeyCredential,
 ): Promise<void> {
-  await db
-    .insertInto(t.credentials)
-    .values({
-      id: row.id,
-      user_id: row.userId,
-      type: 'passkey',
-      label: row.label,
-      created_at: row.createdAt,
-      last_used_at: null,
-      data: JSON.stringify(row.data),
-      last_step: row.counter,
-      lookup: passkeyLookupKey(row.data.credentialId),
-    })
-    .execute();
+  // The signature counter lives in last_step; the lookup digest finds the row by credential id.
+  return insertRow(db, t, row, row.data, row.counter, passkeyLookupKey(row.data.credentialId));
 }
 
 /** The passkey with this WebAuthn credential id, whoever owns it. */

@@ -12,12 +12,14 @@ import { type Credential, type CredentialType, recoveryCodesCredentialId } from 
 
 type Db = Kysely<Schema>;
 
+/** Insert one credential row; `lookup` is the passkey credential-id digest (migration 0002). */
 export async function insertRow(
   db: Db,
   t: TableNames,
   row: Credential,
   data: object,
   lastStep: number,
+  lookup?: string,
 ): Promise<void> {
   await db
     .insertInto(t.credentials)
@@ -30,6 +32,7 @@ export async function insertRow(
       last_used_at: null,
       data: JSON.stringify(data),
       last_step: lastStep,
+      ...(lookup !== undefined ? { lookup } : {}),
     })
     .execute();
 }
