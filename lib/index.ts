@@ -48,17 +48,19 @@ export {
 } from './core/attempts.js';
 export { StepupEvents, type EventListener, type StepupEventMap } from './core/events.js';
 export {
-  ERROR_CODES,
   StepupError,
   isStepupError,
   type DetailsOf,
+  type ErrorDetails,
+  type MfaRequiredDetails,
+} from './core/errors.js';
+export {
+  ERROR_CODES,
   type ErrorCode,
   type ErrorCodes,
   type ErrorDefinition,
-  type ErrorDetails,
   type ErrorKey,
-  type MfaRequiredDetails,
-} from './core/errors.js';
+} from './core/error-codes.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { safeReturnTo } from './step-up/return-to.js';
