@@ -12,25 +12,27 @@ export type { RouterOptions } from './router/create-router.js';
 export { SecondFactorStrategy, MAX_CODE_LENGTH } from './core/factor-strategy.js';
 export {
   factorKey,
-  type ElevationOutcome,
   type FactorFactory,
   type FactorHost,
   type FactorKey,
-  type FactorProof,
   type Logger,
   type NoticeKind,
   type Notifier,
   type SecondFactor,
   type SecurityNotice,
   type StepupContext,
-  type Subject,
-  type AfterVerifyHook,
   type HasHost,
   type Hosted,
-  type LoginHook,
-  type LoginVerdict,
   type ResolvedOptions,
 } from './core/context.js';
+export type {
+  ElevationOutcome,
+  FactorProof,
+  Subject,
+  AfterVerifyHook,
+  LoginHook,
+  LoginVerdict,
+} from './core/login-flow.js';
 export type { ViewPolicy } from './core/session-state.js';
 export type { PassportLike } from './core/passport-glue.js';
 export {

@@ -19,7 +19,8 @@ import type { FactorHost } from '../lib/core/context.js';
 import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import { StepupError } from '../lib/core/errors.js';
-import type { FactorFactory, StepupContext, Subject } from '../lib/core/context.js';
+import type { FactorFactory, StepupContext } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import type { Mailer } from '../lib/mail/mailer.js';
 import {
   DEFAULT_CODE_EMAIL,

@@ -6,8 +6,8 @@ import type {
   FactorHost,
   SecondFactor,
   StepupContext,
-  Subject,
 } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import { StepupError } from '../lib/core/errors.js';
 import type { PasskeyAssertionCheck } from '../lib/core/factor-keys.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';

@@ -1,6 +1,7 @@
 import type { Request, Router } from 'express';
 import type { CodeCheck } from '../lib/core/attempts.js';
-import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/core/context.js';
+import type { FactorFactory, FactorHost, StepupContext } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import type { EncryptionKeys } from '../lib/crypto/encryption.js';

@@ -13,8 +13,8 @@ import {
   type ResolvedOptions,
   type SecondFactor,
   type StepupContext,
-  type Subject,
 } from './context.js';
+import type { Subject } from './login-flow.js';
 import type { StepupEvents } from './events.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';

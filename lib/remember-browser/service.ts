@@ -21,7 +21,8 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { sameString } from '../crypto/keys.js';
 import type { Request, Response } from 'express';
-import type { AfterVerifyHook, LoginHook, StepupContext } from '../core/context.js';
+import type { StepupContext } from '../core/context.js';
+import type { AfterVerifyHook, LoginHook } from '../core/login-flow.js';
 import { resolveKey } from '../core/key-rule.js';
 import { MemoryStore } from '../stores/memory.js';
 import { labelFromUserAgent } from '../core/user-agent-label.js';
