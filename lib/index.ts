@@ -108,21 +108,23 @@ export {
 } from './stores/credentials/sql.js';
 export {
   CredentialStoreUnavailableError,
-  type Credential,
   type CredentialStore,
-  type CredentialType,
   type CreateEmailInput,
   type CreatePasskeyInput,
   type CreateTotpInput,
-  type EmailCredential,
-  type PasskeyCredential,
-  type PasskeyData,
-  type RecoveryCode,
-  type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
-  type TotpCredential,
-  type TotpData,
 } from './stores/credentials/types.js';
+export type {
+  Credential,
+  CredentialType,
+  EmailCredential,
+  PasskeyCredential,
+  PasskeyData,
+  RecoveryCode,
+  RecoveryCodesCredential,
+  TotpCredential,
+  TotpData,
+} from './stores/credentials/rows.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
 export { passkeys, PasskeyStrategy, type PasskeysOptions } from '../strategies/passkey.js';
 export type { ResolvedPasskeysOptions } from './passkeys/options.js';

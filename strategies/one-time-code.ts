@@ -48,7 +48,7 @@ import {
 import { mountEmailEnrollmentRoutes } from '../lib/one-time-code/routes.js';
 import type { SmsSender } from '../lib/sms/sender.js';
 import { MemoryStore } from '../lib/stores/memory.js';
-import type { EmailCredential } from '../lib/stores/credentials/types.js';
+import type { EmailCredential } from '../lib/stores/credentials/rows.js';
 import type { MfaStore } from '../lib/stores/types.js';
 
 /**

@@ -32,7 +32,7 @@ import {
   type RegistrationResponse,
 } from '../lib/passkeys/schemas.js';
 import { createPasswordThrottle } from '../lib/password/throttle.js';
-import type { PasskeyCredential } from '../lib/stores/credentials/types.js';
+import type { PasskeyCredential } from '../lib/stores/credentials/rows.js';
 import { RedisStore } from '../lib/stores/redis.js';
 
 export type { PasskeysOptions } from '../lib/passkeys/options.js';

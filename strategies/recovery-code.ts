@@ -32,7 +32,7 @@ import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
-import type { RecoveryCodesCredential } from '../lib/stores/credentials/types.js';
+import type { RecoveryCodesCredential } from '../lib/stores/credentials/rows.js';
 
 /** Options of `recoveryCodes()`; unknown keys and out-of-range values are a TypeError. */
 export interface RecoveryCodeOptions {

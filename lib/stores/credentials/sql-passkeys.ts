@@ -10,7 +10,8 @@ import type { Kysely } from 'kysely';
 import type { SqlDialectName } from './sql-options.js';
 import { type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
 import type { Schema, TableNames } from './sql-schema.js';
-import { type PasskeyCredential, passkeyLookupKey } from './types.js';
+import { passkeyLookupKey } from './types.js';
+import type { PasskeyCredential } from './rows.js';
 
 export async function insertPasskey(
   db: Kysely<Schema>,
