@@ -221,10 +221,8 @@ export {
   SmsOtpStrategy,
   OneTimeCodeStrategy,
   mask,
-  type DestinationLookup,
-  type EmailOtpOptions,
-  type SmsOtpOptions,
 } from '../strategies/one-time-code.js';
+export type { DestinationLookup, EmailOtpOptions, SmsOtpOptions } from './one-time-code/options.js';
 export type { ResolvedCodeOptions } from './one-time-code/base-strategy.js';
 export {
   OneTimeCodeEngine,
