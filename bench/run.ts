@@ -15,7 +15,6 @@
  * BENCH_CPU_PROF (a directory: one V8 CPU profile of the server per measured run,
  * `<scenario>-<round>.cpuprofile`, covering exactly the load; open it in Chrome DevTools).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +29,7 @@ import { markdownReport, textReport } from './report.js';
 import { summarise, type RunRecord, type ScenarioSummary } from './summary.js';
 import { PAIRS, SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
 import { satisfiedSessions, seedUsers } from './seed.js';
-import type { ServerPorts } from './server.js';
+import { control, cpuOf, settle, startServer } from './server-control.js';
 import { base32Decode, totpCode } from './totp-code.js';
 
 function numberFromEnv(name: string, fallback: number): number {
@@ -49,33 +48,6 @@ const ONLY = (process.env.BENCH_ONLY ?? '')
   .filter(Boolean);
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const here = (file: string): string => fileURLToPath(new URL(file, import.meta.url));
-
-async function startServer(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; ports: ServerPorts }> {
-  const flags = ['--no-deprecation'];
-  const child = spawn(process.execPath, [...flags, '--import', 'tsx', here('./server.ts')], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, ...env },
-  });
-  process.on('exit', () => child.kill('SIGKILL'));
-  const ports = await new Promise<ServerPorts>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('bench server did not start within 60 s')),
-      60_000,
-    );
-    child.once('exit', (code) =>
-      reject(new Error(`bench server exited (code ${String(code)}) before it was ready`)),
-    );
-    child.on('message', (message: { type?: string; ports?: ServerPorts }) => {
-      if (message.type === 'ready' && message.ports) {
-        clearTimeout(timer);
-        resolve(message.ports);
-      }
-    });
-  });
-  return { child, ports };
-}
 
 /** The load generator's TOTP must agree with the library's before anything is measured. */
 async function checkCodeGenerator(): Promise<void> {
@@ -101,35 +73,6 @@ async function machineInfo(redis: RedisServer) {
     loadAverageAtStart: os.loadavg().map((l) => Number(l.toFixed(2))),
   };
 }
-
-/**
- * Wait until the server process is idle (under 5% of a core for two 150 ms windows): requests
- * cut off when the previous load stopped (argon2id logins above all) still finish on the
- * server, and their CPU time and Redis commands must not land in the next measurement.
- */
-async function settle(controlUrl: string): Promise<void> {
-  const cpu = async () =>
-    (await fetch(`${controlUrl}/cpu`)).json() as Promise<{ micros: number; at: number }>;
-  const deadline = Date.now() + 30_000;
-  let quiet = 0;
-  let last = await cpu();
-  while (quiet < 2 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    const now = await cpu();
-    quiet = (now.micros - last.micros) / 1000 / (now.at - last.at) < 0.05 ? quiet + 1 : 0;
-    last = now;
-  }
-}
-
-/** POST to the server's control port; the answer's body as text. */
-async function control(controlUrl: string, path: string): Promise<string> {
-  const res = await fetch(`${controlUrl}${path}`, { method: 'POST' });
-  if (!res.ok) throw new Error(`bench server ${path}: ${res.status}`);
-  return res.text();
-}
-
-const cpuOf = async (controlUrl: string): Promise<number> =>
-  ((await (await fetch(`${controlUrl}/cpu`)).json()) as { micros: number }).micros;
 
 /** One round's order: pairs adjacent, their order flipped every other round, then the rest. */
 function roundOrder(scenarios: readonly Scenario[], round: number): Scenario[] {

@@ -5,12 +5,12 @@ import { createErrorHandler } from './http/error-handler.js';
 import { StepupEvents } from './core/events.js';
 import {
   HOST,
-  type AfterVerifyHook,
   type FactorHost,
   type Logger,
   type SecondFactor,
   type StepupContext,
 } from './core/context.js';
+import type { AfterVerifyHook } from './core/login-flow.js';
 import { createContext } from './core/stepup-context.js';
 import { createLoginHandlers } from './login-handlers.js';
 import { resolveOptions, type StepupOptions } from './options.js';
@@ -33,7 +33,7 @@ import { PasswordStrategy } from '../strategies/password.js';
 import type { MfaView, SecondFactorName } from './core/types.js';
 import type { Stepup, StepupInternals } from './stepup-api.js';
 
-export type { AfterVerifyHook } from './core/context.js';
+export type { AfterVerifyHook } from './core/login-flow.js';
 export type { Stepup, StepupInternals } from './stepup-api.js';
 
 /**

@@ -12,25 +12,27 @@ export type { RouterOptions } from './router/create-router.js';
 export { SecondFactorStrategy, MAX_CODE_LENGTH } from './core/factor-strategy.js';
 export {
   factorKey,
-  type ElevationOutcome,
   type FactorFactory,
   type FactorHost,
   type FactorKey,
-  type FactorProof,
   type Logger,
   type NoticeKind,
   type Notifier,
   type SecondFactor,
   type SecurityNotice,
   type StepupContext,
-  type Subject,
-  type AfterVerifyHook,
   type HasHost,
   type Hosted,
-  type LoginHook,
-  type LoginVerdict,
   type ResolvedOptions,
 } from './core/context.js';
+export type {
+  ElevationOutcome,
+  FactorProof,
+  Subject,
+  AfterVerifyHook,
+  LoginHook,
+  LoginVerdict,
+} from './core/login-flow.js';
 export type { ViewPolicy } from './core/session-state.js';
 export type { PassportLike } from './core/passport-glue.js';
 export {
@@ -48,17 +50,19 @@ export {
 } from './core/attempts.js';
 export { StepupEvents, type EventListener, type StepupEventMap } from './core/events.js';
 export {
-  ERROR_CODES,
   StepupError,
   isStepupError,
   type DetailsOf,
+  type ErrorDetails,
+  type MfaRequiredDetails,
+} from './core/errors.js';
+export {
+  ERROR_CODES,
   type ErrorCode,
   type ErrorCodes,
   type ErrorDefinition,
-  type ErrorDetails,
   type ErrorKey,
-  type MfaRequiredDetails,
-} from './core/errors.js';
+} from './core/error-codes.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { safeReturnTo } from './step-up/return-to.js';
@@ -104,21 +108,23 @@ export {
 } from './stores/credentials/sql.js';
 export {
   CredentialStoreUnavailableError,
-  type Credential,
   type CredentialStore,
-  type CredentialType,
   type CreateEmailInput,
   type CreatePasskeyInput,
   type CreateTotpInput,
-  type EmailCredential,
-  type PasskeyCredential,
-  type PasskeyData,
-  type RecoveryCode,
-  type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
-  type TotpCredential,
-  type TotpData,
 } from './stores/credentials/types.js';
+export type {
+  Credential,
+  CredentialType,
+  EmailCredential,
+  PasskeyCredential,
+  PasskeyData,
+  RecoveryCode,
+  RecoveryCodesCredential,
+  TotpCredential,
+  TotpData,
+} from './stores/credentials/rows.js';
 export { totp, TotpStrategy, type TotpOptions } from '../strategies/totp.js';
 export { passkeys, PasskeyStrategy, type PasskeysOptions } from '../strategies/passkey.js';
 export type { ResolvedPasskeysOptions } from './passkeys/options.js';
@@ -215,10 +221,8 @@ export {
   SmsOtpStrategy,
   OneTimeCodeStrategy,
   mask,
-  type DestinationLookup,
-  type EmailOtpOptions,
-  type SmsOtpOptions,
 } from '../strategies/one-time-code.js';
+export type { DestinationLookup, EmailOtpOptions, SmsOtpOptions } from './one-time-code/options.js';
 export type { ResolvedCodeOptions } from './one-time-code/base-strategy.js';
 export {
   OneTimeCodeEngine,

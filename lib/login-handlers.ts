@@ -5,7 +5,8 @@
  * that decides what a session becomes (docs/architecture.md, "Session states").
  */
 import type { Request, RequestHandler } from 'express';
-import type { ElevationOutcome, FactorProof, SecondFactor } from './core/context.js';
+import type { SecondFactor } from './core/context.js';
+import type { ElevationOutcome, FactorProof } from './core/login-flow.js';
 import { StepupError } from './core/errors.js';
 import type { StepupEvents } from './core/events.js';
 import type { PassportLike } from './core/passport-glue.js';

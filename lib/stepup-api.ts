@@ -3,7 +3,8 @@
  * middleware, the guards, the router and the services behind them.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
-import type { HasHost, LoginHook, SecondFactor } from './core/context.js';
+import type { HasHost, SecondFactor } from './core/context.js';
+import type { LoginHook } from './core/login-flow.js';
 import type { StepupEvents } from './core/events.js';
 import type { MfaView, RequireMfaOptions } from './core/types.js';
 import type { ChangePasswordInput, ChangePasswordResult } from './password/change.js';

@@ -6,8 +6,8 @@ import type {
   FactorHost,
   SecondFactor,
   StepupContext,
-  Subject,
 } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import { StepupError } from '../lib/core/errors.js';
 import type { PasskeyAssertionCheck } from '../lib/core/factor-keys.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
@@ -32,7 +32,7 @@ import {
   type RegistrationResponse,
 } from '../lib/passkeys/schemas.js';
 import { createPasswordThrottle } from '../lib/password/throttle.js';
-import type { PasskeyCredential } from '../lib/stores/credentials/types.js';
+import type { PasskeyCredential } from '../lib/stores/credentials/rows.js';
 import { RedisStore } from '../lib/stores/redis.js';
 
 export type { PasskeysOptions } from '../lib/passkeys/options.js';

@@ -9,7 +9,8 @@ import {
   verifyPassword,
   type Argon2Params,
 } from '../lib/password/hash.js';
-import type { FactorProof, StepupContext } from '../lib/core/context.js';
+import type { StepupContext } from '../lib/core/context.js';
+import type { FactorProof } from '../lib/core/login-flow.js';
 import { StepupError } from '../lib/core/errors.js';
 import { TOTP_CODE_CHECK } from '../lib/core/factor-keys.js';
 import { assertKnownKeys } from '../lib/core/validate.js';

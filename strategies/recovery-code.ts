@@ -26,12 +26,13 @@ import type { FactorHost } from '../lib/core/context.js';
 import { resolveKey } from '../lib/core/key-rule.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
-import type { FactorFactory, StepupContext, Subject } from '../lib/core/context.js';
+import type { FactorFactory, StepupContext } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import { MemoryStore } from '../lib/stores/memory.js';
-import type { RecoveryCodesCredential } from '../lib/stores/credentials/types.js';
+import type { RecoveryCodesCredential } from '../lib/stores/credentials/rows.js';
 
 /** Options of `recoveryCodes()`; unknown keys and out-of-range values are a TypeError. */
 export interface RecoveryCodeOptions {

@@ -1,10 +1,11 @@
 import type { Request, Router } from 'express';
 import type { CodeCheck } from '../lib/core/attempts.js';
-import type { FactorFactory, FactorHost, StepupContext, Subject } from '../lib/core/context.js';
+import type { FactorFactory, FactorHost, StepupContext } from '../lib/core/context.js';
+import type { Subject } from '../lib/core/login-flow.js';
 import { SecondFactorStrategy } from '../lib/core/factor-strategy.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import type { EncryptionKeys } from '../lib/crypto/encryption.js';
-import type { TotpCredential } from '../lib/stores/credentials/types.js';
+import type { TotpCredential } from '../lib/stores/credentials/rows.js';
 import type { TotpEnrollment, TotpFactor } from '../lib/totp/contract.js';
 import { buildOtpauthUri, enrollmentArtifacts } from '../lib/totp/enrollment-artifacts.js';
 import { PendingEnrollments } from '../lib/totp/pending-enrollment.js';

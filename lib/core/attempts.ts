@@ -1,4 +1,5 @@
-import { StepupError, type ErrorDetails, type ErrorKey } from './errors.js';
+import { StepupError, type ErrorDetails } from './errors.js';
+import type { ErrorKey } from './error-codes.js';
 import type { StepupEvents } from './events.js';
 import { storeKey, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';

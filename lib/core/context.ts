@@ -1,27 +1,19 @@
 /**
  * What every part of the library is handed, as narrow interfaces (docs/architecture.md,
  * "Layers"): the `StepupContext` a factor gets, the `FactorHost` the routes and services of a
- * feature get, and the hook and proof types that pass between them. Nothing here imports a
- * feature, the router or the composition root, so every layer above can depend on it.
+ * feature get, and the registry's typed factor lookup. The hook and proof types that pass
+ * between them are in lib/core/login-flow.ts. Nothing here imports a feature, the router or the
+ * composition root, so every layer above can depend on it.
  */
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { Request, RequestHandler, Router } from 'express';
 import type { AttemptCounter } from './attempts.js';
 import type { StepupEvents } from './events.js';
 import type { CredentialStore } from '../stores/credentials/types.js';
 import type { MfaStore } from '../stores/types.js';
 import type { SessionIndex } from './session-index.js';
 import type { ViewPolicy } from './session-state.js';
+import type { AfterVerifyHook, ElevationOutcome, FactorProof, Subject } from './login-flow.js';
 import type { Amr, MfaView, SecondFactorName } from './types.js';
-
-/** Whose second factor is being checked: the pending login, or the signed-in user stepping up. */
-export interface Subject {
-  /** Read from the session, never from the request body: a client cannot name another user. */
-  readonly userId: string;
-  /** `pending`: between password and second factor; otherwise a signed-in session stepping up. */
-  readonly status: 'pending' | 'authenticated' | 'satisfied';
-  /** Pending only: the login attempt this proof belongs to. */
-  readonly loginId?: string;
-}
 
 /** Kinds of security notice sent to a user (docs/architecture.md, invariant 11). */
 export type NoticeKind =
@@ -82,56 +74,6 @@ export interface ResolvedOptions {
   /** Seconds a second factor stays fresh enough to change factors (`assertFreshMfa`). */
   readonly freshSeconds: number;
 }
-
-/** What a successful factor tells `stepUp()` through Passport's `authInfo`. */
-export interface FactorProof {
-  /** Which step this proves: a first factor starts a login, a second one elevates it. */
-  readonly kind: 'first' | 'second';
-  /** Strategy name of the factor that passed (`password`, `totp`, …); recorded in the session. */
-  readonly factor: string;
-  /** The RFC 8176 method it adds to the session's `amr`. */
-  readonly amr: Amr;
-  /** Further RFC 8176 values this proof carries (a passkey: `user`, and `mfa` when passwordless). */
-  readonly moreAmr?: readonly Amr[];
-  /**
-   * First factor only: a second factor proven in the same request (password + TOTP in one
-   * field, or a passkey with user verification: possession and a PIN or biometric).
-   */
-  readonly alsoSecond?: {
-    /** Strategy name of the second factor, as if it had passed on its own. */
-    readonly factor: string;
-    /** Its RFC 8176 method. */
-    readonly amr: Amr;
-  };
-  /**
-   * Second factor of a pending login: the user's login epoch, read in the same round trip as the
-   * lockout state, so that `secondFactor` need not read it again.
-   */
-  readonly loginEpoch?: number;
-}
-
-/** What a login or verify request achieved (the `status` of the JSON contract). */
-export type ElevationOutcome =
-  | {
-      /** Signed in: no second factor owed (or it just passed). */
-      readonly status: 'authenticated';
-      /** Every RFC 8176 method proven in the session so far. */
-      readonly amr: readonly Amr[];
-    }
-  | {
-      /** The password passed; the session is pending until a second factor passes. */
-      readonly status: 'mfa_required';
-      /** The user's enrolled second factors, in registration order: what to offer. */
-      readonly factors: readonly SecondFactorName[];
-      /** Seconds the pending login stays usable (`pendingTtlSeconds`). */
-      readonly expiresIn: number;
-    }
-  | {
-      /** Required mode and no factor enrolled: the pending login must enrol one first. */
-      readonly status: 'enrollment_required';
-      /** Seconds the pending login stays usable for enrolling (`pendingTtlSeconds`). */
-      readonly expiresIn: number;
-    };
 
 /**
  * A second factor as the registry holds it. `SecondFactorStrategy` (the Passport face) is the
@@ -292,29 +234,6 @@ export interface FactorHost {
   /** The hooks configured to run after a second factor passed (remember this browser…). */
   afterVerify: AfterVerifyHook;
 }
-
-/** Runs after a second factor passed through the router's verify endpoint. */
-export type AfterVerifyHook = (
-  req: Request,
-  res: Response,
-  info: { readonly userId: string; readonly factor: string; readonly rememberBrowser: boolean },
-) => Promise<void>;
-
-/**
- * A login-time rule consulted after the first factor, in order; the first answer other than
- * `default` wins. `remembered`: a remembered browser vouches (AAL1, amr `rb`); `skip`: no second
- * factor this time; `require`: a second factor (or enrolment) even in optional mode.
- */
-export type LoginVerdict = 'remembered' | 'skip' | 'require' | 'default';
-/**
- * A login-time rule (see {@link LoginVerdict}); `RememberedBrowsers.loginHook` is one. `user` is
- * the Passport user the first factor returned.
- */
-export type LoginHook = (
-  req: Request,
-  userId: string,
-  user: unknown,
-) => Promise<LoginVerdict> | LoginVerdict;
 
 /** The key under which `Stepup` carries its `FactorHost`. */
 export const HOST: unique symbol = Symbol.for('passport-stepup.host');

@@ -10,8 +10,8 @@ import {
   type Notifier,
   type SecondFactor,
   type StepupContext,
-  type Subject,
 } from './context.js';
+import type { Subject } from './login-flow.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';
 import { storeKey } from '../stores/types.js';

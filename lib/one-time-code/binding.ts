@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
-import type { Subject } from '../core/context.js';
+import type { Subject } from '../core/login-flow.js';
 import { sessionBag } from '../core/session-state.js';
 
 const SESSION_FIELD = 'stepupOtpBinding';

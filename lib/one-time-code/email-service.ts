@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type { CodeCheck } from '../core/attempts.js';
-import { factorKey, hostOf, type FactorHost, type Hosted, type Subject } from '../core/context.js';
+import { factorKey, hostOf, type FactorHost, type Hosted } from '../core/context.js';
+import type { Subject } from '../core/login-flow.js';
 import { StepupError } from '../core/errors.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import type { SentCode } from './engine.js';

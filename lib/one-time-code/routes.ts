@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
-import type { Subject } from '../core/context.js';
+import type { Subject } from '../core/login-flow.js';
 import { route } from '../http/handler.js';
 import { codeBody, parseBody } from '../http/schemas.js';
 import type { Issued } from './engine.js';

@@ -15,7 +15,7 @@
 import type { Request } from 'express';
 import type { StepupContext } from '../core/context.js';
 import type { Amr } from '../core/types.js';
-import type { PasskeyCredential } from '../stores/credentials/types.js';
+import type { PasskeyCredential } from '../stores/credentials/rows.js';
 import { verifyAssertion } from './ceremonies.js';
 import { type ChallengePurpose, takeChallenge } from './challenges.js';
 import type { ResolvedPasskeysOptions } from './options.js';

@@ -18,7 +18,7 @@ import {
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
-import type { PasskeyCredential, PasskeyData } from '../stores/credentials/types.js';
+import type { PasskeyCredential, PasskeyData } from '../stores/credentials/rows.js';
 import type { ResolvedPasskeysOptions } from './options.js';
 import type { AuthenticationResponse, RegistrationResponse } from './schemas.js';
 

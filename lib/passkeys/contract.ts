@@ -9,7 +9,7 @@ import type {
   PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
 import { factorKey, type SecondFactor } from '../core/context.js';
-import type { PasskeyCredential } from '../stores/credentials/types.js';
+import type { PasskeyCredential } from '../stores/credentials/rows.js';
 import type { ResolvedPasskeysOptions } from './options.js';
 import type { RegistrationResponse } from './schemas.js';
 

@@ -12,7 +12,8 @@
  */
 import type { Request } from 'express';
 import { Strategy } from 'passport-strategy';
-import type { FactorProof, StepupContext } from '../core/context.js';
+import type { StepupContext } from '../core/context.js';
+import type { FactorProof } from '../core/login-flow.js';
 import { StepupError } from '../core/errors.js';
 import { checkAssertion } from './assertion.js';
 import type { ResolvedPasskeysOptions } from './options.js';

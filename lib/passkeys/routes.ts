@@ -9,7 +9,8 @@
  * through the factors API (lib/router/factor-routes.ts).
  */
 import type { Router } from 'express';
-import type { ElevationOutcome, FactorHost } from '../core/context.js';
+import type { FactorHost } from '../core/context.js';
+import type { ElevationOutcome } from '../core/login-flow.js';
 import { csrfToken } from '../http/csrf.js';
 import { route, runMiddleware } from '../http/handler.js';
 import { parseBody } from '../http/schemas.js';

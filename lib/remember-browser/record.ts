@@ -37,13 +37,3 @@ export function parseRecord(raw: string | null): BrowserRecord | undefined {
     return undefined;
   }
 }
-
-/** The first cookie named `name` in a Cookie header (no cookie-parser needed). */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  if (!header) return undefined;
-  for (const part of header.slice(0, 8192).split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
-  }
-  return undefined;
-}

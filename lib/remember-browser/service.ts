@@ -18,21 +18,16 @@
  *     a password change, a recovery code or an admin reset bump it, and every older cookie fails.
  *   - Lifetime is absolute (from the second factor); using the cookie does not extend it.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sameString } from '../crypto/keys.js';
 import type { Request, Response } from 'express';
-import type { AfterVerifyHook, LoginHook, StepupContext } from '../core/context.js';
+import type { StepupContext } from '../core/context.js';
+import type { AfterVerifyHook, LoginHook } from '../core/login-flow.js';
 import { resolveKey } from '../core/key-rule.js';
 import { MemoryStore } from '../stores/memory.js';
 import { labelFromUserAgent } from '../core/user-agent-label.js';
-import {
-  BROWSER_ID,
-  cookieValue,
-  indexKey,
-  parseRecord,
-  recordKey,
-  type BrowserRecord,
-} from './record.js';
+import { RememberCookie } from './cookie.js';
+import { BROWSER_ID, indexKey, parseRecord, recordKey, type BrowserRecord } from './record.js';
 import {
   resolveRememberBrowserOptions,
   type RememberBrowserOptions,
@@ -58,7 +53,6 @@ export interface RememberedBrowser {
   readonly current: boolean;
 }
 
-const COOKIE_VALUE = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})\.([A-Za-z0-9_-]{43})$/;
 /** Bounds the per-user index; issuing one more evicts the oldest. */
 const MAX_PER_USER = 20;
 
@@ -73,8 +67,6 @@ const refusedAtLogin = new WeakSet<Request>();
 export function refuseRememberedBrowser(req: Request): void {
   refusedAtLogin.add(req);
 }
-
-type Parsed = { readonly id: string; readonly token: string } | 'bad' | undefined;
 
 /**
  * The "remember this browser" service (`stepup.rememberedBrowsers`, undefined when the feature
@@ -93,9 +85,8 @@ export class RememberedBrowsers {
   readonly cookieName: string;
   /** Absolute lifetime of a remembered browser in milliseconds. */
   readonly lifetimeMs: number;
-  // The keys live only in these closures: util.inspect or JSON of the service shows functions.
-  private readonly sign: (id: string, token: string) => string;
-  private readonly macMatches: (id: string, token: string, mac: string) => boolean;
+  /** The cookie's value, signature and attributes; the keys live in its closures only. */
+  private readonly cookie: RememberCookie;
 
   /**
    * `createStepup` builds it; apps use `stepup.rememberedBrowsers`.
@@ -109,24 +100,14 @@ export class RememberedBrowsers {
   ) {
     this.cookieName = config.cookieName;
     this.lifetimeMs = config.lifetimeMs;
-    const mac = (key: Buffer, id: string, token: string) =>
-      createHmac('sha256', key)
-        .update(`passport-stepup/rb/v1\0${id}\0${token}`)
-        .digest('base64url');
-    const [signer] = keys;
-    if (!signer) throw new TypeError('createStepup: rememberBrowser needs at least one key');
-    this.sign = (id, token) => mac(signer, id, token);
-    // Compare the base64url text, not decoded bytes: the decoder ignores the last character's
-    // spare bits, and a flipped character must never verify.
-    this.macMatches = (id, token, sent) =>
-      keys.map((key) => sameString(mac(key, id, token), sent)).includes(true);
+    this.cookie = new RememberCookie(config.cookieName, config.secure, keys);
   }
 
   /** Login hook (after the first factor): a valid cookie of this user vouches, once. */
   readonly loginHook: LoginHook = async (req, userId) => {
     const res = req.res;
     if (!this.config.allowAtLogin || refusedAtLogin.has(req) || !res) return 'default';
-    const parsed = this.readCookie(req);
+    const parsed = this.cookie.read(req);
     if (parsed === undefined) return 'default';
     if (parsed === 'bad') return this.reject(req, res, userId, 'bad_signature', true);
     // take(): the token is single use, even across app instances on one Redis.
@@ -162,7 +143,7 @@ export class RememberedBrowsers {
     // Read the epoch before writing: a credential change racing this issue makes the new cookie
     // dead on arrival (fail closed), never the other way round.
     const epoch = await this.ctx.credentialEpoch(userId);
-    const previous = this.readCookie(req);
+    const previous = this.cookie.read(req);
     // The same browser remembered again replaces its entry instead of listing it twice.
     if (previous && previous !== 'bad') await this.revoke(userId, previous.id);
     await this.evictOldest(userId);
@@ -184,7 +165,7 @@ export class RememberedBrowsers {
     if (ids.length === 0) return [];
     const epoch = await this.ctx.credentialEpoch(userId);
     const now = this.ctx.now();
-    const current = currentReq ? this.readCookie(currentReq) : undefined;
+    const current = currentReq ? this.cookie.read(currentReq) : undefined;
     const out: RememberedBrowser[] = [];
     for (const id of ids) {
       const raw = BROWSER_ID.test(id) ? await this.ctx.store.get(recordKey(userId, id)) : null;
@@ -227,19 +208,13 @@ export class RememberedBrowsers {
 
   /** The record id of the cookie this request carries, when its signature is valid. */
   currentId(req: Request): string | undefined {
-    const parsed = this.readCookie(req);
+    const parsed = this.cookie.read(req);
     return parsed && parsed !== 'bad' ? parsed.id : undefined;
   }
 
   /** Tell the browser to drop the cookie (same attributes, or it would not match). */
   clearCookie(res: Response): void {
-    res.clearCookie(this.cookieName, this.cookieOptions());
-  }
-
-  private cookieOptions() {
-    // HttpOnly: no script reads it; SameSite=Lax: not sent on cross-site subrequests;
-    // Secure + __Host- in production (ASVS 5.0 V3.3.1–V3.3.4).
-    return { httpOnly: true, sameSite: 'lax' as const, secure: this.config.secure, path: '/' };
+    this.cookie.clear(res);
   }
 
   private async write(
@@ -256,8 +231,7 @@ export class RememberedBrowsers {
     await this.ctx.store.hashSet(indexKey(userId), id, String(record.expiresAt), this.lifetimeMs);
     const stored: BrowserRecord = { ...record, tokenHash: sha256(token) };
     await this.ctx.store.set(recordKey(userId, id), JSON.stringify(stored), ttlMs);
-    const value = `${id}.${token}.${this.sign(id, token)}`;
-    res.cookie(this.cookieName, value, { ...this.cookieOptions(), maxAge: ttlMs });
+    this.cookie.set(res, id, token, ttlMs);
     return id;
   }
 
@@ -275,15 +249,6 @@ export class RememberedBrowsers {
     // Keep an unknown cookie: it may be another user's of this shared browser, still valid.
     if (clear) this.clearCookie(res);
     return 'default' as const;
-  }
-
-  private readCookie(req: Request): Parsed {
-    const value = cookieValue(req.headers.cookie, this.cookieName);
-    if (value === undefined) return undefined;
-    const m = COOKIE_VALUE.exec(value);
-    const [, id, token, mac] = m ?? [];
-    if (!id || !token || !mac) return 'bad';
-    return this.macMatches(id, token, mac) ? { id, token } : 'bad';
   }
 }
 

@@ -5,7 +5,7 @@ import { PASSKEY_ASSERTION, RECOVERY_CODES, TOTP_CODE_CHECK } from '../core/fact
 import { assertFreshMfa, assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
 import { labelField, parseBody, proofBody } from '../http/schemas.js';
-import type { Credential } from '../stores/credentials/types.js';
+import type { Credential } from '../stores/credentials/rows.js';
 import type { RouterHost } from './host.js';
 
 /** What a client sees of an authenticator: never a secret, a digest or an address in full. */

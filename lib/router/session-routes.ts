@@ -4,7 +4,7 @@ import { basicCredentials, csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
 import { logOut } from '../core/passport-glue.js';
 import { destroySession, readRecord, writeRecord } from '../core/session-state.js';
-import type { ElevationOutcome } from '../core/context.js';
+import type { ElevationOutcome } from '../core/login-flow.js';
 import { route, runMiddleware } from '../http/handler.js';
 import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
 

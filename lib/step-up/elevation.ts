@@ -3,12 +3,8 @@ import type { Request } from 'express';
 import type { PassportLike } from '../core/passport-glue.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
-import type {
-  ElevationOutcome,
-  FactorProof,
-  SecondFactor,
-  StepupContext,
-} from '../core/context.js';
+import type { SecondFactor, StepupContext } from '../core/context.js';
+import type { ElevationOutcome, FactorProof } from '../core/login-flow.js';
 import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
 import { withMfa } from '../core/assurance.js';
 import { newSessionHandle } from '../core/session-index.js';
@@ -16,7 +12,7 @@ import { readRecord, regenerateSession, saveSession, writeRecord } from '../core
 import type { SecondFactorName, SessionMfaRecord } from '../core/types.js';
 import { LoginPolicy, type ElevationConfig } from './login-policy.js';
 
-export type { ElevationOutcome, LoginHook } from '../core/context.js';
+export type { ElevationOutcome, LoginHook } from '../core/login-flow.js';
 export type { ElevationConfig, GraceOptions } from './login-policy.js';
 
 /**

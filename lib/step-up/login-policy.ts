@@ -4,7 +4,8 @@
  * (remembered browsers), then required mode's grace period for users without a factor.
  */
 import type { Request } from 'express';
-import type { LoginHook, StepupContext } from '../core/context.js';
+import type { StepupContext } from '../core/context.js';
+import type { LoginHook } from '../core/login-flow.js';
 import type { SessionMfaRecord } from '../core/types.js';
 import { storeKey } from '../stores/types.js';
 import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';

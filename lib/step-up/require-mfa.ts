@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { ERROR_CODES } from '../core/errors.js';
+import { ERROR_CODES } from '../core/error-codes.js';
 import { safeReturnTo } from './return-to.js';
 import { stepUpChallenge } from './step-up-challenge.js';
 import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './route-policy.js';

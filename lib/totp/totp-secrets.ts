@@ -14,7 +14,7 @@ import {
   type SecretCipher,
 } from '../crypto/encryption.js';
 import { MemoryCredentialStore } from '../stores/credentials/memory.js';
-import type { TotpCredential, TotpData } from '../stores/credentials/types.js';
+import type { TotpCredential, TotpData } from '../stores/credentials/rows.js';
 
 export class TotpSecrets {
   private readonly cipher: SecretCipher;

@@ -7,12 +7,8 @@
 import type { FactorFactory, MfaStore, StepupOptions } from '../../lib/index.js';
 import { devOutbox, type Mailer } from '../../lib/mail/mailer.js';
 import { consoleSmsSender, type SmsSender } from '../../lib/sms/sender.js';
-import {
-  emailOtp,
-  smsOtp,
-  type EmailOtpOptions,
-  type SmsOtpOptions,
-} from '../../strategies/one-time-code.js';
+import { emailOtp, smsOtp } from '../../strategies/one-time-code.js';
+import type { EmailOtpOptions, SmsOtpOptions } from '../../lib/one-time-code/options.js';
 import { client, makeApp, OtherCodeFactor, TestCodeFactor, type MakeAppOptions } from './app.js';
 import { fakeClock } from './clock.js';
 

@@ -11,11 +11,8 @@ import {
   T0,
   totpData,
 } from './conformance-fixtures.js';
-import {
-  CredentialConflictError,
-  CredentialStoreUnavailableError,
-  type TotpData,
-} from './types.js';
+import { CredentialConflictError, CredentialStoreUnavailableError } from './types.js';
+import type { TotpData } from './rows.js';
 
 export function crudTests(ctx: CredentialConformanceContext): void {
   it('a user with nothing enrolled has no credentials', async () => {

@@ -5,7 +5,8 @@
  * of 1893456000000 fails).
  */
 import { expect } from '../vitest-api.js';
-import type { CredentialStore, PasskeyData, RecoveryCodesCredential, TotpData } from './types.js';
+import type { CredentialStore } from './types.js';
+import type { PasskeyData, RecoveryCodesCredential, TotpData } from './rows.js';
 
 /** What `makeHarness` of `runCredentialStoreConformance` returns for each test. */
 export interface CredentialStoreHarness {

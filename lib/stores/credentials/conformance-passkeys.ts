@@ -7,7 +7,8 @@
  */
 import { expect, it } from '../vitest-api.js';
 import { type CredentialConformanceContext, passkeyData, T0 } from './conformance-fixtures.js';
-import { CredentialConflictError, type PasskeyData } from './types.js';
+import { CredentialConflictError } from './types.js';
+import type { PasskeyData } from './rows.js';
 
 const N = 50;
 

@@ -11,20 +11,22 @@ import {
   type CreateEmailInput,
   type CreatePasskeyInput,
   type CreateTotpInput,
-  type Credential,
   CredentialConflictError,
   type CredentialStore,
   CredentialStoreUnavailableError,
-  type CredentialType,
-  type EmailCredential,
-  type PasskeyCredential,
-  type PasskeyData,
   recoveryCodesCredentialId,
-  type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
-  type TotpCredential,
-  type TotpData,
 } from './types.js';
+import type {
+  Credential,
+  CredentialType,
+  EmailCredential,
+  PasskeyCredential,
+  PasskeyData,
+  RecoveryCodesCredential,
+  TotpCredential,
+  TotpData,
+} from './rows.js';
 import * as check from './validate.js';
 
 interface Row {

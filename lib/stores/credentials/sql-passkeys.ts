@@ -11,7 +11,8 @@ import type { SqlDialectName } from './sql-options.js';
 import { type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
 import type { Schema, TableNames } from './sql-schema.js';
 import { insertRow } from './sql-write.js';
-import { type PasskeyCredential, passkeyLookupKey } from './types.js';
+import { passkeyLookupKey } from './types.js';
+import type { PasskeyCredential } from './rows.js';
 
 export function insertPasskey(
   db: Kysely<Schema>,

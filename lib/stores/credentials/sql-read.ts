@@ -8,7 +8,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { SqlDialectName } from './sql-options.js';
 import type { DbInt, Schema, TableNames } from './sql-schema.js';
-import type { Credential, CredentialType, RecoveryCode } from './types.js';
+import type { Credential, CredentialType, RecoveryCode } from './rows.js';
 import { checkPasskeyData, checkTotpData } from './validate.js';
 
 /** One user's credentials joined with their codes, in list order. */

@@ -8,7 +8,8 @@ import type { Kysely } from 'kysely';
 import { credentialExists } from './sql-read.js';
 import type { SqlDialectName } from './sql-options.js';
 import type { Schema, TableNames } from './sql-schema.js';
-import { type Credential, type CredentialType, recoveryCodesCredentialId } from './types.js';
+import { recoveryCodesCredentialId } from './types.js';
+import type { Credential, CredentialType } from './rows.js';
 
 type Db = Kysely<Schema>;
 

@@ -32,18 +32,20 @@ import {
   type CreateEmailInput,
   type CreatePasskeyInput,
   type CreateTotpInput,
-  type Credential,
   type CredentialStore,
   CredentialStoreUnavailableError,
-  type CredentialType,
-  type EmailCredential,
-  type PasskeyCredential,
   recoveryCodesCredentialId,
-  type RecoveryCodesCredential,
   type ReplaceRecoveryCodesInput,
-  type TotpCredential,
-  type TotpData,
 } from './types.js';
+import type {
+  Credential,
+  CredentialType,
+  EmailCredential,
+  PasskeyCredential,
+  RecoveryCodesCredential,
+  TotpCredential,
+  TotpData,
+} from './rows.js';
 import * as check from './validate.js';
 
 export type { SqlCredentialStoreOptions, SqlDialectName } from './sql-options.js';

@@ -8,19 +8,21 @@
  * - messages name the field and the rule, never the value (a digest is secret-derived).
  */
 import {
-  CREDENTIAL_TYPES,
-  type CredentialType,
   newCredentialId,
   type CreateEmailInput,
   type CreatePasskeyInput,
   type CreateTotpInput,
+  RECOVERY_ID_PREFIX,
+} from './types.js';
+import {
+  CREDENTIAL_TYPES,
+  type CredentialType,
   type EmailCredential,
   type PasskeyCredential,
   type PasskeyData,
-  RECOVERY_ID_PREFIX,
   type TotpCredential,
   type TotpData,
-} from './types.js';
+} from './rows.js';
 
 /** Longest user id and label, in code points. */
 export const MAX_TEXT = 255;
