@@ -135,6 +135,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     for (const hook of afterVerifyHooks) await hook(req, res, info);
   };
 
+  const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
   const guardDeps: GuardDeps = {
     now,
     registered,
@@ -149,7 +150,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
       : {}),
     viewOf: mfaOf,
     touch,
-    enrolledFactors: (userId) => elevation.enrolledFactors(userId),
+    enrolledFactors,
   };
 
   const { stepUp, authenticate } = createLoginHandlers({
@@ -161,7 +162,6 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   });
 
   if (!options.credentials) warnMemoryCredentials();
-  const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
   const host: FactorHost = {
     context,
     mfaOf,

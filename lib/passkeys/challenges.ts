@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import type { StepupContext } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
+import { sessionIdOf } from '../core/session-state.js';
 import { globalKey } from '../stores/types.js';
 
 export type ChallengePurpose = 'register' | 'mfa' | 'login';
@@ -30,8 +31,8 @@ export interface ChallengeRecord {
   readonly userHandle?: string;
 }
 
-function sessionIdOf(req: Request): string {
-  const id = (req as { sessionID?: unknown }).sessionID;
+function boundSessionId(req: Request): string {
+  const id: unknown = sessionIdOf(req);
   if (typeof id !== 'string' || id === '') {
     // Without a session there is nothing to bind the challenge to: refuse, never unbound.
     throw new StepupError('AUTHENTICATION_REQUIRED', { reason: 'not_authenticated' });
@@ -40,7 +41,7 @@ function sessionIdOf(req: Request): string {
 }
 
 function keyFor(req: Request, purpose: ChallengePurpose): string {
-  const digest = createHash('sha256').update(sessionIdOf(req), 'utf8').digest('base64url');
+  const digest = createHash('sha256').update(boundSessionId(req), 'utf8').digest('base64url');
   return globalKey('passkey-challenge', `${purpose}:${digest}`);
 }
 

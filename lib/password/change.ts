@@ -3,7 +3,7 @@ import { hashPassword, type Argon2Params } from './hash.js';
 import { StepupError } from '../core/errors.js';
 import type { StepupContext } from '../core/context.js';
 import { checkPasswordPolicy, type PasswordPolicyContext } from './policy.js';
-import { SESSION_KEY } from '../core/session-state.js';
+import { SESSION_KEY, sessionIdOf, toError } from '../core/session-state.js';
 
 /** What `stepup.changePassword(req, input)` needs. */
 export interface ChangePasswordInput {
@@ -79,13 +79,13 @@ async function endOtherSessions(req: Request, userId: string): Promise<number | 
   const listable = store as ListableStore;
   const sessions = await new Promise<Record<string, unknown>>((resolve, reject) => {
     listable.all((err, all) => {
-      if (err) reject(err instanceof Error ? err : new Error(String(err)));
+      if (err) reject(toError(err));
       else if (Array.isArray(all))
         resolve(Object.fromEntries(all.map((s, i) => [(s as { id?: string }).id ?? String(i), s])));
       else resolve(all ?? {});
     });
   });
-  const current = (req as unknown as { sessionID?: string }).sessionID;
+  const current = sessionIdOf(req);
   let ended = 0;
   for (const [sid, data] of Object.entries(sessions)) {
     if (sid === current) continue;
@@ -96,9 +96,7 @@ async function endOtherSessions(req: Request, userId: string): Promise<number | 
     )?.user;
     if (record?.userId === userId || passportUser === userId) {
       await new Promise<void>((resolve, reject) =>
-        listable.destroy(sid, (err) =>
-          err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
-        ),
+        listable.destroy(sid, (err) => (err ? reject(toError(err)) : resolve())),
       );
       ended++;
     }
