@@ -57,13 +57,15 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   if (store instanceof RedisStore) store.adoptLogger(log);
   const passport: PassportLike = options.passport ?? (defaultPassport as unknown as PassportLike);
   const events = new StepupEvents(now, options.onEvent);
-  // The lockout notice tells the real user that someone holding their password guesses codes.
+  // The lockout notice tells the real user that someone holding their password guesses codes;
+  // the credential store keeps the streak of failures durably (docs/architecture.md, inv. 19).
   const attempts = new AttemptCounter(
     store,
     events,
     options.lockout,
-    (req, userId, factor) => context.notify(req, userId, 'lockout', { factor }),
+    (req, userId, factor, kind) => context.notify(req, userId, kind, { factor }),
     now,
+    credentials,
   );
   const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId, resolved.view);
   const touch = (req: Request): void => touchActivity(req, now(), resolved.view);

@@ -44,9 +44,12 @@ export {
 } from './core/factor-keys.js';
 export {
   AttemptCounter,
-  type AttemptSnapshot,
   type CodeCheck,
+  type DurableStreak,
+  type LockNotice,
   type LockoutOptions,
+  type LockoutState,
+  type Reservation,
 } from './core/attempts.js';
 export { StepupEvents, type EventListener, type StepupEventMap } from './core/events.js';
 export {

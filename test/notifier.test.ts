@@ -6,7 +6,7 @@ import { AttemptCounter } from '../lib/core/attempts.js';
 import { StepupEvents } from '../lib/core/events.js';
 import { devOutbox } from '../lib/mail/mailer.js';
 import { emailNotifier } from '../lib/mail/notifier.js';
-import type { SecurityNotice } from '../lib/core/context.js';
+import type { NoticeKind, SecurityNotice } from '../lib/core/context.js';
 import { MemoryStore } from '../lib/stores/memory.js';
 import { client } from './helpers/app.js';
 import { codeIn, makeOtpApp } from './helpers/otp-app.js';
@@ -135,13 +135,12 @@ describe('notices from the library', () => {
   it('lockout: AttemptCounter calls its onLock hook once, at the lock', async () => {
     const store = new MemoryStore();
     const { outbox, notify } = setup();
-    const onLock = (_req: unknown, userId: string, factor: string) =>
-      notify({ userId, kind: 'lockout', time: TIME, data: { factor } });
+    const onLock = (_req: unknown, userId: string, factor: string, kind: NoticeKind) =>
+      notify({ userId, kind, time: TIME, data: { factor } });
     const events = new StepupEvents(Date.now);
     const counter = new AttemptCounter(store, events, { maxFailures: 3 }, onLock);
-    expect(await counter.recordFailure(undefined, 'u-alice', 'email-otp')).toBe(false);
-    expect(await counter.recordFailure(undefined, 'u-alice', 'email-otp')).toBe(false);
-    expect(await counter.recordFailure(undefined, 'u-alice', 'email-otp')).toBe(true);
+    const wrong = () => Promise.resolve({ ok: false, error: 'INVALID_CODE' } as const);
+    for (let i = 0; i < 3; i++) await counter.attempt(undefined, 'u-alice', 'email-otp', wrong);
     expect(outbox.messages()).toHaveLength(1);
     expect(outbox.last()?.subject).toBe('Too many wrong codes on your Acme account');
     await store.close?.();

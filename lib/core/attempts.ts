@@ -1,21 +1,19 @@
 import { StepupError, type ErrorDetails } from './errors.js';
 import type { ErrorKey } from './error-codes.js';
 import type { StepupEvents } from './events.js';
-import { storeKey, type MfaStore } from '../stores/types.js';
+import { storeKey, type AttemptKeys, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
 import type { Amr } from './types.js';
+import {
+  DAY_MS,
+  type DurableStreak,
+  lockDurationMs,
+  type LockoutOptions,
+  resolveLockout,
+  type ResolvedLockout,
+} from './lockout-options.js';
 
-/**
- * The second-factor lockout of `createStepup({ lockout })`. By default 10 consecutive failures
- * lock the account for 15 minutes, well inside NIST SP 800-63B-4 §3.2.2's limit of 100
- * consecutive failed attempts per account.
- */
-export interface LockoutOptions {
-  /** Consecutive second-factor failures before the lock. @default 10 */
-  readonly maxFailures?: number;
-  /** Lock duration in seconds. @default 900 */
-  readonly lockSeconds?: number;
-}
+export type { DurableStreak, LockoutOptions } from './lockout-options.js';
 
 /** The outcome of checking one code. */
 export type CodeCheck =
@@ -32,7 +30,7 @@ export type CodeCheck =
       readonly ok: false;
       /** The error the refusal answers with: 401 `invalid_code` or 410 `code_expired`. */
       readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
-      /** False when the attempt must not count on the lockout counter. @default true */
+      /** False when the attempt compared nothing and must not count on the lockout. @default true */
       readonly countsAsFailure?: boolean;
       /** What the refusal tells the client beyond the code (merged into the JSON body). */
       readonly details?: ErrorDetails['INVALID_CODE'];
@@ -40,123 +38,158 @@ export type CodeCheck =
       readonly message?: string;
     };
 
-/** Failures are forgotten after a day without a success: the counter may not live forever. */
-const FAILURE_WINDOW_MS = 24 * 3600 * 1000;
+/** A reserved attempt: the right to compare one code (`AttemptCounter.reserve`). */
+export interface Reservation {
+  readonly userId: string;
+  /** Its number in the lock period (1 … `maxFailures`). */
+  readonly count: number;
+  /** Consecutive failures counting this attempt. */
+  readonly streak: number;
+  /** The values of the keys read with the reservation, in the order asked. */
+  readonly values: readonly (string | null)[];
+}
+
+/** Called once per lock, and once at suspension, to send the user a security notice. */
+export type LockNotice = (
+  req: Request | undefined,
+  userId: string,
+  factor: string,
+  kind: 'lockout' | 'mfa_suspended',
+) => void | Promise<void>;
+
+/** The short-lived counter's window: a period's failures are forgotten after a quiet day. */
+const WINDOW_MS = DAY_MS;
+/** The streak outlives any plausible gap between attempts; its durable copy outlives that. */
+const STREAK_TTL_MS = 400 * DAY_MS;
+/** The period's last attempt holds it at most this long before a lock must have been set. */
+const IN_FLIGHT_MS = 60_000;
 
 /**
- * One counter per account across every second factor (docs/architecture.md "Factors").
+ * One counter per account across every second factor (docs/architecture.md, invariant 19).
  *
- * NIST SP 800-63B-4 §3.2.2 requires limiting consecutive failed attempts on a single account;
- * sharing the counter across factors stops an attacker from spending 10 tries on TOTP, then 10
- * on email, then 10 on recovery codes. Asking for a new challenge (resend) never resets it;
- * only a success does. The lock is per account, not per IP, because the second factor is only
- * reachable after the password: the attacker who triggers it already holds the password.
+ * Every attempt is reserved before its code is compared (`reserve`, one atomic store step), so
+ * that hundreds of parallel guesses, on one instance or several, get at most `maxFailures`
+ * compared per lock period; the period's last failure sets the lock once and tells the user
+ * once. Consecutive failures (the streak) survive locks and days and reset only on a success;
+ * each lock lasts twice the previous one (capped), and at `suspendAfter` failures (NIST
+ * SP 800-63B-4 §3.2.2: no more than 100) no code is compared any more until an admin reset.
+ * The streak's durable copy in the `CredentialStore`, raised at every lock, keeps a flushed
+ * `MfaStore` from reopening guessing. Sharing the counter across factors stops an attacker
+ * from spending 10 tries on TOTP, then 10 on email, then 10 on recovery codes. The lock is per
+ * account, not per IP: only someone holding the password reaches the second factor.
  */
 export class AttemptCounter {
-  /** Consecutive failures that lock the account (`lockout.maxFailures`, default 10). */
+  /** Attempts per lock period (`lockout.maxFailures`, default 10). */
   readonly maxFailures: number;
-  /** How long a lock lasts, in milliseconds (`lockout.lockSeconds` × 1000). */
+  /** The first lock's duration in ms (`lockout.lockSeconds` × 1000). */
   readonly lockMs: number;
+  /** The longest lock in ms (`lockout.maxLockSeconds` × 1000). */
+  readonly maxLockMs: number;
+  /** Consecutive failures that suspend second-factor sign-in (`lockout.suspendAfter`). */
+  readonly suspendAfter: number;
+  private readonly limits: ResolvedLockout;
 
   constructor(
     private readonly store: MfaStore,
     private readonly events: StepupEvents,
     options: LockoutOptions = {},
-    /**
-     * Called once when an account gets locked, to send the `lockout` security notice: the real
-     * user learns that someone holding their password is guessing codes. Must not throw
-     * (`ctx.notify` never does).
-     */
-    private readonly onLock?: (
-      req: Request | undefined,
-      userId: string,
-      factor: string,
-    ) => void | Promise<void>,
+    /** Sends the `lockout` or `mfa_suspended` notice. Must not throw (`ctx.notify` never does). */
+    private readonly onLock?: LockNotice,
     private readonly now: () => number = Date.now,
+    /** The durable copy of the streak (the credential store); absent: short-lived only. */
+    private readonly durable?: DurableStreak,
   ) {
-    this.maxFailures = options.maxFailures ?? 10;
-    this.lockMs = (options.lockSeconds ?? 900) * 1000;
-  }
-
-  /** Throws 429 `too_many_attempts` with `retryAfter` (seconds) while the account is locked. */
-  async assertNotLocked(userId: string): Promise<void> {
-    this.throwIfLocked(await this.snapshot(userId));
+    this.limits = resolveLockout(options);
+    ({
+      maxFailures: this.maxFailures,
+      lockMs: this.lockMs,
+      maxLockMs: this.maxLockMs,
+      suspendAfter: this.suspendAfter,
+    } = this.limits);
   }
 
   /**
-   * The lock and the failure count, plus `extraKeys` of the same user, in one store round trip
-   * when the store has `getMany` (a verify then costs one read and one atomic write).
+   * Reserve one attempt, reading `readKeys` of the same user in the same store round trip.
+   * Throws 429 `too_many_attempts` (with `retryAfter`) while locked or while the period's last
+   * attempts are still being checked, and 423 `mfa_suspended` once the streak reached
+   * `suspendAfter`. A reservation must end in `attempt` (or `release` when nothing is compared).
    */
-  async snapshot(userId: string, extraKeys: readonly string[] = []): Promise<AttemptSnapshot> {
-    const keys = [lockKey(userId), failuresKey(userId), ...extraKeys];
-    const values = this.store.getMany
-      ? await this.store.getMany(keys)
-      : await Promise.all(keys.map((key) => this.store.get(key)));
-    const [lock = null, failures = null, ...rest] = values;
-    // The lock holds its expiry time; the store's TTL removes it at the same moment.
-    const until = lock === null ? undefined : Number(lock);
-    const remainingMs =
-      until === undefined || !Number.isFinite(until) ? undefined : until - this.now();
-    return {
-      ...(remainingMs !== undefined && remainingMs > 0
-        ? { retryAfter: Math.ceil(remainingMs / 1000) }
-        : {}),
-      failures: Number.parseInt(failures ?? '0', 10) || 0,
-      values: rest,
+  async reserve(userId: string, readKeys: readonly string[] = []): Promise<Reservation> {
+    const keys = keysOf(userId);
+    const spec = {
+      ...keys,
+      limit: this.maxFailures,
+      cap: this.suspendAfter,
+      windowMs: WINDOW_MS,
+      streakTtlMs: STREAK_TTL_MS,
+      inFlightMs: IN_FLIGHT_MS,
+      read: readKeys,
     };
-  }
-
-  /** Throws 429 `too_many_attempts` when the snapshot shows a lock. */
-  throwIfLocked(snapshot: AttemptSnapshot): void {
-    if (snapshot.retryAfter !== undefined) {
-      throw new StepupError('TOO_MANY_ATTEMPTS', { retryAfter: snapshot.retryAfter });
+    for (let round = 0; round < 3; round++) {
+      const r = await this.store.reserveAttempt(spec);
+      switch (r.outcome) {
+        case 'reserved':
+          return { userId, count: r.count, streak: r.streak, values: r.values };
+        case 'locked':
+          throw tooMany(r.lockTtlMs);
+        case 'full':
+          throw tooMany(lockDurationMs(this.limits, 1));
+        case 'suspended':
+          throw new StepupError('MFA_SUSPENDED');
+        case 'unseeded': {
+          // The MfaStore has no count for this user (new, or its state was lost): start from
+          // the durable one, so that a flush never hands out a fresh budget.
+          const durable = (await this.durable?.failureStreak(userId)) ?? 0;
+          await this.store.setIfAbsent(keys.streak, String(durable), STREAK_TTL_MS);
+        }
+      }
     }
+    throw new StepupError('SERVICE_UNAVAILABLE');
   }
 
-  /** Count a failure; locks the account when it reaches the limit. Returns whether it locked. */
-  async recordFailure(req: Request | undefined, userId: string, factor: string): Promise<boolean> {
-    const failures = await this.store.increment(failuresKey(userId), FAILURE_WINDOW_MS);
-    if (failures < this.maxFailures) return false;
-    await this.store.set(lockKey(userId), String(this.now() + this.lockMs), this.lockMs);
-    await this.store.delete(failuresKey(userId));
-    this.events.emitFor(req, 'mfa.locked', { userId, factor, lockSeconds: this.lockMs / 1000 });
-    await this.onLock?.(req, userId, factor);
-    return true;
-  }
-
-  /**
-   * A success resets the counter. With `knownFailures` of 0 (read in this request's snapshot)
-   * there is nothing to delete and no round trip; a failure recorded concurrently by another
-   * request then stays counted, which errs on the safe side.
-   */
-  async reset(userId: string, knownFailures?: number): Promise<void> {
-    if (knownFailures === 0) return;
-    await this.store.delete(failuresKey(userId));
+  /** Give a reservation back: nothing was compared (no such factor, bad input after all). */
+  async release(reservation: Reservation): Promise<void> {
+    await this.store.settleAttempt(keysOf(reservation.userId), { kind: 'release' });
   }
 
   /**
    * The one attempt sequence of every second-factor check (the router's verify, the services
-   * that confirm, disable, regenerate or re-enrol, the password field with a TOTP appended):
-   * refuse while locked, run the check, count a failure and emit `mfa.failed`, or reset the
-   * counter on success. `known` is a snapshot this request already read (saves a round trip).
-   * Throws 429 while locked; resolves to the check's outcome otherwise.
+   * that confirm, disable, remove or regenerate, the password field with a TOTP appended):
+   * reserve (unless `reservation` is given), run the check, then reset on success, give the
+   * point back for a check that compared nothing, or count the failure, emit `mfa.failed`, and
+   * for the period's last attempt lock the account. Throws 429 or 423 as `reserve` does.
    */
   async attempt(
     req: Request | undefined,
     userId: string,
     factor: string,
     check: () => Promise<CodeCheck>,
-    known?: AttemptSnapshot,
+    reservation?: Reservation,
   ): Promise<CodeCheck> {
-    const snapshot = known ?? (await this.snapshot(userId));
-    this.throwIfLocked(snapshot);
-    const outcome = await check();
+    const r = reservation ?? (await this.reserve(userId));
+    let outcome: CodeCheck;
+    try {
+      outcome = await check();
+    } catch (err) {
+      // A check that broke may have compared the code: it stays counted (fail closed), and the
+      // period's last attempt still locks.
+      if (r.count >= this.maxFailures) await this.lockAfter(req, r, factor).catch(() => false);
+      throw err;
+    }
     if (outcome.ok) {
-      await this.reset(userId, snapshot.failures);
+      await this.succeeded(r);
       return outcome;
     }
-    if (outcome.countsAsFailure !== false) await this.recordFailure(req, userId, factor);
-    this.events.emitFor(req, 'mfa.failed', { userId, factor, reason: outcome.error.toLowerCase() });
+    if (outcome.countsAsFailure === false) {
+      await this.release(r);
+    } else {
+      this.events.emitFor(req, 'mfa.failed', {
+        userId,
+        factor,
+        reason: outcome.error.toLowerCase(),
+      });
+      await this.failed(req, r, factor);
+    }
     return outcome;
   }
 
@@ -178,20 +211,97 @@ export class AttemptCounter {
     if (!outcome.ok) throw refusal(outcome);
   }
 
-  /** Admin reset clears the lock too. */
+  /**
+   * Throws 429 while locked and 423 while suspended, without reserving (an email or SMS code is
+   * not sent to an account that cannot use it).
+   */
+  async assertNotLocked(userId: string): Promise<void> {
+    const state = await this.state(userId);
+    if (state.suspended) throw new StepupError('MFA_SUSPENDED');
+    if (state.retryAfter !== undefined) {
+      throw new StepupError('TOO_MANY_ATTEMPTS', { retryAfter: state.retryAfter });
+    }
+  }
+
+  /** The lockout state of an account, for an admin page or support tooling. */
+  async state(userId: string): Promise<LockoutState> {
+    const { lock, counter, streak } = keysOf(userId);
+    const keys = [lock, counter, streak];
+    const [until = null, , inStore = null] = this.store.getMany
+      ? await this.store.getMany(keys)
+      : await Promise.all(keys.map((key) => this.store.get(key)));
+    const stored = inStore === null ? undefined : Number(inStore);
+    const failures =
+      stored !== undefined && Number.isFinite(stored)
+        ? stored
+        : ((await this.durable?.failureStreak(userId)) ?? 0);
+    const remainingMs = until === null ? 0 : Number(until) - this.now();
+    return {
+      failures,
+      suspended: failures >= this.suspendAfter,
+      ...(remainingMs > 0 ? { retryAfter: Math.ceil(remainingMs / 1000) } : {}),
+    };
+  }
+
+  /** Admin reset: the lock, the period and the streak (also its durable copy) are gone. */
   async clear(userId: string): Promise<void> {
-    await this.store.delete(failuresKey(userId), lockKey(userId));
+    const { counter, lock, streak } = keysOf(userId);
+    await this.durable?.clearFailureStreak(userId);
+    await this.store.delete(counter, lock, streak);
+  }
+
+  private async succeeded(r: Reservation): Promise<void> {
+    await this.store.settleAttempt(keysOf(r.userId), {
+      kind: 'success',
+      streakTtlMs: STREAK_TTL_MS,
+    });
+    // The durable copy is written only at locks: after a streak that never locked it is 0.
+    if (r.streak > this.maxFailures) {
+      await this.durable?.clearFailureStreak(r.userId);
+    }
+  }
+
+  private async failed(req: Request | undefined, r: Reservation, factor: string): Promise<void> {
+    if (r.streak >= this.suspendAfter) {
+      // Exactly one reservation gets the streak's last number, so this runs once.
+      await this.durable?.raiseFailureStreak(r.userId, r.streak, this.now());
+      this.events.emitFor(req, 'mfa.suspended', { userId: r.userId, factor, failures: r.streak });
+      await this.onLock?.(req, r.userId, factor, 'mfa_suspended');
+      return;
+    }
+    if (r.count >= this.maxFailures) await this.lockAfter(req, r, factor);
+  }
+
+  /** The period's last attempt failed: lock (once), record the streak durably, tell the user. */
+  private async lockAfter(req: Request | undefined, r: Reservation, factor: string) {
+    const lockMs = lockDurationMs(this.limits, Math.ceil(r.streak / this.maxFailures));
+    const locked = await this.store.settleAttempt(keysOf(r.userId), {
+      kind: 'lock',
+      limit: this.maxFailures,
+      until: this.now() + lockMs,
+      lockMs,
+    });
+    if (!locked) return false;
+    await this.durable?.raiseFailureStreak(r.userId, r.streak, this.now());
+    this.events.emitFor(req, 'mfa.locked', {
+      userId: r.userId,
+      factor,
+      lockSeconds: lockMs / 1000,
+      failures: r.streak,
+    });
+    await this.onLock?.(req, r.userId, factor, 'lockout');
+    return true;
   }
 }
 
-/** What `snapshot()` read: the lock, the failure count, and the extra keys asked for. */
-export interface AttemptSnapshot {
-  /** Seconds until the lock ends; absent when not locked. */
-  readonly retryAfter?: number;
-  /** Failures counted since the last success (forgotten after a day without one). */
+/** What `AttemptCounter.state` tells about an account. */
+export interface LockoutState {
+  /** Consecutive second-factor failures since the last success. */
   readonly failures: number;
-  /** The values of the `extraKeys` asked for, in the same order (`null` when absent). */
-  readonly values: readonly (string | null)[];
+  /** Seconds until the current lock ends; absent when not locked. */
+  readonly retryAfter?: number;
+  /** True once `failures` reached `suspendAfter`: only an admin reset reopens sign-in. */
+  readonly suspended: boolean;
 }
 
 /** The error a failed `CodeCheck` answers with. */
@@ -199,10 +309,14 @@ export function refusal(check: Extract<CodeCheck, { ok: false }>): StepupError {
   return new StepupError(check.error, check.details ?? {}, check.message);
 }
 
-function failuresKey(userId: string): string {
-  return storeKey(userId, 'mfa', 'failures');
+function tooMany(ms: number): StepupError {
+  return new StepupError('TOO_MANY_ATTEMPTS', { retryAfter: Math.max(1, Math.ceil(ms / 1000)) });
 }
 
-function lockKey(userId: string): string {
-  return storeKey(userId, 'mfa', 'lock');
+function keysOf(userId: string): AttemptKeys {
+  return {
+    counter: storeKey(userId, 'mfa', 'failures'),
+    lock: storeKey(userId, 'mfa', 'lock'),
+    streak: storeKey(userId, 'mfa', 'streak'),
+  };
 }

@@ -24,6 +24,7 @@ export type NoticeKind =
   | 'remembered_browser_added'
   | 'admin_reset'
   | 'lockout'
+  | 'mfa_suspended'
   | 'password_changed';
 
 /** A security notice about one user; never carries a code or a secret. */

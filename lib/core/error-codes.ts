@@ -63,6 +63,12 @@ export interface ErrorCodes {
    * is in seconds and is also sent as the `Retry-After` header.
    */
   readonly TOO_MANY_ATTEMPTS: ErrorDefinition<429, 'too_many_attempts'>;
+  /**
+   * The account reached `lockout.suspendAfter` consecutive second-factor failures (100 by
+   * default, NIST SP 800-63B-4 §3.2.2): no code is checked any more, whatever the factor, until
+   * an admin reset. No `retryAfter`: waiting does not help.
+   */
+  readonly MFA_SUSPENDED: ErrorDefinition<423, 'mfa_suspended'>;
   /** A new email or SMS code was asked for within the resend interval; `retryAfter` in seconds. */
   readonly RESEND_TOO_SOON: ErrorDefinition<429, 'resend_too_soon'>;
   /**
@@ -146,6 +152,13 @@ export const ERROR_CODES: ErrorCodes = {
     status: 429,
     code: 'too_many_attempts',
     message: 'Too many failed attempts. Wait before trying again.',
+  },
+  MFA_SUSPENDED: {
+    status: 423,
+    code: 'mfa_suspended',
+    message:
+      'Too many wrong codes: sign-in with a second factor is suspended for this account. ' +
+      'Ask an administrator to reset it.',
   },
   RESEND_TOO_SOON: {
     status: 429,

@@ -105,25 +105,34 @@ export abstract class SecondFactorStrategy<E = true, I = string>
     if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     const code = this.readInput(req.body as Record<string, unknown> | undefined);
     if (code instanceof StepupError) return code;
-    // One round trip reads the lockout state and the factor's record (prefetchKeys).
+    // One round trip reserves the attempt (before any comparison: docs/architecture.md,
+    // invariant 19) and reads the factor's record and, while pending, the login epoch that the
+    // elevation compares with the one the password step recorded.
     const { attempts } = this.ctx;
-    // A pending login's epoch comes with the lockout state (same user, same round trip); the
-    // elevation compares it with the one the password step recorded.
     const epochKeys = subject.status === 'pending' ? [this.ctx.loginEpochKey(subject.userId)] : [];
-    const snapshot = await attempts.snapshot(subject.userId, [
+    const reservation = await attempts.reserve(subject.userId, [
       ...epochKeys,
       ...this.prefetchKeys(subject.userId),
     ]);
-    attempts.throwIfLocked(snapshot);
-    const prefetched = snapshot.values.slice(epochKeys.length);
-    const enrollment = await this.enrollmentFor(subject.userId, prefetched);
-    if (enrollment === undefined) return new StepupError('FACTOR_NOT_ALLOWED');
+    const prefetched = reservation.values.slice(epochKeys.length);
+    let enrollment: E | undefined;
+    try {
+      enrollment = await this.enrollmentFor(subject.userId, prefetched);
+    } catch (err) {
+      await attempts.release(reservation).catch(() => undefined);
+      throw err;
+    }
+    if (enrollment === undefined) {
+      await attempts.release(reservation);
+      return new StepupError('FACTOR_NOT_ALLOWED');
+    }
+    const found = enrollment;
     const check = await attempts.attempt(
       req,
       subject.userId,
       this.name,
-      () => this.verifyCode(req, subject, code, enrollment),
-      snapshot,
+      () => this.verifyCode(req, subject, code, found),
+      reservation,
     );
     if (!check.ok) return refusal(check);
     // While pending, req.user is unset; when stepping up, hand back the signed-in user so that
@@ -134,7 +143,7 @@ export abstract class SecondFactorStrategy<E = true, I = string>
       factor: this.name,
       amr: check.amr ?? this.amr,
       ...(check.moreAmr ? { moreAmr: check.moreAmr } : {}),
-      ...(epochKeys.length ? { loginEpoch: parseEpoch(snapshot.values[0]) } : {}),
+      ...(epochKeys.length ? { loginEpoch: parseEpoch(reservation.values[0]) } : {}),
     };
     return { user, proof };
   }

@@ -194,6 +194,7 @@ export type StepupEventType =
   | 'login.throttled'
   | 'mfa.failed'
   | 'mfa.locked'
+  | 'mfa.suspended'
   | 'mfa.step_up'
   | 'logout'
   | 'totp.enabled'

@@ -159,7 +159,13 @@ const NOTICE_LINES = new Map<string, NoticeLines>(
       subject: `Too many wrong codes on your ${d.appName} account`,
       line:
         'Someone entered your password correctly, then too many wrong codes. Second-factor ' +
-        'sign-in is paused for a few minutes.',
+        'sign-in is paused for a while, longer after each round of wrong codes.',
+    }),
+    mfa_suspended: (d) => ({
+      subject: `Second-factor sign-in suspended on your ${d.appName} account`,
+      line:
+        'Someone entered your password correctly, then wrong codes 100 times. To protect the ' +
+        'account, sign-in with a second factor is suspended until an administrator resets it.',
     }),
     password_changed: (d) => ({
       subject: `Your ${d.appName} password was changed`,

@@ -1,4 +1,11 @@
-import { type MfaStore } from './types.js';
+import type {
+  AttemptKeys,
+  AttemptReservation,
+  AttemptSettlement,
+  MfaStore,
+  ReserveAttemptSpec,
+} from './types.js';
+import { type Cells, reserveInMemory, settleInMemory } from './memory-attempts.js';
 
 /** Options of `new MemoryStore()`. */
 export interface MemoryStoreOptions {
@@ -128,6 +135,34 @@ export class MemoryStore implements MfaStore {
     this.write(key, { kind: 'string', value: String(value), expiresAt: this.expiry(ttlMs) });
     return true;
   }
+
+  async reserveAttempt(spec: ReserveAttemptSpec): Promise<AttemptReservation> {
+    return reserveInMemory(this.cells, spec);
+  }
+
+  async settleAttempt(keys: AttemptKeys, settlement: AttemptSettlement): Promise<boolean> {
+    return settleInMemory(this.cells, keys, settlement);
+  }
+
+  /** String cells for the attempt steps, which run synchronously (hence atomically). */
+  private readonly cells: Cells = {
+    get: (key) => {
+      const entry = this.live(key);
+      return entry?.kind === 'string' ? entry.value : null;
+    },
+    put: (key, value, ttlMs) => {
+      const entry = this.live(key);
+      const expiresAt =
+        ttlMs === undefined ? (entry?.expiresAt ?? null) : this.expiry(ttlMs);
+      this.write(key, { kind: 'string', value, expiresAt });
+    },
+    ttl: (key) => {
+      const entry = this.live(key);
+      if (!entry) return null;
+      return entry.expiresAt === null ? Infinity : entry.expiresAt - this.now();
+    },
+    delete: (key) => void this.entries.delete(key),
+  };
 
   async ttl(key: string): Promise<number | null> {
     const entry = this.live(key);

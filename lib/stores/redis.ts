@@ -8,7 +8,14 @@ import { commandsOf, type RedisClientLike, type RedisCommands } from './redis-cl
 import { RedisConnection } from './redis-connection.js';
 import type { RedisLogger } from './redis-errors.js';
 import { defineScripts, ms, scripts } from './redis-scripts.js';
-import type { MfaStore } from './types.js';
+import type {
+  AttemptKeys,
+  AttemptReservation,
+  AttemptSettlement,
+  MfaStore,
+  ReserveAttemptSpec,
+} from './types.js';
+import { defineAttemptScripts, reserveAttempt, settleAttempt } from './redis-attempt-scripts.js';
 
 export { reportRedisErrors, type RedisLogger } from './redis-errors.js';
 export type { RedisClientLike } from './redis-client.js';
@@ -76,6 +83,7 @@ export class RedisStore implements MfaStore {
     this.connection = new RedisConnection({ client, url, logger }, commandTimeoutMs);
     this.client = this.connection.client;
     defineScripts(this.client);
+    defineAttemptScripts(this.client);
   }
 
   /**
@@ -146,6 +154,15 @@ export class RedisStore implements MfaStore {
     const ttl = ms(ttlMs);
     const stored = await this.run((c) => scripts(c).stepupAdvance(this.k(key), String(value), ttl));
     return stored === 1;
+  }
+
+  /** One Lua script: check the lock, the streak and the period, then count (invariant 19). */
+  async reserveAttempt(spec: ReserveAttemptSpec): Promise<AttemptReservation> {
+    return this.run((c) => reserveAttempt(c, (key) => this.k(key), spec));
+  }
+
+  async settleAttempt(keys: AttemptKeys, settlement: AttemptSettlement): Promise<boolean> {
+    return this.run((c) => settleAttempt(c, (key) => this.k(key), keys, settlement));
   }
 
   async ttl(key: string): Promise<number | null> {

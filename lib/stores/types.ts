@@ -1,3 +1,7 @@
+import type { AttemptKeys, AttemptReservation, AttemptSettlement, ReserveAttemptSpec } from './attempt-types.js';
+
+export type { AttemptKeys, AttemptReservation, AttemptSettlement, ReserveAttemptSpec };
+
 /**
  * `MfaStore`: the one interface for all MFA state (enrolment records, challenges, used TOTP
  * steps, attempt counters, remembered browsers).
@@ -45,6 +49,14 @@ export interface MfaStore {
   hashGetAll(key: string): Promise<Record<string, string>>;
   /** Delete one field; true for the one caller that removed it (single use). */
   hashDelete(key: string, field: string): Promise<boolean>;
+  /**
+   * One atomic step before a second-factor code is compared: refuse while locked, suspended or
+   * with the period's attempts all taken; otherwise count the attempt in the period counter and
+   * the streak (see `AttemptReservation`). Also reads `spec.read` in the same step.
+   */
+  reserveAttempt(spec: ReserveAttemptSpec): Promise<AttemptReservation>;
+  /** End a reserved attempt atomically (see `AttemptSettlement`); true when it did what it says. */
+  settleAttempt(keys: AttemptKeys, settlement: AttemptSettlement): Promise<boolean>;
   /** Release connections and timers. */
   close?(): Promise<void>;
 }

@@ -18,5 +18,7 @@ export function sharedStore(): MfaStore {
     hashSet: (k, f, v, t) => inner.hashSet(k, f, v, t),
     hashGetAll: (k) => inner.hashGetAll(k),
     hashDelete: (k, f) => inner.hashDelete(k, f),
+    reserveAttempt: (spec) => inner.reserveAttempt(spec),
+    settleAttempt: (keys, s) => inner.settleAttempt(keys, s),
   };
 }

@@ -98,6 +98,8 @@ export class MemoryCredentialStore implements CredentialStore {
   readonly #ids = new Set<string>();
   /** WebAuthn credential id → row: unique across users, like the SQL `lookup` index. */
   readonly #passkeys = new Map<string, Row>();
+  /** Consecutive second-factor failures per user (`raiseFailureStreak`). */
+  readonly #streaks = new Map<string, number>();
   #closed = false;
 
   #open(): void {
@@ -279,6 +281,26 @@ export class MemoryCredentialStore implements CredentialStore {
     );
     for (const row of doomed) this.#remove(row);
     return doomed.length;
+  }
+
+  async failureStreak(userId: string): Promise<number> {
+    const uid = check.checkUserId(userId);
+    this.#open();
+    return this.#streaks.get(uid) ?? 0;
+  }
+
+  async raiseFailureStreak(userId: string, failures: number, now: number): Promise<void> {
+    const uid = check.checkUserId(userId);
+    const n = check.checkFailures(failures);
+    check.checkNow(now);
+    this.#open();
+    this.#streaks.set(uid, Math.max(n, this.#streaks.get(uid) ?? 0));
+  }
+
+  async clearFailureStreak(userId: string): Promise<void> {
+    const uid = check.checkUserId(userId);
+    this.#open();
+    this.#streaks.delete(uid);
   }
 
   async close(): Promise<void> {

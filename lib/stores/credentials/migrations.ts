@@ -15,6 +15,7 @@
 import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { v2Passkeys } from './migration-0002-passkeys.js';
+import { v3AttemptStreaks } from './migration-0003-attempt-streaks.js';
 import type { SqlDialectName } from './sql-options.js';
 import type { TableNames } from './sql-schema.js';
 
@@ -94,7 +95,11 @@ function v1(dialect: SqlDialectName, t: TableNames): Migration {
 }
 
 function migrationsFor(dialect: SqlDialectName, t: TableNames): Record<string, Migration> {
-  return { '0001_credentials': v1(dialect, t), '0002_passkeys': v2Passkeys(dialect, t) };
+  return {
+    '0001_credentials': v1(dialect, t),
+    '0002_passkeys': v2Passkeys(dialect, t),
+    '0003_attempt_streaks': v3AttemptStreaks(dialect, t, mysqlCollation),
+  };
 }
 
 /** True when every migration this version knows is recorded (perhaps with newer ones). */

@@ -33,15 +33,24 @@ export interface RecoveryCodesTable {
   used_at: ColumnType<DbInt | null, number | null, number | null>;
 }
 
+/** Migration 0003: one row per user with consecutive second-factor failures. */
+export interface AttemptStreaksTable {
+  user_id: string;
+  failures: ColumnType<DbInt, number, number>;
+  updated_at: ColumnType<DbInt, number, number>;
+}
+
 export interface Schema {
   [table: `${string}credentials`]: CredentialsTable;
   [table: `${string}recovery_codes`]: RecoveryCodesTable;
+  [table: `${string}attempt_streaks`]: AttemptStreaksTable;
 }
 
 export interface TableNames {
   readonly prefix: string;
   readonly credentials: `${string}credentials`;
   readonly codes: `${string}recovery_codes`;
+  readonly streaks: `${string}attempt_streaks`;
   readonly migrations: string;
   readonly migrationLock: string;
 }
@@ -53,6 +62,7 @@ export function tableNames(prefix: string): TableNames {
     prefix,
     credentials: `${prefix}credentials`,
     codes: `${prefix}recovery_codes`,
+    streaks: `${prefix}attempt_streaks`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migrations_lock`,
   };

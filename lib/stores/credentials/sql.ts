@@ -19,6 +19,7 @@ import { runMigrations } from './migrations.js';
 import { CompiledQueries } from './sql-compiled.js';
 import { advanceCounter, findPasskeyRow, insertPasskey } from './sql-passkeys.js';
 import { consumeCode, replaceCodeSet } from './sql-recovery.js';
+import { clearStreak, raiseStreak, readStreak } from './sql-streaks.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
   parseOptions,
@@ -248,6 +249,25 @@ export class SqlCredentialStore implements CredentialStore {
     const uid = check.checkUserId(userId);
     const only = check.checkType(type);
     return this.#run('deleteAll', (db) => deleteRows(db, this.#t, uid, only));
+  }
+
+  async failureStreak(userId: string): Promise<number> {
+    const uid = check.checkUserId(userId);
+    return this.#run('failureStreak', (db) => readStreak(db, this.#t, uid));
+  }
+
+  async raiseFailureStreak(userId: string, failures: number, now: number): Promise<void> {
+    const uid = check.checkUserId(userId);
+    const n = check.checkFailures(failures);
+    const at = check.checkNow(now);
+    await this.#run('raiseFailureStreak', (db) =>
+      raiseStreak(db, this.#t, this.#dialect, { userId: uid, failures: n, now: at }),
+    );
+  }
+
+  async clearFailureStreak(userId: string): Promise<void> {
+    const uid = check.checkUserId(userId);
+    await this.#run('clearFailureStreak', (db) => clearStreak(db, this.#t, uid));
   }
 
   async close(): Promise<void> {

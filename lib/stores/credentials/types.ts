@@ -148,6 +148,17 @@ export interface CredentialStore {
   delete(userId: string, id: string): Promise<boolean>;
   /** Delete all (or all of one type) of a user's credentials; the number removed. */
   deleteAll(userId: string, type?: CredentialType): Promise<number>;
+  /**
+   * The user's consecutive second-factor failures as last recorded durably (0 when none). The
+   * `MfaStore` counts every failure; this copy, written at each lock, is what a flushed
+   * `MfaStore` starts again from, so that losing short-lived state never reopens guessing
+   * beyond NIST SP 800-63B-4 §3.2.2's limit (docs/architecture.md, invariant 19).
+   */
+  failureStreak(userId: string): Promise<number>;
+  /** Raise the durable count to `failures` in one statement; a smaller value changes nothing. */
+  raiseFailureStreak(userId: string, failures: number, now: number): Promise<void>;
+  /** Forget the durable count (a second-factor success, an admin reset). */
+  clearFailureStreak(userId: string): Promise<void>;
   /** Release connections. Later calls reject with `CredentialStoreUnavailableError`. */
   close(): Promise<void>;
 }

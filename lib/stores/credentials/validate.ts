@@ -101,6 +101,13 @@ export function checkNow(now: unknown): number {
   return integer(now, 'now (ms since epoch)', 0);
 }
 
+/** A count of consecutive failures (an `integer` column: at most 2^31 - 1). */
+export function checkFailures(failures: unknown): number {
+  const n = integer(failures, 'failures', 0);
+  if (n > 2_147_483_647) throw new TypeError('CredentialStore: failures must be < 2^31');
+  return n;
+}
+
 /** An RFC 6238 time step T (§4.2: T = floor((now - T0) / X), never negative). */
 export function checkStep(step: unknown): number {
   return integer(step, 'step', 0);
