@@ -225,6 +225,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     mfaOf,
     changePassword: (req, input) => changePassword(context, req, input),
     adminReset,
+    lockoutState: (userId) => attempts.state(userId),
   };
 }
 

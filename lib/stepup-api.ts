@@ -3,6 +3,7 @@
  * middleware, the guards, the router and the services behind them.
  */
 import type { ErrorRequestHandler, Request, RequestHandler, Response, Router } from 'express';
+import type { LockoutState } from './core/attempts.js';
 import type { HasHost, SecondFactor } from './core/context.js';
 import type { LoginHook } from './core/login-flow.js';
 import type { StepupEvents } from './core/events.js';
@@ -88,6 +89,12 @@ export interface Stepup extends HasHost {
    * notifies the user.
    */
   adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
+  /**
+   * The account's second-factor lockout: consecutive failures, seconds until the current lock
+   * ends, and whether sign-in with a second factor is suspended (100 failures by default; only
+   * `adminReset` reopens it). For an admin page or support tooling.
+   */
+  lockoutState(userId: string): Promise<LockoutState>;
   /**
    * Change a password: policy check, argon2id hash saved through `setPasswordHash`, the user's
    * other sessions ended (when the session store can list them), remembered browsers revoked.
