@@ -92,6 +92,7 @@ describe('SQL store on SQLite', () => {
       .prepare("select name from sqlite_master where type = 'table' order by name")
       .all() as { name: string }[];
     expect(names.map((r) => r.name)).toEqual([
+      'mfa_attempt_streaks',
       'mfa_credentials',
       'mfa_migrations',
       'mfa_migrations_lock',

@@ -25,7 +25,7 @@ const fullwidth = (s: string) =>
   s.replace(/[A-Z0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 
 async function pendingBob() {
-  const made = makeRecoveryApp({ stepup: { lockout: { maxFailures: 1000 } } });
+  const made = makeRecoveryApp({ stepup: { lockout: { maxFailures: 100 } } });
   const codes = await made.recovery.generate(undefined, 'u-bob');
   const c = await client(made.app);
   await c.login('bob', 'bob-password-1');

@@ -14,7 +14,7 @@ import { startRedis, type RedisServer } from './helpers/redis-server.js';
 
 const PARALLEL = 50;
 // The race is about the store, not the lockout: 49 losers must not lock the account first.
-const stepupOptions = { lockout: { maxFailures: 1000 } };
+const stepupOptions = { lockout: { maxFailures: 100 } };
 
 /** `n` pending logins of bob on `server`, each a separate session (attackers use many). */
 async function pendingSessions(server: Server, n: number) {

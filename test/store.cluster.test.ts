@@ -151,7 +151,7 @@ describe('races on the Cluster, split across two app instances', () => {
       makeRecoveryApp({
         store: new RedisStore({ client: cluster.client(), prefix }),
         // The race is about the store, not the lockout: 49 losers must not lock the account.
-        stepup: { lockout: { maxFailures: 1000 }, rememberBrowser, credentials },
+        stepup: { lockout: { maxFailures: 100 }, rememberBrowser, credentials },
       }),
     );
     const [a, b] = instances;

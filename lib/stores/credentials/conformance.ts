@@ -15,6 +15,7 @@ import {
 import { isolationTests } from './conformance-isolation.js';
 import { passkeyTests } from './conformance-passkeys.js';
 import { raceTests } from './conformance-races.js';
+import { streakTests } from './conformance-streaks.js';
 
 export {
   type CredentialConformanceContext,
@@ -86,6 +87,7 @@ export function runCredentialStoreConformance(
       isolationTests(ctx);
       raceTests(ctx);
       passkeyTests(ctx);
+      streakTests(ctx);
     });
   });
 }
