@@ -68,6 +68,8 @@ export class PasswordStrategy extends LocalStrategy {
   }
 }
 
+const SIX_DIGITS_AT_END = /[0-9]{6}$/;
+
 async function verify(
   ctx: StepupContext,
   options: PasswordOptions,
@@ -94,8 +96,14 @@ async function verify(
   const user = await options.findUser(username);
   let proof = PROOF;
   let ok = false;
-  if (user && options.appendedTotp) {
-    const combined = await checkAppendedTotp(ctx, req, user, password);
+  // Equal work (docs/architecture.md, invariant 6; OWASP ASVS 5.0 V6.3.8): with appendedTotp, a
+  // field that ends in six digits costs two hash verifications for every account (the field
+  // without its last six characters, then the whole field), unknown users and users without
+  // TOTP included, so that timing tells nobody who exists or who has TOTP.
+  if (options.appendedTotp && SIX_DIGITS_AT_END.test(password)) {
+    const combined = user
+      ? await checkAppendedTotp(ctx, req, user, password)
+      : await dummyVerify(password.slice(0, -6), params).then(() => 'not_combined' as const);
     if (combined === 'wrong_code') {
       await throttle?.recordFailure(username, ip);
       return undefined;
@@ -139,10 +147,11 @@ async function checkAppendedTotp(
   user: PasswordUser,
   field: string,
 ): Promise<'ok' | 'wrong_code' | 'not_combined'> {
+  // The hash first, for every user: whether the account has TOTP is looked up only once the
+  // password part is right, so the work before that is the same for every account.
+  if (!(await verifyPassword(user.passwordHash, field.slice(0, -6)))) return 'not_combined';
   const totp = ctx.factor(TOTP_CODE_CHECK);
-  if (!totp || !/[0-9]{6}$/.test(field) || !(await totp.isEnrolled(user.id))) return 'not_combined';
-  if (user.locked === true || !(await verifyPassword(user.passwordHash, field.slice(0, -6))))
-    return 'not_combined';
+  if (user.locked === true || !totp || !(await totp.isEnrolled(user.id))) return 'not_combined';
   // The one attempt path of every second factor: lockout, failure count, `mfa.failed`
   // (NIST SP 800-63B-4 §3.2.2). A locked account answers like a wrong code: no hint which part.
   try {
