@@ -82,7 +82,16 @@ export {
 } from './step-up/assurance-options.js';
 export type { Aal, Assurance } from './core/assurance.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export { StoreUnavailableError, storeKey, globalKey, type MfaStore } from './stores/types.js';
+export {
+  StoreUnavailableError,
+  storeKey,
+  globalKey,
+  type AttemptKeys,
+  type AttemptReservation,
+  type AttemptSettlement,
+  type MfaStore,
+  type ReserveAttemptSpec,
+} from './stores/types.js';
 export type {
   Amr,
   MfaReason,

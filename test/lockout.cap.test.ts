@@ -13,8 +13,6 @@ import { storeKey } from '../lib/stores/types.js';
 import { client, makeApp, TEST_CODE } from './helpers/app.js';
 import { startRedis, type RedisServer } from './helpers/redis-server.js';
 
-const MIN = 60_000;
-
 /** bob pending on a fresh app whose clock the test moves. */
 async function setup(
   stepup: Omit<StepupOptions, 'passport' | 'factors' | 'now'> = {},

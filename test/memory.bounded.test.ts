@@ -8,7 +8,7 @@
 // 2,000 failed logins through the real router (built-in password factor, cheap argon2) shows that
 // a failed login writes nothing to the MFA store and costs the same heap as the direct drive.
 //
-// Bounds stated here, heap growth after a forced GC (measured on Node 20: ~61 MB and ~27 MB):
+// Bounds stated here, heap growth after a forced GC (measured on Node 20: ~61 MB and ~55 MB):
 //   - the password throttle after 100,000 failed logins: under 80 MB (~0.6 kB per login: one
 //     username+IP counter each, one per address, each with its own timer);
 //   - the MemoryStore with 100,000 lockout counters and streaks: under 80 MB (~0.6 kB per account).

@@ -66,6 +66,7 @@ export function contentPages(ctx: ExampleContext): Router {
           id: u.id,
           displayName: u.displayName,
           factors: await stepup.enrolledFactors(u.id),
+          lockout: await stepup.lockoutState(u.id),
         })),
       );
       return render(req, res, 'admin', { title: 'Administration', rows });

@@ -40,6 +40,7 @@ export type CodeCheck =
 
 /** A reserved attempt: the right to compare one code (`AttemptCounter.reserve`). */
 export interface Reservation {
+  /** The account it counts on. */
   readonly userId: string;
   /** Its number in the lock period (1 … `maxFailures`). */
   readonly count: number;

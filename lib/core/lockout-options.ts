@@ -29,8 +29,11 @@ export interface LockoutOptions {
 
 /** The durable copy of the streak (the `CredentialStore` methods of the same names). */
 export interface DurableStreak {
+  /** The recorded count (0 when none). */
   failureStreak(userId: string): Promise<number>;
+  /** Raise the count to `failures`; a smaller value changes nothing. */
   raiseFailureStreak(userId: string, failures: number, now: number): Promise<void>;
+  /** Forget the count (a success, an admin reset). */
   clearFailureStreak(userId: string): Promise<void>;
 }
 
@@ -43,7 +46,9 @@ export interface ResolvedLockout {
 
 function whole(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(`lockout.${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
+    throw new TypeError(
+      `lockout.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
+    );
   }
   return value;
 }
@@ -55,7 +60,12 @@ export function resolveLockout(options: LockoutOptions = {}): ResolvedLockout {
     'maxLockSeconds',
     'suspendAfter',
   ]);
-  const suspendAfter = whole('suspendAfter', options.suspendAfter ?? NIST_FAILURE_CAP, 1, NIST_FAILURE_CAP);
+  const suspendAfter = whole(
+    'suspendAfter',
+    options.suspendAfter ?? NIST_FAILURE_CAP,
+    1,
+    NIST_FAILURE_CAP,
+  );
   const maxFailures = whole('maxFailures', options.maxFailures ?? 10, 1, NIST_FAILURE_CAP);
   const lockSeconds = whole('lockSeconds', options.lockSeconds ?? 900, 1, 30 * 86400);
   const maxLockSeconds = whole(
@@ -64,7 +74,12 @@ export function resolveLockout(options: LockoutOptions = {}): ResolvedLockout {
     lockSeconds,
     30 * 86400,
   );
-  return { maxFailures, lockMs: lockSeconds * 1000, maxLockMs: maxLockSeconds * 1000, suspendAfter };
+  return {
+    maxFailures,
+    lockMs: lockSeconds * 1000,
+    maxLockMs: maxLockSeconds * 1000,
+    suspendAfter,
+  };
 }
 
 /** The `n`-th lock of a streak (1, 2, …) lasts `lockMs` × 2^(n−1), at most `maxLockMs`. */

@@ -48,12 +48,38 @@ export interface ReserveAttemptSpec extends AttemptKeys {
  * - `unseeded`: the store holds no streak for the user (never seen, or short-lived state lost):
  *   the caller seeds it from the durable count (`setIfAbsent`) and asks again.
  */
-export type AttemptReservation = { readonly values: readonly (string | null)[] } & (
-  | { readonly outcome: 'reserved'; readonly count: number; readonly streak: number }
-  | { readonly outcome: 'locked'; readonly lockTtlMs: number }
-  | { readonly outcome: 'full' }
-  | { readonly outcome: 'suspended'; readonly streak: number }
-  | { readonly outcome: 'unseeded' }
+export type AttemptReservation = {
+  /** The values of `spec.read`, in order (null when absent). */
+  readonly values: readonly (string | null)[];
+} & (
+  | {
+      /** The attempt may compare one code. */
+      readonly outcome: 'reserved';
+      /** Its number in the period (1 … limit). */
+      readonly count: number;
+      /** Consecutive failures, counting this attempt. */
+      readonly streak: number;
+    }
+  | {
+      /** The account is locked. */
+      readonly outcome: 'locked';
+      /** For this long, in ms. */
+      readonly lockTtlMs: number;
+    }
+  | {
+      /** Every attempt of the period is taken by requests still being checked. */
+      readonly outcome: 'full';
+    }
+  | {
+      /** The streak reached the cap. */
+      readonly outcome: 'suspended';
+      /** Its value. */
+      readonly streak: number;
+    }
+  | {
+      /** No streak is stored for the user: seed it and ask again. */
+      readonly outcome: 'unseeded';
+    }
 );
 
 /**
@@ -67,11 +93,23 @@ export type AttemptReservation = { readonly values: readonly (string | null)[] }
  * A failure that is not the period's last needs no settling: its point stays.
  */
 export type AttemptSettlement =
-  | { readonly kind: 'success'; readonly streakTtlMs: number }
-  | { readonly kind: 'release' }
   | {
+      /** A right code. */
+      readonly kind: 'success';
+      /** The streak's lifetime (it is kept at 0). */
+      readonly streakTtlMs: number;
+    }
+  | {
+      /** Nothing was compared. */
+      readonly kind: 'release';
+    }
+  | {
+      /** The period's last attempt failed. */
       readonly kind: 'lock';
+      /** Attempts per period: the lock is set only when the counter holds this many. */
       readonly limit: number;
+      /** When the lock ends, in ms since the epoch (the lock's value). */
       readonly until: number;
+      /** The lock's lifetime in ms. */
       readonly lockMs: number;
     };

@@ -152,8 +152,7 @@ export class MemoryStore implements MfaStore {
     },
     put: (key, value, ttlMs) => {
       const entry = this.live(key);
-      const expiresAt =
-        ttlMs === undefined ? (entry?.expiresAt ?? null) : this.expiry(ttlMs);
+      const expiresAt = ttlMs === undefined ? (entry?.expiresAt ?? null) : this.expiry(ttlMs);
       this.write(key, { kind: 'string', value, expiresAt });
     },
     ttl: (key) => {

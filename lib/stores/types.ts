@@ -1,4 +1,9 @@
-import type { AttemptKeys, AttemptReservation, AttemptSettlement, ReserveAttemptSpec } from './attempt-types.js';
+import type {
+  AttemptKeys,
+  AttemptReservation,
+  AttemptSettlement,
+  ReserveAttemptSpec,
+} from './attempt-types.js';
 
 export type { AttemptKeys, AttemptReservation, AttemptSettlement, ReserveAttemptSpec };
 

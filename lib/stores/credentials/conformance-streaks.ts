@@ -18,7 +18,8 @@ export function streakTests(ctx: CredentialConformanceContext): void {
     await store.raiseFailureStreak('alice', 30, T0 + 2);
     expect(await store.failureStreak('alice')).toBe(30);
     // User ids compare exactly: no case folding, no trailing-space padding.
-    for (const other of ['Alice', 'alice ', 'alicE']) expect(await store.failureStreak(other)).toBe(0);
+    for (const other of ['Alice', 'alice ', 'alicE'])
+      expect(await store.failureStreak(other)).toBe(0);
     await store.raiseFailureStreak('bob', 100, T0);
     await store.clearFailureStreak('alice');
     expect(await store.failureStreak('alice')).toBe(0);
