@@ -82,16 +82,8 @@ export {
 } from './step-up/assurance-options.js';
 export type { Aal, Assurance } from './core/assurance.js';
 export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';
-export {
-  StoreUnavailableError,
-  storeKey,
-  globalKey,
-  type AttemptKeys,
-  type AttemptReservation,
-  type AttemptSettlement,
-  type MfaStore,
-  type ReserveAttemptSpec,
-} from './stores/types.js';
+export { StoreUnavailableError, storeKey, globalKey, type MfaStore } from './stores/types.js';
+export type * from './stores/attempt-types.js';
 export type {
   Amr,
   MfaReason,

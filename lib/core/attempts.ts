@@ -1,62 +1,28 @@
-import { StepupError, type ErrorDetails } from './errors.js';
-import type { ErrorKey } from './error-codes.js';
+import { StepupError } from './errors.js';
 import type { StepupEvents } from './events.js';
 import { storeKey, type AttemptKeys, type MfaStore } from '../stores/types.js';
 import type { Request } from 'express';
-import type { Amr } from './types.js';
+import { type CodeCheck, refusal } from './code-check.js';
 import {
   DAY_MS,
   type DurableStreak,
   lockDurationMs,
+  type LockNotice,
   type LockoutOptions,
+  type LockoutState,
+  type Reservation,
   resolveLockout,
   type ResolvedLockout,
 } from './lockout-options.js';
 
-export type { DurableStreak, LockoutOptions } from './lockout-options.js';
-
-/** The outcome of checking one code. */
-export type CodeCheck =
-  | {
-      /** The code (or assertion) was right and has been consumed. */
-      readonly ok: true;
-      /** What this check proved when it depends on the authenticator (a passkey: hwk or swk). */
-      readonly amr?: Amr;
-      /** Further RFC 8176 values it proved (`user` after user verification). */
-      readonly moreAmr?: readonly Amr[];
-    }
-  | {
-      /** The check failed. */
-      readonly ok: false;
-      /** The error the refusal answers with: 401 `invalid_code` or 410 `code_expired`. */
-      readonly error: Extract<ErrorKey, 'INVALID_CODE' | 'CODE_EXPIRED'>;
-      /** False when the attempt compared nothing and must not count on the lockout. @default true */
-      readonly countsAsFailure?: boolean;
-      /** What the refusal tells the client beyond the code (merged into the JSON body). */
-      readonly details?: ErrorDetails['INVALID_CODE'];
-      /** A sentence that says what to do, instead of the code's default message. */
-      readonly message?: string;
-    };
-
-/** A reserved attempt: the right to compare one code (`AttemptCounter.reserve`). */
-export interface Reservation {
-  /** The account it counts on. */
-  readonly userId: string;
-  /** Its number in the lock period (1 … `maxFailures`). */
-  readonly count: number;
-  /** Consecutive failures counting this attempt. */
-  readonly streak: number;
-  /** The values of the keys read with the reservation, in the order asked. */
-  readonly values: readonly (string | null)[];
-}
-
-/** Called once per lock, and once at suspension, to send the user a security notice. */
-export type LockNotice = (
-  req: Request | undefined,
-  userId: string,
-  factor: string,
-  kind: 'lockout' | 'mfa_suspended',
-) => void | Promise<void>;
+export { type CodeCheck, refusal } from './code-check.js';
+export type {
+  DurableStreak,
+  LockNotice,
+  LockoutOptions,
+  LockoutState,
+  Reservation,
+} from './lockout-options.js';
 
 /** The short-lived counter's window: a period's failures are forgotten after a quiet day. */
 const WINDOW_MS = DAY_MS;
@@ -293,21 +259,6 @@ export class AttemptCounter {
     await this.onLock?.(req, r.userId, factor, 'lockout');
     return true;
   }
-}
-
-/** What `AttemptCounter.state` tells about an account. */
-export interface LockoutState {
-  /** Consecutive second-factor failures since the last success. */
-  readonly failures: number;
-  /** Seconds until the current lock ends; absent when not locked. */
-  readonly retryAfter?: number;
-  /** True once `failures` reached `suspendAfter`: only an admin reset reopens sign-in. */
-  readonly suspended: boolean;
-}
-
-/** The error a failed `CodeCheck` answers with. */
-export function refusal(check: Extract<CodeCheck, { ok: false }>): StepupError {
-  return new StepupError(check.error, check.details ?? {}, check.message);
 }
 
 function tooMany(ms: number): StepupError {

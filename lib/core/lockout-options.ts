@@ -5,6 +5,7 @@
  * code is compared at all: NIST SP 800-63B-4 §3.2.2 allows no more than 100 consecutive failed
  * attempts on one account.
  */
+import type { Request } from 'express';
 import { assertKnownKeys } from './validate.js';
 
 export const DAY_MS = 24 * 3600 * 1000;
@@ -86,4 +87,34 @@ export function resolveLockout(options: LockoutOptions = {}): ResolvedLockout {
 export function lockDurationMs(limits: ResolvedLockout, n: number): number {
   const doublings = Math.min(Math.max(0, n - 1), 30);
   return Math.min(limits.maxLockMs, limits.lockMs * 2 ** doublings);
+}
+
+/** A reserved attempt: the right to compare one code (`AttemptCounter.reserve`). */
+export interface Reservation {
+  /** The account it counts on. */
+  readonly userId: string;
+  /** Its number in the lock period (1 … `maxFailures`). */
+  readonly count: number;
+  /** Consecutive failures counting this attempt. */
+  readonly streak: number;
+  /** The values of the keys read with the reservation, in the order asked. */
+  readonly values: readonly (string | null)[];
+}
+
+/** Called once per lock, and once at suspension, to send the user a security notice. */
+export type LockNotice = (
+  req: Request | undefined,
+  userId: string,
+  factor: string,
+  kind: 'lockout' | 'mfa_suspended',
+) => void | Promise<void>;
+
+/** What `AttemptCounter.state` tells about an account. */
+export interface LockoutState {
+  /** Consecutive second-factor failures since the last success. */
+  readonly failures: number;
+  /** Seconds until the current lock ends; absent when not locked. */
+  readonly retryAfter?: number;
+  /** True once `failures` reached `suspendAfter`: only an admin reset reopens sign-in. */
+  readonly suspended: boolean;
 }
