@@ -85,6 +85,10 @@ export function attemptTests(ctx: ConformanceContext): void {
     expect(await store.settleAttempt(keys, { kind: 'release' })).toBe(true);
     expect(await store.get(keys.counter)).toBe('1');
     expect(await store.get(keys.streak)).toBe('41');
+    expect(await store.settleAttempt(keys, { kind: 'release' })).toBe(true);
+    expect(await store.get(keys.counter)).toBeNull(); // gone at 0: the attempt cost nothing
+    expect(await store.get(keys.streak)).toBe('40');
+    await store.reserveAttempt(spec());
     expect(await store.settleAttempt(keys, { kind: 'success', streakTtlMs: 60_000 })).toBe(true);
     expect(await store.get(keys.counter)).toBeNull();
     expect(await store.get(keys.streak)).toBe('0');

@@ -64,12 +64,15 @@ export function settleInMemory(
       cells.delete(keys.lock);
       cells.put(keys.streak, '0', settlement.streakTtlMs);
       return true;
-    case 'release':
-      for (const key of [keys.counter, keys.streak]) {
-        const n = count(cells.get(key), 0);
-        if (n > 0) cells.put(key, String(n - 1));
-      }
+    case 'release': {
+      // The period counter goes when it reaches 0; the streak stays (0 is not "unseeded").
+      const n = count(cells.get(keys.counter), 0);
+      if (n > 1) cells.put(keys.counter, String(n - 1));
+      else cells.delete(keys.counter);
+      const streak = count(cells.get(keys.streak), 0);
+      if (streak > 0) cells.put(keys.streak, String(streak - 1));
       return true;
+    }
     case 'lock':
       if (count(cells.get(keys.counter), 0) < settlement.limit) return false;
       if (cells.ttl(keys.lock) !== null) return false;

@@ -47,7 +47,8 @@ if kind == 'success' then
   return 1
 end
 if kind == 'release' then
-  if (tonumber(redis.call('GET', KEYS[1]) or '0') or 0) > 0 then redis.call('DECR', KEYS[1]) end
+  local n = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+  if n > 1 then redis.call('DECR', KEYS[1]) elseif n == 1 then redis.call('DEL', KEYS[1]) end
   if (tonumber(redis.call('GET', KEYS[3]) or '0') or 0) > 0 then redis.call('DECR', KEYS[3]) end
   return 1
 end
