@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from './vitest-api.js';
 import { atomicityTests, type ConformanceContext } from './conformance-atomic.js';
+import { optionalHashTests } from './conformance-hash.js';
 import { type MfaStore, storeKey } from './types.js';
 
 /** What `makeStore` of {@link runStoreConformance} returns for each test. */
@@ -83,6 +84,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
 
     basicTests(ctx);
     atomicityTests(ctx);
+    optionalHashTests(ctx);
     oddKeyTests(ctx);
   });
 }

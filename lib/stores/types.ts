@@ -43,8 +43,18 @@ export interface MfaStore {
   hashSet(key: string, field: string, value: string, ttlMs?: number): Promise<void>;
   /** All fields of a hash; an empty object when absent. */
   hashGetAll(key: string): Promise<Record<string, string>>;
+  /**
+   * Optional: one field of a hash (HGET), null when the field or the hash is absent. Callers
+   * fall back to `hashGetAll` when a store has no `hashGet`.
+   */
+  hashGet?(key: string, field: string): Promise<string | null>;
   /** Delete one field; true for the one caller that removed it (single use). */
   hashDelete(key: string, field: string): Promise<boolean>;
+  /**
+   * Optional: delete several fields of one hash in one round trip (HDEL key f1 f2 …); resolves
+   * to how many existed. Callers fall back to `hashDelete` per field.
+   */
+  hashDeleteMany?(key: string, fields: readonly string[]): Promise<number>;
   /** Release connections and timers. */
   close?(): Promise<void>;
 }
