@@ -36,7 +36,7 @@ import {
   type HandleEntry,
   type SessionEntry,
 } from './session-entries.js';
-import { SESSION_KEY, sessionIdOf } from './session-state.js';
+import { SESSION_KEY, sessionBag, sessionIdOf } from './session-state.js';
 import {
   destroySession,
   destroySessions,
@@ -82,7 +82,8 @@ function sessionStoreOf(req: Request): SessionStoreLike | undefined {
  * clock, which is also what pruning compares it with: the app's injected `now` does not move it).
  */
 function expiryHint(req: Request): number | undefined {
-  const expires = (req.session as { cookie?: { expires?: unknown } } | undefined)?.cookie?.expires;
+  const cookie = sessionBag(req)?.cookie as { expires?: unknown } | undefined;
+  const expires = cookie?.expires;
   const at = expires instanceof Date ? expires.getTime() : undefined;
   return at !== undefined && Number.isFinite(at) ? at : undefined;
 }
