@@ -43,7 +43,9 @@ export interface SessionPageOptions {
  * had ended were dropped on the way): follow `next` until it is absent.
  */
 export interface SessionSummaryPage {
+  /** The sessions of this page, newest login first. */
   readonly sessions: SessionSummary[];
+  /** The `cursor` of the next page; absent on the last page. */
   readonly next?: string;
 }
 
