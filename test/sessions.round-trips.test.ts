@@ -189,6 +189,32 @@ describe('1,000 sessions of one user on connect-redis and the Redis MfaStore', (
     expect(((await alice.get('/auth/sessions')).body.sessions as unknown[]).length).toBe(14);
   });
 
+  it('a subclass that overrides destroy is called for each session, not bypassed by a DEL', async () => {
+    const destroyed: string[] = [];
+    class Audited extends ConnectRedisStore {
+      override destroy(sid: string, cb?: (err?: unknown) => void) {
+        destroyed.push(sid);
+        return super.destroy(sid, cb);
+      }
+    }
+    const prefix = `sess:${randomBytes(4).toString('hex')}:`;
+    const sessionStore = new Audited({ client: redis.client(), prefix });
+    const store = new RedisStore({ client: redis.client(), prefix: `stepup:${prefix}` });
+    const { app } = makeApp({
+      enrolled: [],
+      sessionStore,
+      stepup: { store, rememberBrowser: { enabled: false } },
+    });
+    const alice = await signedIn(app);
+    const sids = await cloneSessions(alice, sessionStore, store, 40);
+    destroyed.length = 0; // the sign-in's own regeneration destroyed the anonymous session
+    expect(
+      (await alice.agent.delete('/auth/sessions').set('x-csrf-token', alice.csrf)).status,
+    ).toBe(204);
+    expect(destroyed.sort()).toEqual([...sids].sort());
+    expect((await alice.get('/auth/sessions')).body.sessions).toHaveLength(1);
+  });
+
   it('paging: limit and cursor; bad values are 400 invalid_request', async () => {
     const { app, store, sessionStore } = setup();
     const alice = await signedIn(app);

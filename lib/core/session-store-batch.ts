@@ -38,9 +38,26 @@ export const CONCURRENCY = 32;
 /** Stores whose batch command was refused (a Cluster): they get parallel calls from then on. */
 const noBatch = new WeakSet<object>();
 
+/** The object of `store`'s prototype chain (or `store` itself) that defines `name`. */
+function definerOf(store: object, name: string): object | undefined {
+  for (let o: object | null = store; o; o = Object.getPrototypeOf(o) as object | null) {
+    if (Object.prototype.hasOwnProperty.call(o, name)) return o;
+  }
+  return undefined;
+}
+
+/**
+ * connect-redis (7 or 8) itself, not a subclass or an instance that replaced `get` or `destroy`
+ * (an override may do more than one GET or DEL: audit, a second index): its `get` and `destroy`
+ * are defined where its own `_getTTL` is. Anything else gets its own methods, in parallel.
+ */
 function connectRedis(store: SessionStoreLike): ConnectRedisLike | undefined {
   const s = store as Partial<ConnectRedisLike>;
-  return typeof s.prefix === 'string' &&
+  const own = definerOf(store, '_getTTL');
+  return own !== undefined &&
+    definerOf(store, 'get') === own &&
+    definerOf(store, 'destroy') === own &&
+    typeof s.prefix === 'string' &&
     typeof s.serializer?.parse === 'function' &&
     typeof s.client?.mget === 'function' &&
     typeof s.client.del === 'function' &&
