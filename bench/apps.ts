@@ -18,6 +18,7 @@ import {
 } from '../lib/index.js';
 import { storeKey } from '../lib/stores/types.js';
 import { generateTotpSecret } from '../lib/totp/totp-core.js';
+import { cloneSessionsRoute } from './session-clones.js';
 import { base32Decode, totpCode } from './totp-code.js';
 
 export const BENCH_PASSWORD = 'bench-password-1';
@@ -133,6 +134,8 @@ export function oursApp(options: OursOptions): Express {
       });
     },
   );
+  // Many sessions of one signed-in user, for the sessions-list scenarios (bench/session-clones.ts).
+  app.post('/bench/clone-sessions/:count', cloneSessionsRoute(stepup.store));
   app.use(stepup.errorHandler((err) => console.error('bench server:', err)));
   // For bench/micro.ts, which times the guard on this app's real request objects.
   app.locals.stepup = stepup;

@@ -6,6 +6,7 @@
 import type autocannon from 'autocannon';
 import { BENCH_PASSWORD } from './apps.js';
 import { runLoad, startLoad, type LoadResult } from './load.js';
+import { SESSIONS_SCENARIOS } from './sessions-scenarios.js';
 import { seedUsers, usualVerifyRequest, verifyRequest, type PendingUser } from './seed.js';
 import type { ServerPorts } from './server.js';
 
@@ -252,6 +253,7 @@ export const SCENARIOS: readonly Scenario[] = [
     usualVerifyRequest,
   ),
   underLogin,
+  ...SESSIONS_SCENARIOS,
 ];
 
 /**

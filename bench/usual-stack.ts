@@ -32,8 +32,8 @@ export interface KeyTable {
 /**
  * The I/O a hand-made stack needs to do what ours does on a verify, without our code: read an
  * attempt counter (MGET, as ours reads the lockout and the login epoch), move a durable replay
- * marker (one conditional UPDATE), list the session for "your active sessions" (HSET + PEXPIRE
- * in one round trip). With it, the pair measures our code, not the work the features need.
+ * marker (one conditional UPDATE), list the session for "your active sessions" (HGETALL, for
+ * pruning, + HSET + PEXPIRE in one round trip). With it, the pair measures our code, not the work the features need.
  */
 export interface SameWork {
   readonly redis: Pick<Redis, 'mget' | 'multi'>;
@@ -108,6 +108,7 @@ export function usualApp(options: UsualOptions): Express {
           if (!fresh) throw new Error('code already used');
           return work.redis
             .multi()
+            .hgetall(`usual:{${id}}:sessions`)
             .hset(`usual:{${id}}:sessions`, req.sessionID, String(Date.now()))
             .pexpire(`usual:{${id}}:sessions`, 86_400_000)
             .exec();

@@ -165,7 +165,13 @@ export {
   renderQrTerminal,
   type OtpauthUriOptions,
 } from './totp/enrollment-artifacts.js';
-export type { ActiveSessions, EndResult, SessionSummary } from './sessions/service.js';
+export type {
+  ActiveSessions,
+  EndResult,
+  SessionPageOptions,
+  SessionSummary,
+  SessionSummaryPage,
+} from './sessions/service.js';
 export { assertFreshMfa, assertSignedIn } from './http/guards.js';
 export {
   PasswordStrategy,

@@ -151,6 +151,14 @@ for (const [name, makeStore] of stores) {
       expect((await end(forged)).status).toBe(404);
       expect((await bob.get('/me')).status).toBe(200); // bob's session was not ended
       expect(Object.keys(await stepup.store.hashGetAll('{u-alice}:sessions'))).toHaveLength(1);
+
+      // And through DELETE /auth/sessions, which reads and ends many in one batch.
+      await stepup.store.hashSet('{u-alice}:sessions', forged, entry, 60_000);
+      const all = await alice.agent.delete('/auth/sessions').set('x-csrf-token', alice.csrf);
+      expect(all.status).toBe(204);
+      expect((await bob.get('/me')).status).toBe(200);
+      expect((await alice.get('/me')).status).toBe(200);
+      expect(Object.keys(await stepup.store.hashGetAll('{u-alice}:sessions'))).toHaveLength(1);
     });
   });
 }

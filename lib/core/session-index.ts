@@ -4,11 +4,18 @@
  *
  * The index is one hash per user in the MfaStore: a random handle per login (what the user sees
  * as `id`; never the session id, which is a bearer secret) → the session id it currently lives
- * under, when the login happened, the address and a browser label. It is written when a session
- * becomes signed in and whenever its id rotates (one HSET, the handle stays), and cleaned at
- * logout; an entry whose session is gone from the session store (expired, or ended by an app's
- * own `req.logout()`) is dropped the next time the list is read, so the list never shows a
- * session that no longer opens anything. Activity and assurance come from the session itself.
+ * under, when the login happened, the address, a browser label and an expiry hint
+ * (lib/core/session-entries.ts). It is written when a session becomes signed in and whenever its
+ * id rotates (one HSET, the handle stays), and cleaned at logout. An entry whose session is gone
+ * from the session store (expired, or ended by an app's own `req.logout()`) is dropped when a
+ * page of the list reads it, and at sign-in (pruning on write, bounded per user: session-entries.ts),
+ * so the list never shows a session that no longer opens anything. Activity and assurance come
+ * from the session itself.
+ *
+ * Round trips do not grow with the user's sessions (docs/architecture.md, "Performance"): a page
+ * is one index read, one batch read of its sessions and at most one HDEL; ending one is an HGET,
+ * a read, a destroy and an HDEL; ending the others is one index read, one batch read, one batch
+ * destroy and one HDEL (lib/core/session-store-batch.ts).
  *
  * The session ids in this hash are as sensitive as the session store's own keys: keep the
  * MfaStore in the same trust zone as the session store (docs/architecture.md, "Where state
@@ -17,17 +24,30 @@
 import { randomBytes } from 'node:crypto';
 import type { Request } from 'express';
 import { storeKey, type MfaStore } from '../stores/types.js';
-import { SESSION_KEY, sessionIdOf, sessionStoreDown } from './session-state.js';
+import {
+  after,
+  cursorOf,
+  DEFAULT_PAGE_SIZE,
+  entriesOf,
+  MAX_SESSIONS_PER_USER,
+  parseEntry,
+  PRUNE_CANDIDATES,
+  pruneCandidates,
+  type HandleEntry,
+  type SessionEntry,
+} from './session-entries.js';
+import { SESSION_KEY, sessionBag, sessionIdOf } from './session-state.js';
+import {
+  destroySession,
+  destroySessions,
+  getSession,
+  readSessions,
+  type SessionStoreLike,
+} from './session-store-batch.js';
 import type { SessionMfaRecord } from './types.js';
 import { labelFromUserAgent } from './user-agent-label.js';
 
-/** What the index keeps per login. */
-export interface SessionEntry {
-  readonly sid: string;
-  readonly createdAt: number;
-  readonly ip?: string;
-  readonly label: string;
-}
+export { HANDLE_PATTERN, MAX_SESSIONS_PER_USER, type SessionEntry } from './session-entries.js';
 
 /** A live session of the user, as read from the session store. */
 export interface LiveSession extends SessionEntry {
@@ -35,14 +55,11 @@ export interface LiveSession extends SessionEntry {
   readonly record: SessionMfaRecord;
 }
 
-/** The parts of an express-session store used here (every store has them). */
-interface SessionStoreLike {
-  get(sid: string, cb: (err: unknown, session?: unknown) => void): void;
-  destroy(sid: string, cb: (err?: unknown) => void): void;
+/** One page of the list: `next` is the cursor of the following page, absent on the last. */
+export interface SessionPage {
+  readonly sessions: LiveSession[];
+  readonly next?: string;
 }
-
-/** Handles: 128 random bits, base64url (22 characters). */
-export const HANDLE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /** The index outlives any session: a year, renewed at every write. */
 const INDEX_TTL_MS = 365 * 24 * 3600 * 1000;
@@ -60,37 +77,57 @@ function sessionStoreOf(req: Request): SessionStoreLike | undefined {
     : undefined;
 }
 
-function parseEntry(raw: string): SessionEntry | undefined {
-  try {
-    const e = JSON.parse(raw) as Partial<SessionEntry>;
-    return typeof e.sid === 'string' && typeof e.createdAt === 'number'
-      ? {
-          sid: e.sid,
-          createdAt: e.createdAt,
-          label: String(e.label ?? ''),
-          ...(typeof e.ip === 'string' ? { ip: e.ip } : {}),
-        }
-      : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * The session's expiry as the session store sees it now (express-session's cookie, on the wall
+ * clock, which is also what pruning compares it with: the app's injected `now` does not move it).
+ */
+function expiryHint(req: Request): number | undefined {
+  const cookie = sessionBag(req)?.cookie as { expires?: unknown } | undefined;
+  const expires = cookie?.expires;
+  const at = expires instanceof Date ? expires.getTime() : undefined;
+  return at !== undefined && Number.isFinite(at) ? at : undefined;
+}
+
+/**
+ * An index entry is a live session only while the session it points to exists and its record
+ * names this user and this handle (a session that signed out, or another login in it since,
+ * is not this one).
+ */
+function liveOf(userId: string, entry: HandleEntry, data: unknown): LiveSession | undefined {
+  const record = (data as Record<string, unknown> | undefined)?.[SESSION_KEY] as
+    SessionMfaRecord | undefined;
+  return record && record.userId === userId && record.handle === entry.handle
+    ? { ...entry, record }
+    : undefined;
 }
 
 export class SessionIndex {
   constructor(private readonly store: MfaStore) {}
 
-  /** The session of `req` is (now) where `handle` lives: one HSET. */
+  /**
+   * The session of `req` is (now) where `handle` lives: one HSET, with the index read alongside
+   * it (the same round trip) so that the sign-in can prune: entries past their expiry hint, once
+   * `PRUNE_CANDIDATES` have gathered, and the oldest sessions past `MAX_SESSIONS_PER_USER`.
+   */
   async register(req: Request, userId: string, handle: string, createdAt: number): Promise<void> {
     const sid = sessionIdOf(req);
     if (sid === undefined)
       throw new Error('passport-stepup: req.sessionID is missing; mount express-session first');
+    const exp = expiryHint(req);
     const entry: SessionEntry = {
       sid,
       createdAt,
       ...(req.ip ? { ip: req.ip } : {}),
       label: labelFromUserAgent(req.get('user-agent')),
+      ...(exp !== undefined ? { exp } : {}),
     };
-    await this.store.hashSet(indexKey(userId), handle, JSON.stringify(entry), INDEX_TTL_MS);
+    const key = indexKey(userId);
+    const [all] = await Promise.all([
+      this.store.hashGetAll(key),
+      this.store.hashSet(key, handle, JSON.stringify(entry), INDEX_TTL_MS),
+    ]);
+    const { [handle]: _own, ...others } = all;
+    await this.prune(req, userId, others);
   }
 
   async remove(userId: string, handle: string): Promise<void> {
@@ -98,83 +135,125 @@ export class SessionIndex {
   }
 
   /**
-   * The user's sessions that still exist in the session store and still belong to this login;
-   * stale entries are removed on the way. Without a session store on `req`, an empty list.
+   * One page of the user's sessions that still exist in the session store and still belong to
+   * this login, newest first; the stale entries of the page are removed on the way (one HDEL).
+   * Without a session store on `req`, an empty page.
    */
-  async live(req: Request, userId: string): Promise<LiveSession[]> {
+  async page(
+    req: Request,
+    userId: string,
+    options: { limit?: number; cursor?: string } = {},
+  ): Promise<SessionPage> {
     const sessions = sessionStoreOf(req);
-    if (!sessions) return [];
-    const all = await this.store.hashGetAll(indexKey(userId));
-    const out: LiveSession[] = [];
-    for (const [handle, raw] of Object.entries(all)) {
-      const live = await this.check(sessions, userId, handle, raw);
-      if (live) out.push(live);
-    }
-    return out.sort((a, b) => b.createdAt - a.createdAt);
+    if (!sessions) return { sessions: [] };
+    const limit = options.limit ?? DEFAULT_PAGE_SIZE;
+    const { entries, unreadable } = entriesOf(await this.store.hashGetAll(indexKey(userId)));
+    const rest = after(entries, options.cursor);
+    const window = rest.slice(0, limit);
+    const { live, stale } = await this.check(sessions, userId, window);
+    await this.forget(userId, [...unreadable, ...stale]);
+    const last = window.at(-1);
+    return { sessions: live, ...(rest.length > limit && last ? { next: cursorOf(last) } : {}) };
   }
 
   /**
-   * One of the user's sessions by its handle, checked as `live` checks each: one index read and
-   * one session-store read, however many sessions the user has.
+   * One of the user's sessions by its handle, checked as a page checks each: one HGET and one
+   * session-store read, however many sessions the user has.
    */
   async find(req: Request, userId: string, handle: string): Promise<LiveSession | undefined> {
     const sessions = sessionStoreOf(req);
     if (!sessions) return undefined;
-    const raw = (await this.store.hashGetAll(indexKey(userId)))[handle];
-    return raw === undefined ? undefined : this.check(sessions, userId, handle, raw);
-  }
-
-  /**
-   * An index entry is a live session only while the session it points to exists and its record
-   * names this user and this handle (a session that signed out, or another login in it since,
-   * is not this one): otherwise the entry is removed.
-   */
-  private async check(
-    sessions: SessionStoreLike,
-    userId: string,
-    handle: string,
-    raw: string,
-  ): Promise<LiveSession | undefined> {
+    const key = indexKey(userId);
+    const raw = this.store.hashGet
+      ? await this.store.hashGet(key, handle)
+      : (await this.store.hashGetAll(key))[handle];
+    if (raw === undefined || raw === null) return undefined;
     const entry = parseEntry(raw);
-    const data = entry ? await getSession(sessions, entry.sid) : undefined;
-    const record = (data as Record<string, unknown> | undefined)?.[SESSION_KEY] as
-      SessionMfaRecord | undefined;
-    if (!entry || !record || record.userId !== userId || record.handle !== handle) {
-      await this.remove(userId, handle);
-      return undefined;
-    }
-    return { ...entry, handle, record };
+    const live =
+      entry && liveOf(userId, { ...entry, handle }, await getSession(sessions, entry.sid));
+    if (!live) await this.remove(userId, handle);
+    return live;
   }
 
   /** End one session (its cookie stops working at once) and forget it. */
   async end(req: Request, userId: string, session: LiveSession): Promise<void> {
     const sessions = sessionStoreOf(req);
-    if (sessions) await destroySessionById(sessions, session.sid);
+    if (sessions) await destroySession(sessions, session.sid);
     await this.remove(userId, session.handle);
   }
 
-  /** End every session of the user but the one of `req`; how many were ended. */
+  /**
+   * End every session of the user but the one of `req`; how many were ended. Four round trips
+   * whatever their number: the index, one batch read, one batch destroy, one HDEL (the index
+   * is cleaned only after the sessions are gone, so a failure leaves them listed).
+   */
   async endOthers(req: Request, userId: string): Promise<number> {
-    let ended = 0;
-    for (const session of await this.live(req, userId)) {
-      if (session.sid === sessionIdOf(req)) continue;
-      await this.end(req, userId, session);
-      ended++;
-    }
-    return ended;
-  }
-}
-
-function getSession(store: SessionStoreLike, sid: string): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    store.get(sid, (err, session) =>
-      err ? reject(sessionStoreDown('read', err)) : resolve(session ?? undefined),
+    const sessions = sessionStoreOf(req);
+    if (!sessions) return 0;
+    const current = sessionIdOf(req);
+    const { entries, unreadable } = entriesOf(await this.store.hashGetAll(indexKey(userId)));
+    const others = entries.filter((e) => e.sid !== current);
+    const { live, stale } = await this.check(sessions, userId, others);
+    await destroySessions(
+      sessions,
+      live.map((s) => s.sid),
     );
-  });
-}
+    await this.forget(userId, [...unreadable, ...stale, ...live.map((s) => s.handle)]);
+    return live.length;
+  }
 
-function destroySessionById(store: SessionStoreLike, sid: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    store.destroy(sid, (err) => (err ? reject(sessionStoreDown('destroy', err)) : resolve()));
-  });
+  /**
+   * Pruning on write, so that the index of a user who signs in often stays bounded without
+   * waiting for the list to be read. `others` are the entries besides the one just written.
+   * Nothing is dropped on a guess: a candidate's session is read first (its expiry slides with
+   * every request), and a session over the bound is ended before its entry goes.
+   */
+  private async prune(req: Request, userId: string, others: Record<string, string>): Promise<void> {
+    const sessions = sessionStoreOf(req);
+    if (!sessions) return;
+    const { entries, unreadable } = entriesOf(others);
+    const over = entries.length + 1 > MAX_SESSIONS_PER_USER;
+    const candidates = over ? entries : pruneCandidates(entries, Date.now());
+    if (!over && candidates.length < PRUNE_CANDIDATES) {
+      await this.forget(userId, unreadable);
+      return;
+    }
+    const { live, stale } = await this.check(sessions, userId, candidates);
+    const kept = entries.length - stale.length;
+    // Newest first: the sessions past the bound are the oldest ones (ASVS 5.0 V7.1.2).
+    const evicted = kept + 1 > MAX_SESSIONS_PER_USER ? live.slice(MAX_SESSIONS_PER_USER - 1) : [];
+    await destroySessions(
+      sessions,
+      evicted.map((s) => s.sid),
+    );
+    await this.forget(userId, [...unreadable, ...stale, ...evicted.map((s) => s.handle)]);
+  }
+
+  /** Split `entries` (newest first) by reading their sessions in one batch. */
+  private async check(
+    sessions: SessionStoreLike,
+    userId: string,
+    entries: readonly HandleEntry[],
+  ): Promise<{ live: LiveSession[]; stale: string[] }> {
+    const data = await readSessions(
+      sessions,
+      entries.map((e) => e.sid),
+    );
+    const live: LiveSession[] = [];
+    const stale: string[] = [];
+    entries.forEach((entry, i) => {
+      const session = liveOf(userId, entry, data[i]);
+      if (session) live.push(session);
+      else stale.push(entry.handle);
+    });
+    return { live, stale };
+  }
+
+  /** Drop index entries: one HDEL for all of them. */
+  private async forget(userId: string, handles: readonly string[]): Promise<void> {
+    if (handles.length === 0) return;
+    const key = indexKey(userId);
+    if (this.store.hashDeleteMany) await this.store.hashDeleteMany(key, handles);
+    else await Promise.all(handles.map((h) => this.store.hashDelete(key, h)));
+  }
 }

@@ -1,18 +1,41 @@
 /**
  * A user's active sessions (OWASP ASVS 5.0 V7.5.2: users can view their active sessions and end
- * any of them): `GET /sessions`, `DELETE /sessions/:id`, `DELETE /sessions` (all but this one).
+ * any of them): `GET /sessions` (paged: `?limit=&cursor=`, `{sessions, next}`),
+ * `DELETE /sessions/:id`, `DELETE /sessions` (all but this one).
  *
  * Signed-in users only, and only their own sessions (lib/sessions/service.ts). Ending sessions
  * needs no fresh second factor, for the same reason as forgetting a remembered browser: it only
  * ever takes access away, and a user who sees a session they do not recognise must be able to
  * act at once. DELETEs go through the router's CSRF check like every state change.
  */
-import type { Router } from 'express';
+import type { Request, Router } from 'express';
 import type { FactorHost } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
+import { MAX_PAGE_SIZE, parseCursor } from '../core/session-entries.js';
 import { assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
-import type { ActiveSessions } from './service.js';
+import type { ActiveSessions, SessionPageOptions } from './service.js';
+
+/**
+ * `?limit=&cursor=` of `GET /sessions`, checked before anything is read: a limit that is not an
+ * integer from 1 to 200, a cursor that is not a `next`, a repeated parameter → 400
+ * (docs/architecture.md, invariant 8).
+ */
+function pageOptions(query: Request['query']): SessionPageOptions {
+  const { limit, cursor } = query;
+  const bad = (field: string): never => {
+    throw new StepupError('INVALID_REQUEST', { field }, `The ${field} parameter is not valid.`);
+  };
+  if (limit !== undefined && (typeof limit !== 'string' || !/^[1-9]\d{0,2}$/.test(limit)))
+    bad('limit');
+  if (cursor !== undefined && (typeof cursor !== 'string' || !parseCursor(cursor))) bad('cursor');
+  const size = limit === undefined ? undefined : Number(limit);
+  if (size !== undefined && size > MAX_PAGE_SIZE) bad('limit');
+  return {
+    ...(size !== undefined ? { limit: size } : {}),
+    ...(typeof cursor === 'string' ? { cursor } : {}),
+  };
+}
 
 export function mountActiveSessionRoutes(
   router: Router,
@@ -23,8 +46,9 @@ export function mountActiveSessionRoutes(
     '/sessions',
     route(async (req, res) => {
       const userId = assertSignedIn(host, req);
+      const page = await sessions.page(req, userId, pageOptions(req.query));
       res.set('Cache-Control', 'no-store');
-      res.json({ sessions: await sessions.list(req, userId) });
+      res.json(page);
     }),
   );
 

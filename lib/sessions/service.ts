@@ -8,6 +8,7 @@ import type { Request } from 'express';
 import { assuranceOf } from '../core/assurance.js';
 import type { SessionIndex, LiveSession } from '../core/session-index.js';
 import { HANDLE_PATTERN } from '../core/session-index.js';
+import { MAX_PAGE_SIZE, parseCursor } from '../core/session-entries.js';
 import { lastActivity, readRecord, type ViewPolicy } from '../core/session-state.js';
 
 /** One active session of a user, as `GET /auth/sessions` lists it (times in ms since epoch). */
@@ -26,6 +27,26 @@ export interface SessionSummary {
   readonly aal: 1 | 2 | 3;
   /** True for the session that made the listing request (end it with logout instead). */
   readonly current: boolean;
+}
+
+/** Which page of the list: `limit` sessions (1–200, default 200) after `cursor`. */
+export interface SessionPageOptions {
+  /** At most this many entries are read for the page (1 to 200). @default 200 */
+  readonly limit?: number;
+  /** The `next` of the previous page; omit for the first page. */
+  readonly cursor?: string;
+}
+
+/**
+ * One page of `GET /auth/sessions`: `next` is the cursor of the following page, absent on the
+ * last. A page may hold fewer than `limit` sessions while `next` is set (entries whose session
+ * had ended were dropped on the way): follow `next` until it is absent.
+ */
+export interface SessionSummaryPage {
+  /** The sessions of this page, newest login first. */
+  readonly sessions: SessionSummary[];
+  /** The `cursor` of the next page; absent on the last page. */
+  readonly next?: string;
 }
 
 /**
@@ -47,12 +68,38 @@ export class ActiveSessions {
   ) {}
 
   /**
-   * The user's sessions, newest login first; entries whose session has expired are dropped on
-   * the way. Empty when `req` has no session store (express-session not mounted).
+   * The user's sessions, newest login first (the first page: up to 200, which is every session
+   * of a user within the per-user bound); entries whose session has expired are dropped on the
+   * way. Empty when `req` has no session store (express-session not mounted).
    */
   async list(req: Request, userId: string): Promise<SessionSummary[]> {
+    return (await this.page(req, userId)).sessions;
+  }
+
+  /**
+   * One page of the user's sessions, newest login first, and the cursor of the next. A page
+   * reads the index once and its sessions in one batch (docs/architecture.md, "Performance").
+   * A `limit` outside 1–200 or a malformed `cursor` is a RangeError (the router answers 400).
+   */
+  async page(
+    req: Request,
+    userId: string,
+    options: SessionPageOptions = {},
+  ): Promise<SessionSummaryPage> {
+    const { limit, cursor } = options;
+    if (
+      limit !== undefined &&
+      !(Number.isSafeInteger(limit) && limit >= 1 && limit <= MAX_PAGE_SIZE)
+    )
+      throw new RangeError(`limit must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+    if (cursor !== undefined && (typeof cursor !== 'string' || !parseCursor(cursor)))
+      throw new RangeError('cursor must be the `next` of a previous page');
     const current = readRecord(req)?.handle;
-    return (await this.index.live(req, userId)).map((s) => this.summary(s, current));
+    const page = await this.index.page(req, userId, { limit, cursor });
+    return {
+      sessions: page.sessions.map((s) => this.summary(s, current)),
+      ...(page.next !== undefined ? { next: page.next } : {}),
+    };
   }
 
   /** End one of the user's other sessions: its cookie opens nothing on its next request. */

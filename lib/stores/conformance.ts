@@ -5,6 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from './vitest-api.js';
 import { atomicityTests, type ConformanceContext } from './conformance-atomic.js';
 import { attemptTests } from './conformance-attempts.js';
+import { optionalHashTests } from './conformance-hash.js';
 import { type MfaStore, storeKey } from './types.js';
 
 /** What `makeStore` of {@link runStoreConformance} returns for each test. */
@@ -85,6 +86,7 @@ export function runStoreConformance(name: string, makeStore: () => Promise<Store
     basicTests(ctx);
     atomicityTests(ctx);
     attemptTests(ctx);
+    optionalHashTests(ctx);
     oddKeyTests(ctx);
   });
 }

@@ -188,6 +188,17 @@ export class MemoryStore implements MfaStore {
     return entry?.kind === 'hash' ? Object.fromEntries(entry.value) : {};
   }
 
+  async hashGet(key: string, field: string): Promise<string | null> {
+    const entry = this.live(key);
+    return entry?.kind === 'hash' ? (entry.value.get(field) ?? null) : null;
+  }
+
+  async hashDeleteMany(key: string, fields: readonly string[]): Promise<number> {
+    let removed = 0;
+    for (const field of fields) if (await this.hashDelete(key, field)) removed++;
+    return removed;
+  }
+
   async hashDelete(key: string, field: string): Promise<boolean> {
     const entry = this.live(key);
     if (entry?.kind !== 'hash') return false;

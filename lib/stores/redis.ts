@@ -185,8 +185,19 @@ export class RedisStore implements MfaStore {
     return this.run((c) => c.hgetall(this.k(key)));
   }
 
+  /** HGET: one field, without reading the rest of the hash. */
+  async hashGet(key: string, field: string): Promise<string | null> {
+    return this.run((c) => c.hget(this.k(key), field));
+  }
+
   async hashDelete(key: string, field: string): Promise<boolean> {
     return (await this.run((c) => c.hdel(this.k(key), field))) === 1;
+  }
+
+  /** HDEL with every field: one command, one key, one Cluster slot. */
+  async hashDeleteMany(key: string, fields: readonly string[]): Promise<number> {
+    if (fields.length === 0) return 0;
+    return this.run((c) => c.hdel(this.k(key), ...fields));
   }
 
   /**

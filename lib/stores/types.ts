@@ -52,6 +52,11 @@ export interface MfaStore {
   hashSet(key: string, field: string, value: string, ttlMs?: number): Promise<void>;
   /** All fields of a hash; an empty object when absent. */
   hashGetAll(key: string): Promise<Record<string, string>>;
+  /**
+   * Optional: one field of a hash (HGET), null when the field or the hash is absent. Callers
+   * fall back to `hashGetAll` when a store has no `hashGet`.
+   */
+  hashGet?(key: string, field: string): Promise<string | null>;
   /** Delete one field; true for the one caller that removed it (single use). */
   hashDelete(key: string, field: string): Promise<boolean>;
   /**
@@ -62,6 +67,11 @@ export interface MfaStore {
   reserveAttempt(spec: ReserveAttemptSpec): Promise<AttemptReservation>;
   /** End a reserved attempt atomically (see `AttemptSettlement`); true when it did what it says. */
   settleAttempt(keys: AttemptKeys, settlement: AttemptSettlement): Promise<boolean>;
+  /**
+   * Optional: delete several fields of one hash in one round trip (HDEL key f1 f2 …); resolves
+   * to how many existed. Callers fall back to `hashDelete` per field.
+   */
+  hashDeleteMany?(key: string, fields: readonly string[]): Promise<number>;
   /** Release connections and timers. */
   close?(): Promise<void>;
 }
