@@ -112,6 +112,8 @@ export async function createExampleApp(
       appendedTotp: true,
     },
     isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
+    // The admin reset answers 404 for an id that is none of ours.
+    userExists: (id) => users.findById(id) !== undefined,
     // Security notices by mail (factor added or removed, recovery code used, admin reset…).
     notify: emailNotifier({
       mailer: mail.mailer,

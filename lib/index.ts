@@ -65,6 +65,7 @@ export {
 } from './core/error-codes.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
+export { assertAdminMayReset } from './http/admin-guard.js';
 export { safeReturnTo } from './step-up/return-to.js';
 export {
   evaluatePolicy,
