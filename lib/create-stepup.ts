@@ -222,7 +222,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     requireAuth: createRequireAuth(guardDeps),
     requireMfa: createRequireMfa(guardDeps),
     router: (routerOptions) => createRouter(routerHost, routerOptions),
-    errorHandler: (onInternal) => createErrorHandler(onInternal),
+    errorHandler: (onInternal) => createErrorHandler(onInternal, log),
     mfaOf,
     changePassword: (req, input) => changePassword(context, req, input),
     adminReset,

@@ -66,6 +66,7 @@ export {
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
 export { assertAdminMayReset } from './http/admin-guard.js';
+export { isWellFormedText } from './core/unicode.js';
 export { safeReturnTo } from './step-up/return-to.js';
 export {
   evaluatePolicy,
