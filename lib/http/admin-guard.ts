@@ -3,6 +3,14 @@ import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { assertFreshMfa, assertSignedIn } from './guards.js';
 
+/** Who acts and on whom, once `assertAdminMayReset` let the request through. */
+export interface AdminResetParties {
+  /** The signed-in administrator (the `adminId` of the `admin.mfa_reset` event). */
+  readonly adminId: string;
+  /** The user whose factors are to be reset, validated. */
+  readonly userId: string;
+}
+
 /**
  * Who may reset another user's second factors, checked in one place for the JSON router
  * (`POST /auth/admin/users/:id/mfa/reset`) and an app's own admin pages. Returns the admin's id
@@ -24,7 +32,7 @@ export async function assertAdminMayReset(
   stepup: Hosted,
   req: Request,
   userId: unknown,
-): Promise<{ readonly adminId: string; readonly userId: string }> {
+): Promise<AdminResetParties> {
   const host = hostOf(stepup);
   const adminId = assertSignedIn(host, req);
   if (!(await host.context.options.isAdmin(req))) throw new StepupError('FORBIDDEN');
