@@ -3,11 +3,6 @@ import { StepupError } from '../core/errors.js';
 import { illFormedPath, isWellFormedText } from '../core/unicode.js';
 
 /**
- * One zod schema per router body (README.md "Dependencies"). Limits are generous for people and tight for
- * attackers: a username of 256 characters, a password of 1,024 (NIST SP 800-63B-4 §3.1.1.2 asks
- * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
- */
-/**
  * A string of 1 to `max` characters that is well-formed Unicode (no lone UTF-16 surrogate: a
  * store cannot encode it and a hash would see U+FFFD; lib/core/unicode.ts). Every free-text
  * field of a body is one of these.
@@ -15,6 +10,11 @@ import { illFormedPath, isWellFormedText } from '../core/unicode.js';
 export const text = (max: number) =>
   z.string().min(1).max(max).refine(isWellFormedText, 'not well-formed Unicode');
 
+/**
+ * One zod schema per router body (README.md "Dependencies"). Limits are generous for people and tight for
+ * attackers: a username of 256 characters, a password of 1,024 (NIST SP 800-63B-4 §3.1.1.2 asks
+ * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
+ */
 export const loginBody = z.object({
   username: text(256),
   password: text(1024),

@@ -161,7 +161,7 @@ export function evaluatePolicy(
     return deny('factor_not_allowed');
   }
   if (policy.maxAgeMs !== undefined) {
-    const at = restricted(policy) ? newestAllowed(view, allowed) : view.mfaAt;
+    const at = restricted(policy) ? newestAccepted(view, policy) : view.mfaAt;
     if (at === undefined || now - at > policy.maxAgeMs) return deny('stale');
   }
   return { ok: true };
@@ -173,18 +173,19 @@ function restricted(policy: ResolvedRoutePolicy): boolean {
 }
 
 /**
- * When the newest factor the route accepts (`allowed`: its `factors` that resist phishing when it
+ * When the newest factor the route accepts (one of its `factors`, and phishing resistant when it
  * asks for that) passed in this session. NIST SP 800-63B-4 §2.2.3 reauthentication asks for the
  * authenticator the route trusts: a fresh TOTP code says nothing about who holds the passkey, so
  * it must not renew a passkey route (docs/architecture.md, invariant 20). Undefined when none
  * did, or for a record written before per-factor times existed: stale, never open.
  */
-function newestAllowed(view: MfaView, allowed: readonly SecondFactorName[]): number | undefined {
+function newestAccepted(view: MfaView, policy: ResolvedRoutePolicy): number | undefined {
   const times = view.factorTimes;
   if (times === undefined) return undefined;
   let newest: number | undefined;
-  for (const name of allowed) {
-    const at = Object.hasOwn(times, name) ? times[name] : undefined;
+  for (const [name, at] of Object.entries(times)) {
+    if (policy.factors && !policy.factors.has(name)) continue;
+    if (policy.phishingResistant && !PHISHING_RESISTANT_FACTORS.includes(name)) continue;
     if (at !== undefined && (newest === undefined || at > newest)) newest = at;
   }
   return newest;
