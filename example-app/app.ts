@@ -112,6 +112,11 @@ export async function createExampleApp(
       appendedTotp: true,
     },
     isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
+    // Unexpected conditions and every 500 of the library's routes and errorHandler() (never a
+    // secret or a code); a real deployment sends these to its log pipeline.
+    logger: (message, fields) => console.error(`passport-stepup: ${message}`, fields ?? {}),
+    // The admin reset answers 404 for an id that is none of ours.
+    userExists: (id) => users.findById(id) !== undefined,
     // Security notices by mail (factor added or removed, recovery code used, admin reset…).
     notify: emailNotifier({
       mailer: mail.mailer,

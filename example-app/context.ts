@@ -1,6 +1,6 @@
 /** What every page module gets, and the two small helpers they share. */
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { safeReturnTo, type Stepup, type StepupError } from '../lib/index.js';
+import { isWellFormedText, safeReturnTo, type Stepup, type StepupError } from '../lib/index.js';
 import type { ActivityLog } from './activity.js';
 import type { ExampleConfig } from './config.js';
 import type { Features } from './factors.js';
@@ -40,7 +40,10 @@ export function run(mw: RequestHandler, req: Request, res: Response): Promise<vo
 /** A form field as a string of at most `max` characters, or undefined. */
 export function field(req: Request, name: string, max = 256): string | undefined {
   const value = (req.body as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' && value.length <= max ? value : undefined;
+  // A lone UTF-16 surrogate is no text a person typed, and the SQL store cannot keep it.
+  return typeof value === 'string' && value.length <= max && isWellFormedText(value)
+    ? value
+    : undefined;
 }
 
 /** `returnTo` from the form or the query, same-origin paths only (invariant 5 (docs/architecture.md)). */

@@ -68,6 +68,8 @@ export {
 } from './core/error-codes.js';
 export { createErrorHandler, isBackendUnavailable } from './http/error-handler.js';
 export { csrfProtection, csrfToken } from './http/csrf.js';
+export { assertAdminMayReset, type AdminResetParties } from './http/admin-guard.js';
+export { isWellFormedText } from './core/unicode.js';
 export { safeReturnTo } from './step-up/return-to.js';
 export {
   evaluatePolicy,

@@ -66,6 +66,12 @@ export interface StepupOptions {
   /** Decides who may call admin endpoints. @default nobody */
   readonly isAdmin?: (req: Request) => boolean | Promise<boolean>;
   /**
+   * Whether a user id names one of the app's users, for the admin reset: an id the app does
+   * not know and the library holds no factor for answers 404 `not_found`. @default without it,
+   * an id with no factor at all is `not_found` (there is nothing to reset)
+   */
+  readonly userExists?: (userId: string) => boolean | Promise<boolean>;
+  /**
    * Sends security notices to users (factor enabled/disabled, recovery code used, new
    * remembered browser, admin reset, lockout). @default none (events are still emitted)
    */
@@ -121,6 +127,7 @@ const KNOWN = new Set([
   'onEvent',
   'getUserId',
   'isAdmin',
+  'userExists',
   'notify',
   'freshSeconds',
   'password',
@@ -197,6 +204,9 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
         'sqlCredentialStore({ url: process.env.DATABASE_URL })',
     );
   }
+  if (options.userExists !== undefined && typeof options.userExists !== 'function') {
+    throw new TypeError('createStepup: userExists must be a function (userId) => boolean');
+  }
   if (options.notify !== undefined && typeof options.notify !== 'function') {
     throw new TypeError('createStepup: notify must be a function (notice) => void | Promise<void>');
   }
@@ -212,6 +222,7 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
     view: resolveAssurance(options.assurance, options.reauthentication),
     getUserId: options.getUserId ?? defaultGetUserId,
     isAdmin: options.isAdmin ?? (() => false),
+    ...(options.userExists ? { userExists: options.userExists } : {}),
   };
 }
 

@@ -79,7 +79,10 @@ export interface Stepup extends HasHost {
    * errors in one JSON shape.
    */
   router(options?: RouterOptions): Router;
-  /** JSON errors in the router's shape for the app's own routes; mount it last. */
+  /**
+   * JSON errors in the router's shape for the app's own routes; mount it last. Unexpected errors
+   * (500) go to the `logger`, then to `onInternal`.
+   */
   errorHandler(onInternal?: (err: unknown) => void): ErrorRequestHandler;
   /** The session's MFA state, for code that has no `req.mfa` (the middleware is optional). */
   mfaOf(req: Request): MfaView;

@@ -13,6 +13,7 @@ import type { StepupContext } from '../lib/core/context.js';
 import type { FactorProof } from '../lib/core/login-flow.js';
 import { StepupError } from '../lib/core/errors.js';
 import { TOTP_CODE_CHECK } from '../lib/core/factor-keys.js';
+import { isWellFormedText } from '../lib/core/unicode.js';
 import { assertKnownKeys } from '../lib/core/validate.js';
 import type { PasswordOptions, PasswordUser } from '../lib/password/options.js';
 import { createPasswordThrottle, type PasswordThrottle } from '../lib/password/throttle.js';
@@ -82,6 +83,9 @@ async function verify(
   if (typeof username !== 'string' || typeof password !== 'string') {
     throw new StepupError('INVALID_REQUEST', {}, 'The username and password must be strings.');
   }
+  // A lone surrogate hashes as U+FFFD (two passwords would collide): 400 (lib/core/unicode.ts).
+  if (!isWellFormedText(username) || !isWellFormedText(password))
+    throw new StepupError('INVALID_REQUEST');
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES || username.length > 256) {
     throw new StepupError('INVALID_REQUEST', {}, 'The username or password is too long.');
   }

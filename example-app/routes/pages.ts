@@ -7,7 +7,7 @@
  *   `/admin`    requireAuth() + isAdmin: reset a user's MFA
  */
 import { Router, type Request } from 'express';
-import type { RequireMfaOptions } from '../../lib/index.js';
+import { assertAdminMayReset, type RequireMfaOptions } from '../../lib/index.js';
 import { page, type ExampleContext } from '../context.js';
 import { DEMO_USERS, type SessionUser } from '../users.js';
 
@@ -77,17 +77,9 @@ export function contentPages(ctx: ExampleContext): Router {
     '/admin/users/:id/mfa-reset',
     stepup.requireAuth(),
     page(async (req, res) => {
-      const adminId = stepup.mfaOf(req).userId;
-      const target = String(req.params.id);
-      if (!isAdmin(req.user) || !users.findById(target)) {
-        return render(
-          req,
-          res,
-          'error',
-          { title: 'Forbidden', error: 'Administrators only, and only for known users.' },
-          403,
-        );
-      }
+      // The library's checks, as on its JSON route: isAdmin, the admin's own fresh second
+      // factor when they have one, not locked, a known user (userExists in app.ts).
+      const { adminId, userId: target } = await assertAdminMayReset(stepup, req, req.params.id);
       // Factors, recovery codes, lockout and every remembered browser go; the user is notified.
       await stepup.adminReset(req, target, adminId);
       return res.redirect(303, '/admin?notice=mfa-reset');

@@ -72,6 +72,8 @@ export interface ResolvedOptions {
   readonly getUserId: (user: unknown) => string;
   /** Decides access to the admin endpoints; refuses everyone unless the app configured it. */
   readonly isAdmin: (req: Request) => boolean | Promise<boolean>;
+  /** The app's user lookup for the admin reset (`userExists`); absent: the library's own rows. */
+  readonly userExists?: (userId: string) => boolean | Promise<boolean>;
   /** Seconds a second factor stays fresh enough to change factors (`assertFreshMfa`). */
   readonly freshSeconds: number;
 }

@@ -143,6 +143,7 @@ export function viewOf(
     factors: Object.freeze([...rec.factors]),
     authTime: rec.authTime,
     mfaAt: rec.mfaAt,
+    ...(factorTimesOf(rec) ?? {}),
     viaRememberedBrowser: rec.viaRememberedBrowser,
     ...(rec.viaSkip ? { viaSkip: true } : {}),
     ...(rec.enrollmentGrace ? { enrollmentGrace: Object.freeze({ ...rec.enrollmentGrace }) } : {}),
@@ -159,6 +160,22 @@ export function viewOf(
         }
       : {}),
   });
+}
+
+/**
+ * The record's per-factor times, only when they have the shape we write (an object of finite
+ * numbers); anything else is left out, which reads as stale on routes that need them (fail
+ * closed, docs/architecture.md, invariant 20).
+ */
+function factorTimesOf(
+  rec: SessionMfaRecord,
+): { factorTimes: Readonly<Record<string, number>> } | undefined {
+  const raw: unknown = rec.factorTimes;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const times = Object.entries(raw).filter(
+    (entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]),
+  );
+  return { factorTimes: Object.freeze(Object.fromEntries(times)) };
 }
 
 /** A Passport login our record does not describe: signed in, no factor (fail closed). */

@@ -38,6 +38,13 @@ export interface MfaView {
   readonly authTime?: number;
   /** When a second factor last passed in this session, in ms since the epoch (`maxAge`). */
   readonly mfaAt?: number;
+  /**
+   * When each second factor last passed in this session, by strategy name (ms since the epoch):
+   * a route's `maxAge` with `factors` or `phishingResistant` is measured from the newest factor
+   * the route accepts (docs/architecture.md, invariant 20). Absent on a session signed in before
+   * the library recorded it; such a session reads as stale on those routes.
+   */
+  readonly factorTimes?: Readonly<Partial<Record<SecondFactorName, number>>>;
   /** True when a remembered-browser cookie stood in for the second factor (AAL1 only). */
   readonly viaRememberedBrowser: boolean;
   /** True when an adaptive rule (`when`) skipped the second factor at login. */
@@ -77,6 +84,8 @@ export interface SessionMfaRecord {
   factors: SecondFactorName[];
   authTime: number;
   mfaAt?: number;
+  /** When each second factor last passed, by strategy name (`MfaView.factorTimes`). */
+  factorTimes?: Partial<Record<SecondFactorName, number>>;
   viaRememberedBrowser: boolean;
   viaSkip?: boolean;
   enrollmentGrace?: { loginsLeft?: number; until?: number };
@@ -100,7 +109,11 @@ export interface SessionMfaRecord {
 
 /** Per-route policy of `requireMfa()` (docs/architecture.md "Session states"). */
 export interface RequireMfaOptions {
-  /** Seconds: the last second factor must be at most this old. */
+  /**
+   * Seconds: the last second factor must be at most this old. With `factors` or
+   * `phishingResistant`, the newest factor the route accepts must be (a fresh TOTP code does not
+   * renew a passkey route).
+   */
   readonly maxAge?: number;
   /**
    * When false, a session satisfied only by a remembered browser does not pass
@@ -128,7 +141,7 @@ export interface RequireMfaOptions {
  * - `not_authenticated`: nobody is signed in;
  * - `pending`: the password passed but the second factor (or enrolment) has not;
  * - `not_enrolled`: the route needs a second factor and the user has none;
- * - `stale`: the last second factor is older than the route's `maxAge`;
+ * - `stale`: the last second factor the route accepts is older than the route's `maxAge`;
  * - `remembered_browser_not_allowed`: only a remembered browser vouched, and the route refuses it;
  * - `factor_not_allowed`: none of the route's `factors` passed in this session;
  * - `phishing_resistant_required`: the route needs a passkey in this session;

@@ -1,4 +1,5 @@
-import type { ErrorRequestHandler } from 'express';
+import type { ErrorRequestHandler, Request } from 'express';
+import type { Logger } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { StoreUnavailableError } from '../stores/types.js';
 
@@ -46,13 +47,23 @@ export function toStepupError(err: unknown): StepupError | Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** Where unexpected errors go when no logger is given: stderr, like the library's default. */
+const consoleLogger: Logger = (message, fields) => {
+  console.error(`passport-stepup: ${message}`, fields ?? {});
+};
+
 /**
  * JSON error responses in the shape of the JSON contract (README.md): `{ error, message, ...details }`.
  * Mount it last (`app.use(stepup.errorHandler())`) to give the app's own routes the same
- * shape, including 503 when the session store is down. Internal errors never leak details.
+ * shape, including 503 when the session store is down. Internal errors never leak details to
+ * the client, and always reach `log` (the `logger` of `createStepup`; stderr without one),
+ * then `onInternal` (OWASP ASVS 5.0 V16.5: errors handled and logged, never shown).
  */
-export function createErrorHandler(onInternal?: (err: unknown) => void): ErrorRequestHandler {
-  return (err: unknown, _req, res, next) => {
+export function createErrorHandler(
+  onInternal?: (err: unknown) => void,
+  log: Logger = consoleLogger,
+): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
     if (res.headersSent) {
       next(err);
       return;
@@ -67,7 +78,17 @@ export function createErrorHandler(onInternal?: (err: unknown) => void): ErrorRe
       res.status(mapped.status).json(mapped.toJSON());
       return;
     }
+    log('unexpected error, answered 500 internal_error', describe(err, req));
     onInternal?.(err);
     res.status(500).json({ error: 'internal_error', message: 'Something went wrong.' });
   };
+}
+
+/**
+ * What a log line says about an unexpected error: the route and the error, never the body or
+ * the query (they may hold a code or a password: invariant 7, docs/architecture.md).
+ */
+function describe(err: unknown, req: Request): Record<string, unknown> {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { method: req.method, path: req.path, error: e.name, message: e.message, stack: e.stack };
 }

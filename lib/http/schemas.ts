@@ -1,5 +1,14 @@
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
+import { illFormedPath, isWellFormedText } from '../core/unicode.js';
+
+/**
+ * A string of 1 to `max` characters that is well-formed Unicode (no lone UTF-16 surrogate: a
+ * store cannot encode it and a hash would see U+FFFD; lib/core/unicode.ts). Every free-text
+ * field of a body is one of these.
+ */
+export const text = (max: number) =>
+  z.string().min(1).max(max).refine(isWellFormedText, 'not well-formed Unicode');
 
 /**
  * One zod schema per router body (README.md "Dependencies"). Limits are generous for people and tight for
@@ -7,12 +16,12 @@ import { StepupError } from '../core/errors.js';
  * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
  */
 export const loginBody = z.object({
-  username: z.string().min(1).max(256),
-  password: z.string().min(1).max(1024),
+  username: text(256),
+  password: text(1024),
 });
 
 /** `{ code }` of the enrol-confirm and disable endpoints. */
-export const codeBody = z.object({ code: z.string().min(1).max(128) });
+export const codeBody = z.object({ code: text(128) });
 
 const formBoolean = z.union([z.boolean(), z.enum(['true', 'false', 'on', '1', '0'])]);
 
@@ -29,14 +38,31 @@ export const labelField = z
   .refine(
     (v) => ![...v].some((ch) => ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f),
     'no control characters',
+  )
+  // A lone surrogate cannot be stored (the SQL store throws): 400, not a 500.
+  .refine(isWellFormedText, 'not well-formed Unicode');
+
+/**
+ * A label from an app's own form, checked as the router checks it (`labelField`): trimmed, or
+ * 400 `invalid_request` naming `label`. Services call it first, before anything is taken.
+ */
+export function parseLabel(label: string | undefined): string | undefined {
+  if (label === undefined) return undefined;
+  const parsed = labelField.safeParse(label);
+  if (parsed.success) return parsed.data;
+  throw new StepupError(
+    'INVALID_REQUEST',
+    { fields: ['label'] },
+    'The label must be 1 to 255 characters of text, without control characters.',
   );
+}
 
 /** `POST /mfa/totp/enroll`: `{ add: true }` keeps the user's other authenticators on confirm. */
 export const enrollBody = z.object({ add: formBoolean.optional() });
 
 /** `POST /mfa/totp/confirm`: the code of the new authenticator and an optional label. */
 export const confirmBody = z.object({
-  code: z.string().min(1).max(128),
+  code: text(128),
   label: labelField.optional(),
 });
 
@@ -46,8 +72,8 @@ export const confirmBody = z.object({
  */
 export const verifyBody = z
   .object({
-    factor: z.string().min(1).max(64),
-    code: z.string().min(1).max(128).optional(),
+    factor: text(64),
+    code: text(128).optional(),
     response: z.record(z.string(), z.unknown()).optional(),
     rememberBrowser: formBoolean.optional(),
     remember: formBoolean.optional(),
@@ -60,7 +86,7 @@ export const verifyBody = z
 /** `DELETE /mfa/factors/:id`: a current code, or a fresh passkey assertion. */
 export const proofBody = z
   .object({
-    code: z.string().min(1).max(128).optional(),
+    code: text(128).optional(),
     response: z.record(z.string(), z.unknown()).optional(),
   })
   .refine((b) => b.code !== undefined || b.response !== undefined, {
@@ -72,8 +98,20 @@ export function isTruthy(value: z.infer<typeof formBoolean> | undefined): boolea
   return value === true || value === 'true' || value === 'on' || value === '1';
 }
 
-/** Parse a body or throw 400 `invalid_request` naming the fields that are wrong. */
+/**
+ * Parse a body or throw 400 `invalid_request` naming the fields that are wrong. Any string or key
+ * of the body that is not well-formed Unicode is refused first, also inside fields a schema
+ * keeps as `unknown` (a passkey response's extensions): nothing further in sees one.
+ */
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const illFormed = illFormedPath(body);
+  if (illFormed !== undefined) {
+    throw new StepupError(
+      'INVALID_REQUEST',
+      { fields: [illFormed] },
+      `Invalid text in ${illFormed}: not well-formed Unicode.`,
+    );
+  }
   const result = schema.safeParse(body ?? {});
   if (result.success) return result.data;
   const fields = [

@@ -3,6 +3,7 @@ import type { CodeCheck } from '../core/attempts.js';
 import { factorKey, hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import type { Subject } from '../core/login-flow.js';
 import { StepupError } from '../core/errors.js';
+import { isWellFormedText } from '../core/unicode.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import type { SentCode } from './engine.js';
 
@@ -81,7 +82,9 @@ export async function beginEmail(
   factor: EnrollingFactor = emailFactorOf(stepup),
 ): Promise<SentCode> {
   const address = email.trim();
-  if (address.length > 254 || !EMAIL.test(address)) {
+  // A lone surrogate would pass the pattern and break the credential store at confirm, after
+  // the code was taken (docs/architecture.md, invariant 8).
+  if (address.length > 254 || !EMAIL.test(address) || !isWellFormedText(address)) {
     throw new StepupError('INVALID_REQUEST', { field: 'email' }, 'Enter a valid email address.');
   }
   return factor.beginEnrollment(req, await enrollingSubject(hostOf(stepup), req), address);

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
+import { isWellFormedText } from '../core/unicode.js';
 import { labelField } from '../http/schemas.js';
 
 const b64url = (max: number) =>
@@ -19,7 +20,11 @@ const b64url = (max: number) =>
 /** ≤ 1023 bytes (WebAuthn L3 §5.1): 1364 base64url characters. */
 const credentialId = b64url(1364);
 const attachment = z.enum(['platform', 'cross-platform']).optional();
-const extensions = z.record(z.string().max(64), z.unknown()).optional();
+// Well-formed text only (lib/core/unicode.ts): also for apps that call the strategy without
+// the router's parseBody.
+const name = (max: number) =>
+  z.string().max(max).refine(isWellFormedText, 'not well-formed Unicode');
+const extensions = z.record(name(64), z.unknown()).optional();
 
 export const registrationResponse = z.object({
   id: credentialId,
@@ -28,7 +33,7 @@ export const registrationResponse = z.object({
   response: z.object({
     clientDataJSON: b64url(4096),
     attestationObject: b64url(12_000),
-    transports: z.array(z.string().max(32)).max(10).optional(),
+    transports: z.array(name(32)).max(10).optional(),
   }),
   authenticatorAttachment: attachment,
   clientExtensionResults: extensions,

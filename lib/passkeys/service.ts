@@ -9,6 +9,7 @@ import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { RECOVERY_CODES } from '../core/factor-keys.js';
 import { assertCanEnroll } from '../http/guards.js';
+import { parseLabel } from '../http/schemas.js';
 import { CredentialConflictError } from '../stores/credentials/types.js';
 import { PASSKEY, type PasskeyFactor } from './contract.js';
 import type { RegistrationResponse } from './schemas.js';
@@ -57,13 +58,15 @@ export async function finishPasskeyRegistration(
   response: RegistrationResponse,
   label?: string,
 ): Promise<PasskeyRegistrationResult> {
+  // Before the challenge is taken (docs/architecture.md, invariant 8).
+  const cleanLabel = parseLabel(label);
   const host = hostOf(stepup);
   const { events, notify } = host.context;
   const passkey = passkeyOf(host);
   const userId = await assertCanEnroll(host, req);
   let row;
   try {
-    row = await passkey.register(req, userId, response, label);
+    row = await passkey.register(req, userId, response, cleanLabel);
   } catch (err) {
     if (!(err instanceof CredentialConflictError)) throw err;
     // WebAuthn L3 §7.1 step 26: a credential id already registered (to anyone) is refused.

@@ -13,10 +13,17 @@
  */
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { MAX_PASSWORD_BYTES } from './hash.js';
+import { isWellFormedText } from '../core/unicode.js';
 
 /** Why `checkPasswordPolicy` refused a password (every reason that applies is listed). */
 export type PasswordPolicyReason =
-  'not_a_string' | 'too_short' | 'too_long' | 'common' | 'contains_username' | 'contains_email';
+  | 'not_a_string'
+  | 'not_well_formed'
+  | 'too_short'
+  | 'too_long'
+  | 'common'
+  | 'contains_username'
+  | 'contains_email';
 
 /** The verdict of `checkPasswordPolicy`. */
 export type PasswordPolicyResult =
@@ -118,6 +125,9 @@ export function checkPasswordPolicy(
   checkLength('minLength', minLength, 1, maxLength);
 
   if (typeof password !== 'string') return { ok: false, reasons: ['not_a_string'] };
+  // A lone surrogate hashes as U+FFFD, and the login refuses it (lib/core/unicode.ts): a password
+  // that could never be typed back in is refused here.
+  if (!isWellFormedText(password)) return { ok: false, reasons: ['not_well_formed'] };
 
   // NFKC can shrink a string (composition) only by a small factor; anything this long cannot come
   // back under maxLength, so we refuse it without normalising megabytes.

@@ -1,24 +1,20 @@
 import type { Router } from 'express';
 import type { RouterHost } from './host.js';
-import { StepupError } from '../core/errors.js';
-import { assertSignedIn } from '../http/guards.js';
+import { assertAdminMayReset } from '../http/admin-guard.js';
 import { route } from '../http/handler.js';
 
 /**
  * `POST /admin/users/:id/mfa/reset`: for a user who lost their authenticator. The app decides
- * who is an administrator (`isAdmin(req)`); everyone else gets 403 `forbidden`.
+ * who is an administrator (`isAdmin(req)`); everyone else gets 403 `forbidden`. The admin needs
+ * a fresh second factor of their own and an unlocked account, and the user must exist
+ * (`assertAdminMayReset`, lib/http/admin-guard.ts; docs/architecture.md, invariant 20).
  */
 export function mountAdminRoutes(router: Router, host: RouterHost): void {
   router.post(
     '/admin/users/:id/mfa/reset',
     route(async (req, res) => {
-      const adminId = assertSignedIn(host, req);
-      if (!(await host.context.options.isAdmin(req))) throw new StepupError('FORBIDDEN');
-      const target = req.params.id;
-      if (typeof target !== 'string' || target.length === 0 || target.length > 256) {
-        throw new StepupError('INVALID_REQUEST', { field: 'id' });
-      }
-      await host.adminReset(req, target, adminId);
+      const { adminId, userId } = await assertAdminMayReset(host, req, req.params.id);
+      await host.adminReset(req, userId, adminId);
       res.status(204).end();
     }),
   );

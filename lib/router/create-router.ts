@@ -16,7 +16,10 @@ export interface RouterOptions {
   readonly csrf?: boolean;
   /** Largest accepted body. @default '16kb' */
   readonly bodyLimit?: string;
-  /** Called with unexpected errors (the client sees a bare 500). */
+  /**
+   * Called with unexpected errors (the client sees a bare 500), after the `logger` of
+   * `createStepup` has logged them.
+   */
   readonly onError?: (err: unknown) => void;
 }
 
@@ -48,6 +51,6 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   mountAdminRoutes(router, host);
   mountActiveSessionRoutes(router, host, host.sessions);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
-  router.use(createErrorHandler(options.onError));
+  router.use(createErrorHandler(options.onError, host.context.log));
   return router;
 }

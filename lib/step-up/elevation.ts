@@ -75,6 +75,7 @@ export class Elevation {
         amr,
         factors: [proof.alsoSecond.factor],
         mfaAt: authTime,
+        factorTimes: { [proof.alsoSecond.factor]: authTime },
         viaRememberedBrowser: false,
       });
     }
@@ -165,7 +166,7 @@ export class Elevation {
     const mfaAt = now();
 
     let user: unknown;
-    let base: Pick<SessionMfaRecord, 'amr' | 'factors' | 'authTime'>;
+    let base: Pick<SessionMfaRecord, 'amr' | 'factors' | 'authTime' | 'factorTimes'>;
     if (subject.status === 'pending') {
       if (!record || record.status !== 'pending') throw new StepupError('MFA_SESSION_EXPIRED');
       // A password change or an admin reset since the password passed voids this login.
@@ -194,6 +195,10 @@ export class Elevation {
       unique([...base.amr.filter((a) => a !== 'rb'), proof.amr, ...(proof.moreAmr ?? [])]),
     );
     const factors = unique([...base.factors, proof.factor]);
+    // When each factor last passed: a route's maxAge is met only by a factor it accepts
+    // (docs/architecture.md, invariant 20). A record from before these times keeps none of
+    // them, so its older factors read as stale on such routes (fail closed).
+    const factorTimes = { ...base.factorTimes, [proof.factor]: mfaAt };
     writeRecord(req, {
       v: 1,
       status: 'satisfied',
@@ -202,6 +207,7 @@ export class Elevation {
       factors,
       authTime: base.authTime,
       mfaAt,
+      factorTimes,
       viaRememberedBrowser: false,
       handle,
     });

@@ -9,7 +9,10 @@ import {
 
 /** A `requireMfa()` policy after validation, as `evaluatePolicy` reads it. */
 export interface ResolvedRoutePolicy {
-  /** `maxAge` in milliseconds: the last second factor must be at most this old. */
+  /**
+   * `maxAge` in milliseconds: the last second factor must be at most this old; with `factors` or
+   * `phishingResistant`, the newest one the route accepts (docs/architecture.md, invariant 20).
+   */
   readonly maxAgeMs?: number;
   /** False: a session only a remembered browser satisfied does not pass (it is AAL1). */
   readonly allowRememberBrowser: boolean;
@@ -158,7 +161,32 @@ export function evaluatePolicy(
     return deny('factor_not_allowed');
   }
   if (policy.maxAgeMs !== undefined) {
-    if (view.mfaAt === undefined || now - view.mfaAt > policy.maxAgeMs) return deny('stale');
+    const at = restricted(policy) ? newestAccepted(view, policy) : view.mfaAt;
+    if (at === undefined || now - at > policy.maxAgeMs) return deny('stale');
   }
   return { ok: true };
+}
+
+/** The route accepts only some factors: `factors`, `phishingResistant`, or both. */
+function restricted(policy: ResolvedRoutePolicy): boolean {
+  return policy.factors !== undefined || policy.phishingResistant;
+}
+
+/**
+ * When the newest factor the route accepts (one of its `factors`, and phishing resistant when it
+ * asks for that) passed in this session. NIST SP 800-63B-4 §2.2.3 reauthentication asks for the
+ * authenticator the route trusts: a fresh TOTP code says nothing about who holds the passkey, so
+ * it must not renew a passkey route (docs/architecture.md, invariant 20). Undefined when none
+ * did, or for a record written before per-factor times existed: stale, never open.
+ */
+function newestAccepted(view: MfaView, policy: ResolvedRoutePolicy): number | undefined {
+  const times = view.factorTimes;
+  if (times === undefined) return undefined;
+  let newest: number | undefined;
+  for (const [name, at] of Object.entries(times)) {
+    if (policy.factors && !policy.factors.has(name)) continue;
+    if (policy.phishingResistant && !PHISHING_RESISTANT_FACTORS.includes(name)) continue;
+    if (at !== undefined && (newest === undefined || at > newest)) newest = at;
+  }
+  return newest;
 }

@@ -4,6 +4,7 @@ import { StepupError } from '../core/errors.js';
 import type { Amr } from '../core/types.js';
 import { RECOVERY_CODES } from '../core/factor-keys.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
+import { parseLabel } from '../http/schemas.js';
 import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
 
 /**
@@ -60,13 +61,16 @@ export async function confirmTotp(
   /** The session's RFC 8176 methods after the confirmation counted as a second factor. */
   readonly amr: readonly Amr[];
 }> {
+  // Validated before the pending enrolment is taken: a label the store cannot keep must not
+  // cost the user their enrolment and an attempt (docs/architecture.md, invariant 8).
+  const cleanLabel = parseLabel(label);
   const host = hostOf(stepup);
   const { attempts, events, notify } = host.context;
   const totp = totpOf(host);
   const userId = await assertCanEnroll(host, req);
   const replaced = await totp.isEnrolled(userId);
   await attempts.attemptOrThrow(req, userId, 'totp', () =>
-    totp.confirmEnrollment(req, userId, code, label),
+    totp.confirmEnrollment(req, userId, code, cleanLabel),
   );
   events.emitFor(req, 'totp.enabled', { userId, replaced });
   await notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });
