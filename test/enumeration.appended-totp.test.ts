@@ -9,12 +9,8 @@ import { totp } from '../strategies/totp.js';
 import { client, makeApp } from './helpers/app.js';
 import { fakeClock } from './helpers/clock.js';
 import { hashedDirectory } from './helpers/password-users.js';
+import { median } from './helpers/median.js';
 import { codeAt, KEYS } from './helpers/totp-app.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
 
 describe('appendedTotp: a six-digit suffix costs the same for every account', () => {
   it('unknown user, user without TOTP, user with TOTP: same answer, timing within 30%', async () => {

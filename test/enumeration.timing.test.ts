@@ -4,11 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { client, makeApp } from './helpers/app.js';
 import { hashedDirectory } from './helpers/password-users.js';
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? Number.NaN;
-}
+import { median } from './helpers/median.js';
 
 describe('login enumeration through the router', () => {
   it('unknown user, wrong password and locked account: same status, same body, timing within 30%', async () => {

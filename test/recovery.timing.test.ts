@@ -10,15 +10,11 @@ import type { Stepup } from '../lib/index.js';
 import { generateCode } from '../lib/recovery/codes.js';
 import { client } from './helpers/app.js';
 import { close, listen, makeRecoveryApp } from './helpers/recovery-app.js';
+import { median } from './helpers/median.js';
 
 /** The lockout is not what is measured here: each pair starts from a clean one. */
 async function clearLockout(stepup: Stepup, users: string[]): Promise<void> {
   for (const u of users) await hostOf(stepup).context.attempts.clear(u);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
