@@ -30,7 +30,7 @@ export default defineConfig({
   splitting: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
+  target: 'node22',
   platform: 'node',
   // Keep `node:events` as written (tsup strips the prefix by default for Node < 14.18).
   removeNodeProtocol: false,

@@ -14,7 +14,6 @@ import {
   generateRegistrationOptions,
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
-  type AuthenticatorTransportFuture,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
 } from '@simplewebauthn/server';
@@ -22,13 +21,17 @@ import type { PasskeyCredential, PasskeyData } from '../stores/credentials/rows.
 import type { ResolvedPasskeysOptions } from './options.js';
 import type { AuthenticationResponse, RegistrationResponse } from './schemas.js';
 
-/** ES256 and RS256: what every authenticator offers and Node 20 verifies (COSE ids, RFC 9053). */
+/**
+ * ES256 and RS256: what every authenticator offers and every supported Node verifies (COSE ids,
+ * RFC 9053). Named here, not left to @simplewebauthn/server 14's default list (EdDSA, ES256,
+ * RS256, and ML-DSA-44 wherever the runtime's WebCrypto has it: Node >= 24.7 only).
+ */
 const ALGORITHMS = [-7, -257];
 
 function descriptor(row: PasskeyCredential) {
   return {
     id: row.data.credentialId,
-    transports: row.data.transports as AuthenticatorTransportFuture[],
+    transports: [...row.data.transports],
   };
 }
 
