@@ -56,9 +56,15 @@ export interface PasskeyAssertionCheck extends SecondFactor {
    * (each challenge verifies at most once).
    */
   verifyAssertion(req: Request, userId: string, response: unknown): Promise<boolean>;
+  /**
+   * Request options over this user's passkeys, with a challenge bound to this session (the
+   * password reset asks for one before the assertion; docs/architecture.md, invariant 21).
+   */
+  authenticationOptions(req: Request, userId: string): Promise<unknown>;
 }
 /** Registry key of the passkey factor, seen through {@link PasskeyAssertionCheck}. */
 export const PASSKEY_ASSERTION = factorKey<PasskeyAssertionCheck>('passkey', [
   'isEnrolled',
   'verifyAssertion',
+  'authenticationOptions',
 ]);
