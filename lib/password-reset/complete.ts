@@ -83,9 +83,11 @@ export async function resetWith(
   const factor = await factorFor(reset, live.userId, body);
   reset.passwords.check(body.newPassword, {});
   if (factor !== undefined) await proveFactor(reset, req, live.userId, factor, body);
+  // The slow hash before the take, so that the token is used up just before the writes.
+  const hash = await reset.passwords.hash(body.newPassword as string);
   // Taken only now: the factor and the policy passed. One caller wins the take.
   if (!(await reset.tokens.take(live))) throw new StepupError('INVALID_TOKEN');
-  return finish(reset, req, live, body.newPassword as string);
+  return finish(reset, req, live, hash);
 }
 
 /**
@@ -146,16 +148,17 @@ async function finish(
   reset: PasswordReset,
   req: Request,
   live: LiveToken,
-  newPassword: string,
+  hash: string,
 ): Promise<PasswordResetDone> {
   const { host, options, passwords } = reset;
   const ctx = host.context;
   const { userId } = live;
-  await options.setPasswordHash(userId, await passwords.hash(newPassword));
-  // Both epochs move: remembered browsers and pending logins of the user are void, and so is
-  // every other link issued before (they carry the old login epoch).
+  // Both epochs move first: remembered browsers and pending logins of the user are void, and
+  // so is every other link issued before (they carry the old login epoch). Should the store
+  // fail here, the password is unchanged and only old credentials were voided (fail closed).
   await ctx.credentialsChanged(req, userId, 'password_reset');
   await reset.tokens.voidFor(userId);
+  await options.setPasswordHash(userId, hash);
   let sessionsEnded = await passwords.endSessions(req, userId);
   // The request's own session keeps nothing of the user either: nobody is signed in after a
   // reset, the client signs in afresh with the new password.
