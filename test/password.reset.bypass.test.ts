@@ -2,10 +2,13 @@
 // emailed link alone, a forged, foreign, used or outdated link, guess the second factor without
 // limit, race one link twice, or keep a session, a remembered browser or a pending login alive
 // across the reset (docs/architecture.md, invariant 21; peers' advisories as regressions).
+import session from 'express-session';
 import { describe, expect, it } from 'vitest';
+import { storeKey } from '../lib/stores/types.js';
 import { client } from './helpers/app.js';
 import { codeAt, enrolledClient } from './helpers/totp-app.js';
-import { forgot, makeResetApp, NEW_PASSWORD, reset } from './helpers/reset-app.js';
+import { forgot, makeResetApp, NEW_PASSWORD, reset, switchableStore } from './helpers/reset-app.js';
+import { fakeClock } from './helpers/clock.js';
 import { RB_COOKIE } from './helpers/remember.js';
 
 describe('a reset opens no session', () => {
@@ -127,10 +130,14 @@ describe('the link alone is never enough', () => {
 
 describe('one link, one reset', () => {
   // Attack: send the same link twice at once to set two passwords (or reuse it after the victim).
-  it('gives exactly one reset for parallel requests with one token', async () => {
-    const app = await makeResetApp();
+  it('gives exactly one reset for parallel requests with one token (a store with latency)', async () => {
+    const clock = fakeClock();
+    const { store, state } = switchableStore(clock.now);
+    const app = await makeResetApp({ store });
     const { token } = await forgot(app, 'alice', 'alice@example.test');
     const clients = await Promise.all(Array.from({ length: 8 }, () => client(app.app)));
+    // Each store call takes 20 ms: every request reads the token before any has used it up.
+    state.delayMs = 20;
     const results = await Promise.all(
       clients.map((c, i) => reset(app, { token, newPassword: `parallel passphrase ${i}x` }, c)),
     );
@@ -212,5 +219,31 @@ describe('after a reset', () => {
     again.agent.jar.setCookie(`${RB_COOKIE}=${rb?.value ?? ''}`, '127.0.0.1', '/');
     expect((await again.login('alice', NEW_PASSWORD)).body.status).toBe('mfa_required');
     expect(app.notices.filter((n) => n.kind === 'password_reset')).toHaveLength(1);
+  });
+
+  // Attack: a thief with the old password sits at the second-factor step in a session no list
+  // knows of (older than the sessions list, on a store that cannot enumerate) and finishes the
+  // login after the victim reset the password (allauth-2fa #70 for the reset).
+  it('voids a pending login no list could find, through the login epoch', async () => {
+    const sessions = new session.MemoryStore();
+    (sessions as unknown as { all?: unknown }).all = undefined;
+    const app = await makeResetApp({ sessionStore: sessions });
+    const { secret } = await enrolledClient(app.app, app.clock.now);
+    app.clock.advance(60_000);
+    const pending = await client(app.app);
+    expect((await pending.login('alice', 'alice-password-1')).body.status).toBe('mfa_required');
+    await app.stepup.store.delete(storeKey('u-alice', 'sessions'));
+    app.clock.advance(60_000);
+    const { token } = await forgot(app, 'alice', 'alice@example.test');
+    const done = await reset(app, {
+      token,
+      newPassword: NEW_PASSWORD,
+      factor: 'totp',
+      code: await codeAt(secret, app.clock.now()),
+    });
+    expect(done.status).toBe(200);
+    app.clock.advance(60_000);
+    const late = await pending.verify(await codeAt(secret, app.clock.now()), 'totp');
+    expect(late.body.error).toBe('mfa_session_expired');
   });
 });

@@ -5,6 +5,7 @@ import { client } from './helpers/app.js';
 import { codeAt, enrolledClient } from './helpers/totp-app.js';
 import { forgot, makeResetApp, NEW_PASSWORD, reset } from './helpers/reset-app.js';
 import { createStepup, devOutbox } from '../lib/index.js';
+import { dumpStore } from './helpers/recovery-app.js';
 
 const base = {
   mailer: devOutbox({ print: false }),
@@ -19,6 +20,8 @@ describe('password reset without a second factor', () => {
     const { res, token, sent } = await forgot(app, 'alice', 'alice@example.test');
     expect(res.body).toEqual({ status: 'reset_requested' });
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // Only a keyed digest is stored: a store dump holds no usable link.
+    expect(JSON.stringify(await dumpStore(app.stepup.store))).not.toContain(token);
     expect(sent[0]?.subject).toMatch(/Reset your/);
     expect(sent[0]?.text).toContain('30 minutes');
 

@@ -5,6 +5,7 @@
  * address), carol (locked); `setPasswordHash` writes into the password directory so that the new
  * password signs in.
  */
+import type { Store } from 'express-session';
 import { expect } from 'vitest';
 import {
   devOutbox,
@@ -30,18 +31,23 @@ export const ACCOUNTS: Record<string, ResetAccount> = {
   carol: { id: 'u-carol', email: 'carol@example.test', locked: true },
 };
 
-/** A MemoryStore that can be switched off: every call rejects with StoreUnavailableError. */
+/**
+ * A MemoryStore that can be switched off (every call rejects with StoreUnavailableError) or
+ * slowed down (every call waits `delayMs`, as a network round trip does, so that parallel
+ * requests interleave between their store calls).
+ */
 export function switchableStore(now: () => number) {
   const inner = new MemoryStore({ now });
-  const state = { down: false };
+  const state = { down: false, delayMs: 0 };
   const store = new Proxy(inner, {
     get(target, prop, receiver) {
       const value = Reflect.get(target, prop, receiver) as unknown;
       if (typeof value !== 'function') return value;
-      return (...args: unknown[]) =>
-        state.down
-          ? Promise.reject(new StoreUnavailableError())
-          : (value as (...a: unknown[]) => unknown).apply(target, args);
+      return async (...args: unknown[]) => {
+        if (state.delayMs > 0) await new Promise((r) => setTimeout(r, state.delayMs));
+        if (state.down) throw new StoreUnavailableError();
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
     },
   }) as MfaStore;
   return { store, state };
@@ -52,6 +58,9 @@ export interface ResetAppOptions {
   readonly testCodeUsers?: string[];
   readonly reset?: Partial<PasswordResetOptions>;
   readonly store?: MfaStore;
+  readonly sessionStore?: Store;
+  /** Each mail takes this long to send, as over SMTP. @default 0 */
+  readonly mailDelayMs?: number;
 }
 
 export async function makeResetApp(options: ResetAppOptions = {}) {
@@ -61,12 +70,19 @@ export async function makeResetApp(options: ResetAppOptions = {}) {
   const built = makeTotpApp({
     password: { findUser: directory.findUser },
     enrolled: options.testCodeUsers ?? [],
+    ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     stepup: {
       ...(options.store ? { store: options.store } : {}),
       notify: (n) => void notices.push(n),
       rememberBrowser: { secret: RB_SECRET },
       passwordReset: {
-        mailer: outbox,
+        mailer: {
+          async send(message) {
+            const delay = options.mailDelayMs ?? 0;
+            if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+            await outbox.send(message);
+          },
+        },
         findAccount: (username) => ACCOUNTS[username] ?? null,
         setPasswordHash: (userId, hash) => {
           for (const record of directory.records.values()) {
