@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { client } from './helpers/app.js';
 import { codeAt, enrolledClient } from './helpers/totp-app.js';
 import { forgot, makeResetApp, NEW_PASSWORD, reset } from './helpers/reset-app.js';
-import { createStepup, devOutbox } from '../lib/index.js';
+import { createStepup, DEFAULT_NOTICE_EMAIL, devOutbox } from '../lib/index.js';
 import { dumpStore } from './helpers/recovery-app.js';
 
 const base = {
@@ -157,6 +157,21 @@ describe('password reset with a second factor', () => {
     });
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('factor_not_allowed');
+  });
+});
+
+describe('the password_reset notice', () => {
+  it('has its own subject and says every session was signed out', () => {
+    const data = {
+      kind: 'password_reset',
+      appName: 'Acme',
+      time: '2026-06-01T12:00:00.000Z',
+      ip: '203.0.113.9',
+    };
+    expect(DEFAULT_NOTICE_EMAIL.subject(data)).toBe('Your Acme password was reset');
+    expect(DEFAULT_NOTICE_EMAIL.text(data)).toMatch(
+      /every session was signed out[\s\S]*203\.0\.113\.9/,
+    );
   });
 });
 
