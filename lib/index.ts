@@ -285,9 +285,11 @@ export { requestPasswordReset, type PasswordResetRequested } from './password-re
 export {
   resetPassword,
   passwordResetPasskeyOptions,
+  passwordResetSendSms,
   RESET_FACTORS,
   type PasswordResetDone,
   type PasswordResetInput,
+  type ResetSmsSent,
 } from './password-reset/complete.js';
 export type { PasswordResetOptions, ResetAccount } from './password-reset/options.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';

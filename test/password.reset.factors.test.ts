@@ -94,3 +94,51 @@ describe('a passkey account', () => {
     expect((await c.get('/auth/session')).body.status).toBe('anonymous');
   });
 });
+
+describe('an SMS account', () => {
+  // Attack: a code sent for a sign-in (or another link) is replayed at the reset.
+  it('resets with a code sent for this link only, counted on the lockout', async () => {
+    const { outbox, hashes, options } = resetOptions();
+    const { app, stepup, texts, clock } = makeOtpApp({
+      email: false,
+      stepup: { passwordReset: options },
+    });
+    expect(await stepup.enrolledFactors('u-alice')).toEqual(['sms-otp']);
+    const c = await client(app);
+    const token = await linkFor(stepup, c, outbox);
+    const bare = await c.post('/auth/password/reset', { token, newPassword: NEW_PASSWORD });
+    expect(bare.body).toMatchObject({ error: 'mfa_required', factors: ['sms-otp'] });
+    // A code sent for a sign-in does not count for the reset.
+    const login = await client(app);
+    await login.login('alice', 'alice-password-1');
+    expect((await login.post('/auth/mfa/sms/send')).status).toBe(202);
+    const loginCode = /\d{6}/.exec(texts.last()?.text ?? '')?.[0];
+    const replay = await c.post('/auth/password/reset', {
+      token,
+      newPassword: NEW_PASSWORD,
+      factor: 'sms-otp',
+      code: loginCode,
+    });
+    expect(replay.body.error).toBe('invalid_code');
+    expect((await stepup.lockoutState('u-alice')).failures).toBe(1);
+
+    clock.advance(61_000); // the resend interval of the sign-in code
+    const sent = await c.post('/auth/password/reset/sms/send', { token });
+    expect(sent.status).toBe(202);
+    expect(sent.body).toMatchObject({ status: 'sent', destination: expect.any(String) });
+    expect(JSON.stringify(sent.body)).not.toContain('+15550001111');
+    expect(texts.last()?.text).toMatch(/resetting your password|\d{6}/);
+    const code = /\d{6}/.exec(texts.last()?.text ?? '')?.[0];
+    const ok = await c.post('/auth/password/reset', {
+      token,
+      newPassword: NEW_PASSWORD,
+      factor: 'sms-otp',
+      code,
+    });
+    expect(ok.status).toBe(200);
+    expect(hashes.has('u-alice')).toBe(true);
+    expect((await c.post('/auth/password/reset/sms/send', { token })).body.error).toBe(
+      'invalid_token',
+    );
+  });
+});

@@ -8,7 +8,7 @@
  */
 
 /** Why a code was sent. */
-export type CodePurpose = 'sign-in' | 'step-up' | 'enroll';
+export type CodePurpose = 'sign-in' | 'step-up' | 'enroll' | 'password-reset';
 
 /** What a code template (email or SMS) receives. */
 export interface CodeMessageData {
@@ -53,6 +53,7 @@ const PURPOSE_LINES: Record<CodePurpose, string> = {
   'sign-in': 'Someone (hopefully you) is signing in and entered your password.',
   'step-up': 'You are confirming your identity for a sensitive action.',
   enroll: 'You asked to use this address for sign-in codes.',
+  'password-reset': 'Someone (hopefully you) is resetting your password with a reset link.',
 };
 
 /** The built-in code email: code, lifetime, why it was sent, and "never share it". */

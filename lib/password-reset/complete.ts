@@ -16,7 +16,12 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
-import { PASSKEY_ASSERTION, RECOVERY_CODES, TOTP_CODE_CHECK } from '../core/factor-keys.js';
+import {
+  PASSKEY_ASSERTION,
+  RECOVERY_CODES,
+  SMS_CODE,
+  TOTP_CODE_CHECK,
+} from '../core/factor-keys.js';
 import { regenerateSession } from '../core/session-state.js';
 import { parseBody, text } from '../http/schemas.js';
 import type { LiveToken } from './tokens.js';
@@ -40,7 +45,12 @@ export interface PasswordResetDone {
 }
 
 /** Factors that prove the account and not the mailbox the link went to. */
-export const RESET_FACTORS = ['totp', 'recovery-code', 'passkey'] as const;
+export const RESET_FACTORS = ['totp', 'recovery-code', 'passkey', 'sms-otp'] as const;
+
+/** The binding of an SMS code sent for a reset: the token's digest, never a login. */
+function smsBinding(live: LiveToken): string {
+  return `password-reset:${live.digest}`;
+}
 
 /**
  * Check the token, then (when the account has a second factor) the factor, then the new
@@ -82,7 +92,7 @@ export async function resetWith(
   if (!live) throw new StepupError('INVALID_TOKEN');
   const factor = await factorFor(reset, live.userId, body);
   reset.passwords.check(body.newPassword, {});
-  if (factor !== undefined) await proveFactor(reset, req, live.userId, factor, body);
+  if (factor !== undefined) await proveFactor(reset, req, live, factor, body);
   // The slow hash before the take, so that the token is used up just before the writes.
   const hash = await reset.passwords.hash(body.newPassword as string);
   // Taken only now: the factor and the policy passed. One caller wins the take.
@@ -121,11 +131,12 @@ async function factorFor(
 async function proveFactor(
   reset: PasswordReset,
   req: Request,
-  userId: string,
+  live: LiveToken,
   factor: string,
   body: z.infer<typeof resetBody>,
 ): Promise<void> {
   const ctx = reset.host.context;
+  const { userId } = live;
   await ctx.attempts.attemptOrThrow(req, userId, factor, async () => {
     if (factor === 'passkey') {
       const passkey = ctx.factor(PASSKEY_ASSERTION);
@@ -134,6 +145,11 @@ async function proveFactor(
         : false;
     }
     if (body.code === undefined) return false;
+    if (factor === 'sms-otp') {
+      // Only a code sent for this token (POST /password/reset/sms/send) matches.
+      const sms = ctx.factor(SMS_CODE);
+      return sms ? sms.checkBound(userId, smsBinding(live), body.code) : false;
+    }
     if (factor === 'totp') {
       // The TOTP factor's own check: the code is spent (its replay marker moves).
       const totp = ctx.factor(TOTP_CODE_CHECK);
@@ -198,4 +214,42 @@ export async function passkeyOptionsWith(
     throw new StepupError('FACTOR_NOT_ENROLLED');
   }
   return passkey.authenticationOptions(req, live.userId);
+}
+
+/** What `passwordResetSendSms` answers. */
+export interface ResetSmsSent {
+  /** Seconds the code stays valid. */
+  readonly expiresIn: number;
+  /** Seconds before another code may be sent. */
+  readonly resendIn: number;
+  /** The phone number, masked. */
+  readonly destination: string;
+}
+
+/**
+ * Send an SMS code for a reset, bound to the token (checked, not used up), to the account's
+ * phone. The code then goes to `resetPassword` with `factor: 'sms-otp'`.
+ * @throws StepupError 400 `invalid_token`, 409 `factor_not_enrolled`, 429 `resend_too_soon`,
+ * 503 `delivery_failed`.
+ */
+export async function passwordResetSendSms(
+  stepup: Hosted,
+  req: Request,
+  input: { readonly token: unknown },
+): Promise<ResetSmsSent> {
+  return sendSmsWith(passwordResetOf(stepup), req, input);
+}
+
+/** `passwordResetSendSms` on the feature itself. @internal */
+export async function sendSmsWith(
+  reset: PasswordReset,
+  req: Request,
+  input: { readonly token: unknown },
+): Promise<ResetSmsSent> {
+  const { token } = parseBody(z.object({ token: text(128) }), input);
+  const live = await reset.tokens.peek(token);
+  if (!live) throw new StepupError('INVALID_TOKEN');
+  const sms = reset.host.context.factor(SMS_CODE);
+  if (!sms || !(await sms.isEnrolled(live.userId))) throw new StepupError('FACTOR_NOT_ENROLLED');
+  return sms.sendBound(req, live.userId, smsBinding(live));
 }

@@ -2,7 +2,8 @@
  * `POST /password/forgot {username}` → always `202 {status:"reset_requested"}`;
  * `POST /password/reset {token, newPassword, factor?, code? | response?}` →
  * `200 {status:"password_reset", csrfToken}`, nobody signed in;
- * `POST /password/reset/passkey-options {token}` → WebAuthn request options for the reset.
+ * `POST /password/reset/passkey-options {token}` → WebAuthn request options for the reset;
+ * `POST /password/reset/sms/send {token}` → `202 {status:"sent", expiresIn, resendIn, destination}`.
  * Like every POST of the router, they need the CSRF token (a forged reset request would mail
  * links on the victim's behalf; a forged completion would set a password the attacker chose).
  * The logic is in the service functions (request.ts, complete.ts), which apps with their own
@@ -11,7 +12,7 @@
 import type { Router } from 'express';
 import { csrfToken } from '../http/csrf.js';
 import { route } from '../http/handler.js';
-import { passkeyOptionsWith, resetWith } from './complete.js';
+import { passkeyOptionsWith, resetWith, sendSmsWith } from './complete.js';
 import { requestResetWith } from './request.js';
 import type { PasswordReset } from './service.js';
 
@@ -50,6 +51,14 @@ export function mountPasswordResetRoutes(router: Router, reset: PasswordReset): 
     '/password/reset/passkey-options',
     route(async (req, res) => {
       res.json(await passkeyOptionsWith(reset, req, { token: bodyOf(req.body).token }));
+    }),
+  );
+
+  router.post(
+    '/password/reset/sms/send',
+    route(async (req, res) => {
+      const sent = await sendSmsWith(reset, req, { token: bodyOf(req.body).token });
+      res.status(202).json({ status: 'sent', ...sent });
     }),
   );
 }
