@@ -51,6 +51,8 @@ describe('password reset without a second factor', () => {
     expect(weak.status).toBe(400);
     expect(weak.body.error).toBe('invalid_request');
     expect(weak.body.reasons).toEqual(expect.arrayContaining(['common']));
+    const named = await reset(app, { token, newPassword: 'alice loves long passphrases' });
+    expect(named.body.reasons).toEqual(['contains_username']);
     expect((await reset(app, { token, newPassword: NEW_PASSWORD })).status).toBe(200);
   });
 

@@ -91,7 +91,11 @@ export async function resetWith(
   const live = await reset.tokens.peek(body.token);
   if (!live) throw new StepupError('INVALID_TOKEN');
   const factor = await factorFor(reset, live.userId, body);
-  reset.passwords.check(body.newPassword, {});
+  // The same policy as a change; the username the link was asked for is refused inside it.
+  reset.passwords.check(
+    body.newPassword,
+    live.username !== undefined ? { username: live.username } : {},
+  );
   if (factor !== undefined) await proveFactor(reset, req, live, factor, body);
   // The slow hash before the take, so that the token is used up just before the writes.
   const hash = await reset.passwords.hash(body.newPassword as string);

@@ -76,15 +76,20 @@ export async function requestResetWith(
     reason: outcome,
   });
   if (outcome === 'sent' && account && typeof account.email === 'string') {
-    reset.track(sendLink(reset, account.id, account.email));
+    reset.track(sendLink(reset, account.id, account.email, account.username ?? username));
   }
   return { status: 'reset_requested' };
 }
 
-async function sendLink(reset: PasswordReset, userId: string, to: string): Promise<void> {
+async function sendLink(
+  reset: PasswordReset,
+  userId: string,
+  to: string,
+  username: string,
+): Promise<void> {
   const { context: ctx } = reset.host;
   try {
-    const token = await reset.tokens.issue(userId);
+    const token = await reset.tokens.issue(userId, username);
     const message = renderEmail(
       {
         url: reset.options.resetUrl(token),

@@ -22,12 +22,16 @@ interface TokenRecord {
   /** The user's login epoch when the link was sent. */
   readonly epoch: number;
   readonly createdAt: number;
+  /** The username the link was asked for, for the password policy (not a secret). */
+  readonly username?: string;
 }
 
 /** A token that passed every check but has not been used up. */
 export interface LiveToken {
   readonly userId: string;
   readonly digest: string;
+  /** The username the link was asked for (the policy refuses it inside the new password). */
+  readonly username?: string;
 }
 
 export class ResetTokens {
@@ -50,13 +54,14 @@ export class ResetTokens {
   }
 
   /** A new token for the user; the previous one is void (pointer moved, record deleted). */
-  async issue(userId: string): Promise<string> {
+  async issue(userId: string, username?: string): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const digest = this.digestOf(token);
     const record: TokenRecord = {
       userId,
       epoch: await this.ctx.loginEpoch(userId),
       createdAt: this.ctx.now(),
+      ...(username !== undefined ? { username } : {}),
     };
     const previous = await this.ctx.store.get(this.pointerKey(userId));
     await this.ctx.store.set(this.recordKey(digest), JSON.stringify(record), this.ttlMs);
@@ -82,7 +87,11 @@ export class ResetTokens {
       this.ctx.loginEpoch(record.userId),
     ]);
     if (pointer !== digest || epoch !== record.epoch) return undefined;
-    return { userId: record.userId, digest };
+    return {
+      userId: record.userId,
+      digest,
+      ...(typeof record.username === 'string' ? { username: record.username } : {}),
+    };
   }
 
   /** Use the token up: true for exactly one caller (atomic `take`). */
