@@ -12,6 +12,7 @@ export const FEATURES = [
   'one-time-code',
   'password',
   'remember-browser',
+  'password-reset',
   'passkeys',
   'sessions',
 ];

@@ -14,7 +14,12 @@ import type { AfterVerifyHook } from './core/login-flow.js';
 import { createContext } from './core/stepup-context.js';
 import { createLoginHandlers } from './login-handlers.js';
 import { resolveOptions, type StepupOptions } from './options.js';
-import { changePassword } from './password/change.js';
+import { changePassword, endUserSessions } from './password/change.js';
+import { hashPassword } from './password/hash.js';
+import { checkPasswordPolicy } from './password/policy.js';
+import { resolvePasswordReset } from './password-reset/options.js';
+import { attachPasswordReset, PasswordReset } from './password-reset/service.js';
+import { StepupError } from './core/errors.js';
 import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost } from './router/create-router.js';
@@ -173,6 +178,29 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     afterVerify,
   };
 
+  // "Forgot password" reuses the password feature's policy, hash and session ending; the
+  // feature gets them as functions (a feature never imports another, docs/architecture.md).
+  const passwordReset = options.passwordReset
+    ? new PasswordReset(host, resolvePasswordReset(options.passwordReset, store), {
+        check(newPassword, account) {
+          const verdict = checkPasswordPolicy(newPassword, {
+            ...(account.username ? { username: account.username } : {}),
+            ...(account.email ? { email: account.email } : {}),
+          });
+          if (!verdict.ok) {
+            throw new StepupError(
+              'INVALID_REQUEST',
+              { field: 'newPassword', reasons: verdict.reasons },
+              `The new password is not acceptable: ${verdict.reasons.join(', ')}.`,
+            );
+          }
+        },
+        hash: (newPassword) => hashPassword(newPassword),
+        endSessions: (req, userId) => endUserSessions(context, req, userId),
+      })
+    : undefined;
+  if (passwordReset) attachPasswordReset(host, passwordReset);
+
   async function adminReset(
     req: Request | undefined,
     userId: string,
@@ -185,6 +213,8 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     await rememberedBrowsers?.revokeAll(userId, req);
     await store.delete(storeKey(userId, 'devices'), storeKey(userId, 'grace-logins'));
     await context.credentialsChanged(req, userId, 'admin_reset');
+    // A reset link sent before is void too (it also carries the old login epoch).
+    await passwordReset?.tokens.voidFor(userId);
     // The user's sessions end too: whoever held them had the factors that were just removed.
     if (req) await context.sessions.endOthers(req, userId);
     // The audit trail names who acted (OWASP ASVS 5.0 V16.3, security events): the caller's
@@ -200,6 +230,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     events,
     rememberedBrowsers,
     sessions,
+    passwordReset,
     adminReset,
   };
 

@@ -260,12 +260,14 @@ export {
   DEFAULT_CODE_EMAIL,
   DEFAULT_CODE_SMS,
   DEFAULT_NOTICE_EMAIL,
+  DEFAULT_RESET_LINK_EMAIL,
   escapeHtml,
   type CodeMessageData,
   type CodePurpose,
   type EmailTemplate,
   type EmailTemplateOverrides,
   type NoticeMessageData,
+  type ResetLinkMessageData,
   type SmsTemplate,
 } from './mail/templates.js';
 export {
@@ -279,6 +281,17 @@ export {
 } from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp, resumeTotp } from './totp/service.js';
+export { requestPasswordReset, type PasswordResetRequested } from './password-reset/request.js';
+export {
+  resetPassword,
+  passwordResetPasskeyOptions,
+  passwordResetSendSms,
+  RESET_FACTORS,
+  type PasswordResetDone,
+  type PasswordResetInput,
+  type ResetSmsSent,
+} from './password-reset/complete.js';
+export type { PasswordResetOptions, ResetAccount } from './password-reset/options.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export {
   regenerateRecoveryCodes,

@@ -7,6 +7,7 @@ import type { CredentialStore } from './stores/credentials/types.js';
 import { assertKnownKeys } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
+import type { PasswordResetOptions } from './password-reset/options.js';
 import {
   resolveRememberBrowserOptions,
   type RememberBrowserOptions,
@@ -84,6 +85,11 @@ export interface StepupOptions {
    */
   readonly password?: PasswordOptions;
   /**
+   * "Forgot password" (README, "Forgot password and account recovery"): `POST /auth/password/forgot`
+   * and `/reset`, `requestPasswordReset()` and `resetPassword()`. Off when absent.
+   */
+  readonly passwordReset?: PasswordResetOptions;
+  /**
    * "Remember this browser" after a second factor: a signed 30-day cookie (AAL1 only) that
    * skips the second factor at later logins. On by default; give it a `secret`.
    */
@@ -131,6 +137,7 @@ const KNOWN = new Set([
   'notify',
   'freshSeconds',
   'password',
+  'passwordReset',
   'when',
   'grace',
   'rememberBrowser',

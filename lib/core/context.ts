@@ -25,7 +25,8 @@ export type NoticeKind =
   | 'admin_reset'
   | 'lockout'
   | 'mfa_suspended'
-  | 'password_changed';
+  | 'password_changed'
+  | 'password_reset';
 
 /** A security notice about one user; never carries a code or a secret. */
 export interface SecurityNotice {

@@ -42,6 +42,18 @@ export interface ErrorCodes {
    */
   readonly INVALID_CODE: ErrorDefinition<401, 'invalid_code'>;
   /**
+   * A password-reset token that is missing, malformed, unknown, expired, already used, or
+   * voided (a newer request, a password change or reset, an admin reset). One answer for all.
+   */
+  readonly INVALID_TOKEN: ErrorDefinition<400, 'invalid_token'>;
+  /**
+   * A password reset for an account whose only second factor is the mailbox the reset link
+   * went to (email codes): the link and the code would be one proof twice, so the account
+   * cannot be recovered alone. Send the user to support for an admin reset
+   * (docs/architecture.md, invariant 21).
+   */
+  readonly RECOVERY_NEEDS_ADMIN: ErrorDefinition<403, 'recovery_needs_admin'>;
+  /**
    * The code sent by email or SMS expired or was never issued for this login (an expired code
    * does not count on the lockout), or the passkey challenge is gone. Ask for a new one.
    */
@@ -127,6 +139,18 @@ export const ERROR_CODES: ErrorCodes = {
     status: 401,
     code: 'invalid_code',
     message: 'The code is incorrect or was already used.',
+  },
+  INVALID_TOKEN: {
+    status: 400,
+    code: 'invalid_token',
+    message: 'The reset link is invalid, expired or already used. Ask for a new one.',
+  },
+  RECOVERY_NEEDS_ADMIN: {
+    status: 403,
+    code: 'recovery_needs_admin',
+    message:
+      'This account can only be recovered by support: its only second factor is the email ' +
+      'address the reset link was sent to. Contact an administrator for a reset.',
   },
   CODE_EXPIRED: {
     status: 410,

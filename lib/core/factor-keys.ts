@@ -56,9 +56,37 @@ export interface PasskeyAssertionCheck extends SecondFactor {
    * (each challenge verifies at most once).
    */
   verifyAssertion(req: Request, userId: string, response: unknown): Promise<boolean>;
+  /**
+   * Request options over this user's passkeys, with a challenge bound to this session (the
+   * password reset asks for one before the assertion; docs/architecture.md, invariant 21).
+   */
+  authenticationOptions(req: Request, userId: string): Promise<unknown>;
 }
 /** Registry key of the passkey factor, seen through {@link PasskeyAssertionCheck}. */
 export const PASSKEY_ASSERTION = factorKey<PasskeyAssertionCheck>('passkey', [
   'isEnrolled',
   'verifyAssertion',
+  'authenticationOptions',
+]);
+
+/**
+ * What the password reset may ask of the SMS factor: send a code bound to something other than
+ * a login (the reset's token digest), and check it. The phone is bound to the account, not to
+ * the mailbox the reset link went to (docs/architecture.md, invariant 21).
+ */
+export interface BoundCodeSender extends SecondFactor {
+  /** Send a code for `userId` bound to `binding`; `409 factor_not_enrolled` without a phone. */
+  sendBound(
+    req: Request,
+    userId: string,
+    binding: string,
+  ): Promise<{ expiresIn: number; resendIn: number; destination: string }>;
+  /** True once for the code sent with this binding (tries are counted by the engine). */
+  checkBound(userId: string, binding: string, code: string): Promise<boolean>;
+}
+/** Registry key of the SMS factor, seen through {@link BoundCodeSender}. */
+export const SMS_CODE = factorKey<BoundCodeSender>('sms-otp', [
+  'isEnrolled',
+  'sendBound',
+  'checkBound',
 ]);

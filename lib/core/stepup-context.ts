@@ -48,7 +48,11 @@ export function createContext(parts: ContextParts): StepupContext {
       // expire, it would restart at 0 and a later bump would reach a value an old, revoked
       // remembered browser carries, trusting it again. So the TTL is ~100 years: in effect none.
       await store.increment(epochKey(userId), EPOCH_TTL_MS);
-      if (reason === 'password_changed' || reason === 'admin_reset') {
+      if (
+        reason === 'password_changed' ||
+        reason === 'password_reset' ||
+        reason === 'admin_reset'
+      ) {
         await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
       }
       events.emitFor(req, 'credentials.changed', { userId, reason });

@@ -157,7 +157,8 @@ export type MfaReason =
   | 'factor_not_allowed'
   | 'phishing_resistant_required'
   | 'aal_too_low'
-  | 'idle';
+  | 'idle'
+  | 'password_reset';
 
 /** Outcome of evaluating a route policy against a session. */
 export type PolicyDecision =
@@ -231,5 +232,7 @@ export type StepupEventType =
   | 'credentials.changed'
   | 'credential.undecryptable'
   | 'password.changed'
+  | 'password.reset_requested'
+  | 'password.reset'
   | 'password.rehashed'
   | 'password.rehash_failed';

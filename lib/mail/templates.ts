@@ -8,7 +8,7 @@
  */
 
 /** Why a code was sent. */
-export type CodePurpose = 'sign-in' | 'step-up' | 'enroll';
+export type CodePurpose = 'sign-in' | 'step-up' | 'enroll' | 'password-reset';
 
 /** What a code template (email or SMS) receives. */
 export interface CodeMessageData {
@@ -53,6 +53,7 @@ const PURPOSE_LINES: Record<CodePurpose, string> = {
   'sign-in': 'Someone (hopefully you) is signing in and entered your password.',
   'step-up': 'You are confirming your identity for a sensitive action.',
   enroll: 'You asked to use this address for sign-in codes.',
+  'password-reset': 'Someone (hopefully you) is resetting your password with a reset link.',
 };
 
 /** The built-in code email: code, lifetime, why it was sent, and "never share it". */
@@ -171,6 +172,12 @@ const NOTICE_LINES = new Map<string, NoticeLines>(
       subject: `Your ${d.appName} password was changed`,
       line: 'The password of your account was changed and other sessions were signed out.',
     }),
+    password_reset: (d) => ({
+      subject: `Your ${d.appName} password was reset`,
+      line:
+        'The password of your account was reset with a reset link and a second factor; every ' +
+        'session was signed out.',
+    }),
   } satisfies Record<string, NoticeLines>),
 );
 
@@ -206,3 +213,38 @@ export const DEFAULT_NOTICE_EMAIL: EmailTemplate<NoticeMessageData> = {
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
+
+/** What the reset-link template receives (`passwordReset.template`). */
+export interface ResetLinkMessageData {
+  /** The link to the app's reset page, with the token: only this template receives it. */
+  readonly url: string;
+  /** Minutes until the link expires (30 by default). */
+  readonly minutes: number;
+  /** The `passwordReset.appName`. */
+  readonly appName: string;
+}
+
+/**
+ * The built-in reset-link email: the link, its lifetime, that it works once, and that a second
+ * factor will still be asked (so a user who did not ask knows the link alone opens nothing).
+ */
+export const DEFAULT_RESET_LINK_EMAIL: EmailTemplate<ResetLinkMessageData> = {
+  subject: (d) => `Reset your ${d.appName} password`,
+  text: (d) =>
+    [
+      `Someone (hopefully you) asked to reset the password of your ${d.appName} account.`,
+      '',
+      `Open this link to choose a new password: ${d.url}`,
+      '',
+      `It expires in ${d.minutes} minutes and works once. If your account has a second factor, ` +
+        'you will be asked for it too.',
+      'If you did not ask for this, ignore this message: your password stays as it is.',
+    ].join('\n'),
+  html: (d) =>
+    `<p>Someone (hopefully you) asked to reset the password of your ${escapeHtml(d.appName)} ` +
+    'account.</p>' +
+    `<p><a href="${escapeHtml(d.url)}">Choose a new password</a></p>` +
+    `<p>It expires in ${d.minutes} minutes and works once. If your account has a second factor, ` +
+    'you will be asked for it too.</p>' +
+    '<p>If you did not ask for this, ignore this message: your password stays as it is.</p>',
+};

@@ -72,6 +72,25 @@ export abstract class OneTimeCodeStrategy extends SecondFactorStrategy {
     return { ...issued, destination: mask(to) };
   }
 
+  /**
+   * A code bound to `binding` instead of a login (the password reset binds it to its token
+   * digest; lib/core/factor-keys.ts, `BoundCodeSender`).
+   */
+  async sendBound(req: Request, userId: string, binding: string): Promise<SentCode> {
+    const enrolled = await this.isEnrolled(userId);
+    const to = enrolled ? await this.destination(userId) : undefined;
+    if (to === undefined) throw new StepupError('FACTOR_NOT_ENROLLED');
+    const issued = await this.issueVia(req, userId, this.engine, binding, (code) =>
+      this.deliver(to, code, 'password-reset'),
+    );
+    return { ...issued, destination: mask(to) };
+  }
+
+  /** Check a code sent by `sendBound` with the same binding; true once. */
+  async checkBound(userId: string, binding: string, code: string): Promise<boolean> {
+    return (await this.engine.check(userId, binding, code)).result === 'ok';
+  }
+
   /** Issue through `engine`; a channel failure becomes `503 delivery_failed` and an event. */
   protected async issueVia(
     req: Request,

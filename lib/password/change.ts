@@ -63,13 +63,24 @@ export async function changePassword(
   const hash = await hashPassword(input.newPassword as string, input.params);
   await input.setPasswordHash(input.userId, hash);
   await ctx.credentialsChanged(req, input.userId, 'password_changed');
-  // The sessions list works on every session store; the scan catches sessions signed in before
-  // the list existed, where the store can enumerate.
-  const listed = await ctx.sessions.endOthers(req, input.userId);
-  const otherSessionsEnded = listed + ((await endOtherSessions(req, input.userId)) ?? 0);
+  const otherSessionsEnded = await endUserSessions(ctx, req, input.userId);
   ctx.events.emitFor(req, 'password.changed', { userId: input.userId, otherSessionsEnded });
   await ctx.notify(req, input.userId, 'password_changed', {});
   return { otherSessionsEnded };
+}
+
+/**
+ * End every session of the user but the one of `req` (ASVS 5.0 V7.4.3); how many. The sessions
+ * list works on every session store; the scan catches sessions signed in before the list
+ * existed, where the store can enumerate. Used by the password change and the password reset.
+ */
+export async function endUserSessions(
+  ctx: StepupContext,
+  req: Request,
+  userId: string,
+): Promise<number> {
+  const listed = await ctx.sessions.endOthers(req, userId);
+  return listed + ((await endOtherSessions(req, userId)) ?? 0);
 }
 
 /** Destroy the user's other sessions when the session store can list them (memory, connect-redis). */

@@ -3,6 +3,7 @@ import { basicCredentials, csrfProtection } from '../http/csrf.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
 import { mountFactorRoutes } from './factor-routes.js';
+import { mountPasswordResetRoutes } from '../password-reset/routes.js';
 import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
 import type { RouterHost } from './host.js';
 
@@ -50,6 +51,7 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   mountFactorRoutes(router, host);
   mountAdminRoutes(router, host);
   mountActiveSessionRoutes(router, host, host.sessions);
+  if (host.passwordReset) mountPasswordResetRoutes(router, host.passwordReset);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError, host.context.log));
   return router;

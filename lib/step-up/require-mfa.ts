@@ -44,6 +44,7 @@ const REASON_MESSAGES: Record<MfaReason, string> = {
   phishing_resistant_required: 'This page needs a passkey: sign in or confirm with one.',
   aal_too_low: 'This page needs a stronger sign-in: present a second factor.',
   idle: 'You have been away for a while: present a second factor again.',
+  password_reset: 'A password reset needs a second factor of the account besides the reset link.',
 };
 
 /** JSON clients: `Accept: application/json` (preferred over HTML) or an XHR. */

@@ -8,6 +8,7 @@ declare const db: {
   users: {
     findByUsername(username: string): Promise<{ id: string; passwordHash: string } | null>;
     findById(id: string): Promise<{ id: string; email?: string } | null>;
+    setPasswordHash(id: string, hash: string): Promise<void>;
   };
 };
 /** The app's Express application, where a snippet shows only the lines it adds. */
