@@ -270,28 +270,11 @@ export {
   type ResetLinkMessageData,
   type SmsTemplate,
 } from './mail/templates.js';
-export {
-  webhookSmsSender,
-  consoleSmsSender,
-  type SmsSender,
-  type SmsMessage,
-  type WebhookSmsSenderOptions,
-  type ConsoleSmsSender,
-  type ConsoleSmsSenderOptions,
-} from './sms/sender.js';
+// Everything sms/sender.ts exports is public: the senders, their options and message types.
+export * from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp, resumeTotp } from './totp/service.js';
-export { requestPasswordReset, type PasswordResetRequested } from './password-reset/request.js';
-export {
-  resetPassword,
-  passwordResetPasskeyOptions,
-  passwordResetSendSms,
-  RESET_FACTORS,
-  type PasswordResetDone,
-  type PasswordResetInput,
-  type ResetSmsSent,
-} from './password-reset/complete.js';
-export type { PasswordResetOptions, ResetAccount } from './password-reset/options.js';
+export * from './password-reset/public.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export {
   regenerateRecoveryCodes,
