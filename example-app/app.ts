@@ -31,6 +31,7 @@ import type { ExampleContext } from './context.js';
 import { buildFactors, ISSUER, type Features } from './factors.js';
 import { createMail, type Mail } from './mail.js';
 import { authPages } from './routes/auth-pages.js';
+import { passwordResetPages } from './routes/password-reset.js';
 import { apiRoutes, contentPages } from './routes/pages.js';
 import { securityPages } from './routes/security.js';
 import { seedDemoFactors, type DemoSecrets } from './seed.js';
@@ -125,6 +126,18 @@ export async function createExampleApp(
     }),
     // "Remember this browser" (30 days, AAL1 only): the cookie's HMAC key comes from the config.
     rememberBrowser: { secret: config.keys.rememberBrowser, secure: config.production },
+    // "Forgot password?" (routes/password-reset.ts): a link by mail, plus the second factor.
+    passwordReset: {
+      mailer: mail.mailer,
+      findAccount: (username) => {
+        const user = users.findById(users.findByUsername(username)?.id ?? '');
+        return user ? { id: user.id, email: user.email, username: user.username } : null;
+      },
+      setPasswordHash: (id, hash) => users.setPasswordHash(id, hash),
+      resetUrl: (token) => `${config.baseUrl}/reset-password?token=${token}`,
+      tokenKey: config.keys.resetToken,
+      appName: ISSUER,
+    },
   });
   const activity = new ActivityLog(stepup.events);
   // Versioned and idempotent: safe at every start and from several instances at once.
@@ -181,7 +194,7 @@ export async function createExampleApp(
   // The pages: forms are urlencoded, every POST carries `_csrf` (login included: login CSRF).
   app.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   app.use(csrfProtection());
-  app.use(authPages(ctx), securityPages(ctx), contentPages(ctx));
+  app.use(authPages(ctx), passwordResetPages(ctx), securityPages(ctx), contentPages(ctx));
   app.use((req, res) =>
     render(req, res, 'error', { title: 'Not found', error: 'There is no page here.' }, 404),
   );

@@ -49,6 +49,8 @@ export interface ExampleEnv {
    * @default `http://localhost:<PORT>`
    */
   readonly PASSKEY_ORIGINS?: string;
+  /** Where the app is reached, for the links in mail (password reset). @default `http://localhost:<PORT>` */
+  readonly BASE_URL?: string;
 }
 
 export interface ExampleConfig {
@@ -58,6 +60,8 @@ export interface ExampleConfig {
   /** The credential store's URL (sqlCredentialStore). */
   readonly databaseUrl: string;
   readonly smtpUrl: string | undefined;
+  /** The origin the reset links in mail point to (no trailing slash). */
+  readonly baseUrl: string;
   readonly sessionSecret: string;
   /** Keys for the factors, each derived from MFA_ENCRYPTION_KEY for one purpose only. */
   readonly keys: {
@@ -65,6 +69,7 @@ export interface ExampleConfig {
     readonly recovery: Buffer;
     readonly emailCode: Buffer;
     readonly rememberBrowser: Buffer;
+    readonly resetToken: Buffer;
   };
   /** Passkeys: the RP ID and the origins the browser may run the ceremonies on. */
   readonly passkeys: { readonly rpId: string; readonly origins: readonly string[] };
@@ -139,12 +144,14 @@ export function readConfig(env: ExampleEnv): ExampleConfig {
     redisUrl,
     databaseUrl: databaseUrl ?? `sqlite:${DEFAULT_DATABASE_PATH}`,
     smtpUrl,
+    baseUrl: (nonEmpty(env.BASE_URL) ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     sessionSecret,
     keys: {
       totp: derive(master, 'totp-encryption'),
       recovery: derive(master, 'recovery-code-hmac'),
       emailCode: derive(master, 'email-code-hmac'),
       rememberBrowser: derive(master, 'remember-browser'),
+      resetToken: derive(master, 'password-reset-token'),
     },
     warnings,
   };

@@ -26,6 +26,8 @@ const NOTICES: Readonly<Record<string, string>> = {
   'passkey-added': 'The passkey was added. You can sign in with it, with or without a password.',
   'passkey-removed': 'The passkey was removed from your account.',
   'passkey-renamed': 'The passkey was renamed.',
+  'password-reset':
+    'Your password was changed and every session was signed out. Sign in with the new password.',
 };
 
 export type Render = (
