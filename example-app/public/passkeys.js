@@ -179,6 +179,35 @@
       });
   }
 
+  /** Password reset with a passkey: options for the link's token, the ceremony, the reset. */
+  function reset(button) {
+    var form = button.closest('form');
+    var token = form.querySelector('input[name=token]').value;
+    var newPassword = form.querySelector('input[name=newPassword]').value;
+    if (newPassword === '') return showError('Enter the new password first.');
+    api('POST', '/auth/password/reset/passkey-options', { token: token })
+      .then(function (res) {
+        if (res.status !== 200) return Promise.reject(res);
+        return W.startAuthentication({ optionsJSON: res.data });
+      })
+      .then(function (response) {
+        return api('POST', '/auth/password/reset', {
+          token: token,
+          newPassword: newPassword,
+          factor: 'passkey',
+          response: response,
+        });
+      })
+      .then(function (res) {
+        if (res.status === 200) return go('/login?notice=password-reset');
+        showError(refused(res));
+      })
+      .catch(function (err) {
+        if (err && err.status) showError(refused(err));
+        else ceremonyFailed(err);
+      });
+  }
+
   document.addEventListener('click', function (event) {
     var target = event.target instanceof Element ? event.target.closest('[data-testid]') : null;
     if (!target || !W) return;
@@ -186,10 +215,18 @@
     if (id === 'passkey-add') register();
     else if (id === 'factor-passkey') verify(target);
     else if (id === 'passkey-remove') remove(target);
+    else if (id === 'passkey-reset') reset(target);
     else if (id === 'passkey-login') login(target.getAttribute('data-return-to') || '/', false);
     else return;
     event.preventDefault();
   });
+
+  // Buttons that only work with this script (the reset page's passkey button).
+  if (W) {
+    document.querySelectorAll('[data-passkey-only]').forEach(function (el) {
+      el.hidden = false;
+    });
+  }
 
   // Conditional mediation: passkeys offered in the username field's autofill (WebAuthn L3
   // §5.1.4.1, autocomplete="username webauthn"). A button press aborts it and starts a modal one.

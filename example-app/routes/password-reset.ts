@@ -1,9 +1,10 @@
 /**
  * "Forgot password?": `/forgot-password` asks for a link by mail (the same answer whatever the
  * account), `/reset-password?token=…` sets a new password with the link and, when the account
- * has one, a second factor bound to the account (a TOTP or recovery code). Plain forms: no
- * JavaScript needed. Nobody is signed in afterwards (README, "Forgot password and account
- * recovery").
+ * has one, a second factor bound to the account (a TOTP or recovery code, or with JavaScript a
+ * passkey: public/passkeys.js runs the ceremony against the library's JSON reset routes). The
+ * code forms need no JavaScript. Nobody is signed in afterwards (README, "Forgot password and
+ * account recovery").
  */
 import { Router, type Request, type Response } from 'express';
 import {
@@ -15,13 +16,12 @@ import {
 import { FACTOR_LABELS } from '../factors.js';
 import { describeError, field, page, type ExampleContext } from '../context.js';
 
-/** The code factors this page offers (a passkey reset is the JSON API's, see the README). */
+/** The code factors this page's form takes (a passkey goes through /auth, from passkeys.js). */
 const CODE_FACTORS = ['totp', 'recovery-code'] as const;
 
 const SENT =
   'If the account exists, a link was sent to its address. It works once, for 30 minutes.';
-const MFA_ASKED =
-  'Your account has a second factor: enter a code from your authenticator app or one of your recovery codes.';
+const MFA_ASKED = 'Your account has a second factor: use one of those listed below.';
 const NEEDS_ADMIN =
   'Your only second factor is email codes, which go to the same mailbox as the link: contact an administrator (the admin reset).';
 const INVALID_TOKEN = 'This link is invalid or expired: ask for a new one.';
@@ -36,7 +36,7 @@ interface ResetForm {
 }
 
 export function passwordResetPages(ctx: ExampleContext): Router {
-  const { stepup, render } = ctx;
+  const { stepup, render, features } = ctx;
   const router = Router();
 
   const forgotForm = (req: Request, res: Response, sent = false, error?: StepupError) =>
@@ -75,7 +75,9 @@ export function passwordResetPages(ctx: ExampleContext): Router {
     status = 200,
     error?: string,
   ) => {
+    // Before the library answers `mfa_required` every factor is offered; after, the account's.
     const offered = CODE_FACTORS.filter((f) => !form.factors || form.factors.includes(f));
+    const passkey = features.passkeys && (!form.factors || form.factors.includes('passkey'));
     render(
       req,
       res,
@@ -88,6 +90,7 @@ export function passwordResetPages(ctx: ExampleContext): Router {
           form.dead === 'invalid' ? INVALID_TOKEN : form.dead === 'admin' ? NEEDS_ADMIN : undefined,
         factor: form.factor ?? 'totp',
         factors: offered.map((name) => ({ name, label: FACTOR_LABELS[name] ?? name })),
+        passkey,
         error,
       },
       status,
