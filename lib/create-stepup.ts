@@ -195,7 +195,8 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
             );
           }
         },
-        hash: (newPassword) => hashPassword(newPassword),
+        // The password factor's parameters, so that the next login does not rehash at once.
+        hash: (newPassword) => hashPassword(newPassword, options.password?.params),
         endSessions: (req, userId) => endUserSessions(context, req, userId),
       })
     : undefined;

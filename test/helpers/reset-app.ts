@@ -12,6 +12,7 @@ import {
   MemoryStore,
   StoreUnavailableError,
   type MfaStore,
+  type PasswordOptions,
   type PasswordResetOptions,
   type ResetAccount,
 } from '../../lib/index.js';
@@ -61,6 +62,8 @@ export interface ResetAppOptions {
   readonly sessionStore?: Store;
   /** Each mail takes this long to send, as over SMTP. @default 0 */
   readonly mailDelayMs?: number;
+  /** argon2 parameters of new passwords (cheap ones let parallel requests meet at the store). */
+  readonly passwordParams?: PasswordOptions['params'];
 }
 
 export async function makeResetApp(options: ResetAppOptions = {}) {
@@ -68,7 +71,10 @@ export async function makeResetApp(options: ResetAppOptions = {}) {
   const outbox = devOutbox({ print: false });
   const notices: Notice[] = [];
   const built = makeTotpApp({
-    password: { findUser: directory.findUser },
+    password: {
+      findUser: directory.findUser,
+      ...(options.passwordParams ? { params: options.passwordParams } : {}),
+    },
     enrolled: options.testCodeUsers ?? [],
     ...(options.sessionStore ? { sessionStore: options.sessionStore } : {}),
     stepup: {
