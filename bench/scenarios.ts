@@ -5,44 +5,13 @@
  */
 import type autocannon from 'autocannon';
 import { BENCH_PASSWORD } from './apps.js';
-import { runLoad, startLoad, type LoadResult } from './load.js';
+import { runLoad, startLoad } from './load.js';
+import type { BenchEnv, Scenario } from './scenario-types.js';
+import type { ServerPorts } from './server.js';
 import { SESSIONS_SCENARIOS } from './sessions-scenarios.js';
 import { seedUsers, usualVerifyRequest, verifyRequest, type PendingUser } from './seed.js';
-import type { ServerPorts } from './server.js';
 
-export interface BenchEnv {
-  readonly ports: ServerPorts;
-  /** Seconds per measured run (duration-based scenarios; TOTP runs are sized to about this). */
-  readonly duration: number;
-  readonly warmupSeconds: number;
-  readonly connections: number;
-  readonly loginConnections: number;
-  /** Satisfied-session cookies, one per connection, on the Redis and memory session stores. */
-  readonly satisfied: { readonly redis: readonly string[]; readonly memory: readonly string[] };
-  /** Usernames (TOTP enrolled) that log in during `requireMfaUnderLogin`. */
-  readonly loadUsers: readonly string[];
-}
-
-export interface Measurement extends LoadResult {
-  /** Scenario-specific figures (the login load of `requireMfaUnderLogin`). */
-  readonly extra?: Readonly<Record<string, number>>;
-}
-
-export interface MeasureOptions {
-  readonly warmup: boolean;
-  /** Run `load` between two Redis snapshots. */
-  around<T extends LoadResult>(load: () => Promise<T>): Promise<T>;
-}
-
-export interface Scenario {
-  readonly name: string;
-  readonly description: string;
-  /** Another load runs alongside the measured one: the server is never idle after it. */
-  readonly concurrentLoad?: boolean;
-  /** Not measured: seed what the run needs. `tag` makes user ids unique per run. */
-  prepare?(env: BenchEnv, tag: string, warmup: boolean): Promise<void>;
-  measure(env: BenchEnv, options: MeasureOptions): Promise<Measurement>;
-}
+export type { BenchEnv, Measurement, MeasureOptions, Scenario } from './scenario-types.js';
 
 const url = (port: number, path: string): string => `http://127.0.0.1:${port}${path}`;
 const JSON_ACCEPT = { accept: 'application/json' };

@@ -6,7 +6,7 @@
  * or one per session (docs/architecture.md, "Performance").
  */
 import { runLoad } from './load.js';
-import type { Scenario } from './scenarios.js';
+import type { Scenario } from './scenario-types.js';
 import { satisfiedSessions } from './seed.js';
 
 /** Few connections: the figure of interest is the latency of one listing, not the throughput. */
