@@ -3,47 +3,11 @@
 // failing, which is refused. Chromium's virtual authenticator (CDP WebAuthn domain) stands in
 // for her laptop's platform authenticator, so the real browser ceremony runs end to end:
 // @simplewebauthn/browser, navigator.credentials, the library's origin and RP ID checks.
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { createExampleApp, type ExampleApp } from '../app.js';
 import { launchBrowser, shot } from './helpers/browser.js';
+import { addVirtualAuthenticator, startOnLocalhost } from './helpers/passkey-browser.js';
 import { sessionStatus, signIn, signOut } from './helpers/flows.js';
-
-/** The example app on localhost (WebAuthn needs a domain, not 127.0.0.1), origin configured. */
-async function startOnLocalhost() {
-  // The server listens first (its port is in the origin), the app is plugged in after.
-  const holder: { example?: ExampleApp } = {};
-  const server: Server = createServer((req, res) => {
-    if (holder.example) holder.example.app(req, res);
-    else res.writeHead(503).end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  const baseUrl = `http://localhost:${address.port}`;
-  const running = await createExampleApp(
-    {
-      SESSION_SECRET: 'browser-test-session-secret-0123456789abcdef',
-      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-      DATABASE_URL: 'sqlite::memory:',
-      PASSKEY_ORIGINS: baseUrl,
-    },
-    { printMail: false },
-  );
-  holder.example = running;
-  return {
-    baseUrl,
-    example: running,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await running.close();
-    },
-  };
-}
 
 describe.sequential('alice: a passkey, as a second factor and on its own', () => {
   let browser: Browser;
@@ -64,17 +28,7 @@ describe.sequential('alice: a passkey, as a second factor and on its own', () =>
     });
     page = await context.newPage();
     cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    ({ authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    }));
+    authenticatorId = await addVirtualAuthenticator(cdp);
   }, 60_000);
   afterAll(async () => {
     await context?.close();

@@ -3,47 +3,12 @@
 // her passkey: the button runs the ceremony against the library's JSON reset routes, and she
 // signs in with the new password and the passkey. Chromium's virtual authenticator (CDP WebAuthn
 // domain) stands in for her laptop, as in browser.passkey.test.ts.
-import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
-import { createExampleApp, type ExampleApp } from '../app.js';
 import { launchBrowser, shot } from './helpers/browser.js';
+import { addVirtualAuthenticator, startOnLocalhost } from './helpers/passkey-browser.js';
 import { sessionStatus, signIn, signOut } from './helpers/flows.js';
-
-/** The example app on localhost (WebAuthn needs a domain, not 127.0.0.1), origin configured. */
-async function startOnLocalhost() {
-  const holder: { example?: ExampleApp } = {};
-  const server: Server = createServer((req, res) => {
-    if (holder.example) holder.example.app(req, res);
-    else res.writeHead(503).end();
-  });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  const baseUrl = `http://localhost:${address.port}`;
-  const example = await createExampleApp(
-    {
-      SESSION_SECRET: 'browser-test-session-secret-0123456789abcdef',
-      MFA_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
-      DATABASE_URL: 'sqlite::memory:',
-      PASSKEY_ORIGINS: baseUrl,
-    },
-    { printMail: false },
-  );
-  holder.example = example;
-  return {
-    baseUrl,
-    example,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await example.close();
-    },
-  };
-}
 
 describe.sequential('alice resets her password with her passkey', () => {
   let browser: Browser;
@@ -63,17 +28,7 @@ describe.sequential('alice resets her password with her passkey', () => {
     });
     page = await context.newPage();
     cdp = await context.newCDPSession(page);
-    await cdp.send('WebAuthn.enable');
-    await cdp.send('WebAuthn.addVirtualAuthenticator', {
-      options: {
-        protocol: 'ctap2',
-        transport: 'internal',
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
+    await addVirtualAuthenticator(cdp);
   }, 60_000);
   afterAll(async () => {
     await context?.close();
