@@ -192,9 +192,9 @@ export class AttemptCounter {
 
   /** The lockout state of an account, for an admin page or support tooling. */
   async state(userId: string): Promise<LockoutState> {
-    const { lock, counter, streak } = keysOf(userId);
-    const keys = [lock, counter, streak];
-    const [until = null, , inStore = null] = this.store.getMany
+    const { lock, streak } = keysOf(userId);
+    const keys = [lock, streak];
+    const [until = null, inStore = null] = this.store.getMany
       ? await this.store.getMany(keys)
       : await Promise.all(keys.map((key) => this.store.get(key)));
     const stored = inStore === null ? undefined : Number(inStore);
