@@ -6,7 +6,6 @@
  * (the app's lookup and two counters); issuing and mailing the link happen after the answer,
  * so their time tells nothing (OWASP ASVS 5.0 V6.3.8; docs/architecture.md, invariant 21).
  */
-import { createHmac } from 'node:crypto';
 import type { Request } from 'express';
 import type { Hosted } from '../core/context.js';
 import { parseBody, text } from '../http/schemas.js';
@@ -54,7 +53,8 @@ export async function requestResetWith(
   const { options } = reset;
   const account = await options.findAccount(username);
   // Both counters are counted for every request, known account or not: the same store work.
-  const nameDigest = createHmac('sha256', options.key).update(username, 'utf8').digest('base64url');
+  // Keyed like the tokens: the name of an unknown account is never stored in clear.
+  const nameDigest = reset.tokens.digestOf(username);
   const [byIp, byAccount] = await Promise.all([
     ctx.store.increment(globalKey('password-reset-ip', req.ip ?? 'unknown'), HOUR_MS),
     ctx.store.increment(
