@@ -44,6 +44,7 @@ describe('SQL store on MariaDB/MySQL', () => {
     const ours = tables.filter((t) => !t.name.includes('migrations'));
     expect(ours.map((t) => t.name)).toEqual([
       `${tablePrefix}attempt_streaks`,
+      `${tablePrefix}bearer_tokens`,
       `${tablePrefix}credentials`,
       `${tablePrefix}recovery_codes`,
     ]);

@@ -93,6 +93,7 @@ describe('SQL store on SQLite', () => {
       .all() as { name: string }[];
     expect(names.map((r) => r.name)).toEqual([
       'mfa_attempt_streaks',
+      'mfa_bearer_tokens',
       'mfa_credentials',
       'mfa_migrations',
       'mfa_migrations_lock',

@@ -16,6 +16,7 @@ import { isolationTests } from './conformance-isolation.js';
 import { passkeyTests } from './conformance-passkeys.js';
 import { raceTests } from './conformance-races.js';
 import { streakTests } from './conformance-streaks.js';
+import { tokenTests } from './conformance-tokens.js';
 
 export {
   type CredentialConformanceContext,
@@ -88,6 +89,7 @@ export function runCredentialStoreConformance(
       raceTests(ctx);
       passkeyTests(ctx);
       streakTests(ctx);
+      tokenTests(ctx);
     });
   });
 }

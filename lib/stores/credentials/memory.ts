@@ -29,6 +29,8 @@ import type {
 } from './rows.js';
 import * as check from './validate.js';
 import { compareIds, type Row, snapshot } from './memory-rows.js';
+import { MemoryTokens } from './memory-tokens.js';
+import type { BearerTokenRecord } from './token-rows.js';
 
 /**
  * A `CredentialStore` in process memory, for tests and demos. `createStepup` uses it when no
@@ -44,6 +46,8 @@ export class MemoryCredentialStore implements CredentialStore {
   readonly #passkeys = new Map<string, Row>();
   /** Consecutive second-factor failures per user (`raiseFailureStreak`). */
   readonly #streaks = new Map<string, number>();
+  /** Bearer tokens, by digest (`createToken`). */
+  readonly #tokens = new MemoryTokens();
   #closed = false;
 
   #open(): void {
@@ -245,6 +249,31 @@ export class MemoryCredentialStore implements CredentialStore {
     const uid = check.checkUserId(userId);
     this.#open();
     this.#streaks.delete(uid);
+  }
+
+  async createToken(record: BearerTokenRecord): Promise<void> {
+    this.#open();
+    this.#tokens.create(record);
+  }
+
+  async findToken(digest: string): Promise<BearerTokenRecord | null> {
+    this.#open();
+    return this.#tokens.find(digest);
+  }
+
+  async listTokens(userId: string): Promise<BearerTokenRecord[]> {
+    this.#open();
+    return this.#tokens.list(userId);
+  }
+
+  async deleteTokens(userId: string, ids?: readonly string[]): Promise<number> {
+    this.#open();
+    return this.#tokens.delete(userId, ids);
+  }
+
+  async touchToken(digest: string, now: number): Promise<void> {
+    this.#open();
+    this.#tokens.touch(digest, now);
   }
 
   async close(): Promise<void> {

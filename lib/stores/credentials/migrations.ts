@@ -16,6 +16,7 @@ import { type Kysely, sql } from 'kysely';
 import { type Migration, Migrator } from 'kysely/migration';
 import { v2Passkeys } from './migration-0002-passkeys.js';
 import { v3AttemptStreaks } from './migration-0003-attempt-streaks.js';
+import { v4BearerTokens } from './migration-0004-bearer-tokens.js';
 import type { SqlDialectName } from './sql-options.js';
 import type { TableNames } from './sql-schema.js';
 
@@ -99,6 +100,7 @@ function migrationsFor(dialect: SqlDialectName, t: TableNames): Record<string, M
     '0001_credentials': v1(dialect, t),
     '0002_passkeys': v2Passkeys(dialect, t),
     '0003_attempt_streaks': v3AttemptStreaks(dialect, t, mysqlCollation),
+    '0004_bearer_tokens': v4BearerTokens(dialect, t, mysqlCollation, createIndex),
   };
 }
 

@@ -40,10 +40,30 @@ export interface AttemptStreaksTable {
   updated_at: ColumnType<DbInt, number, number>;
 }
 
+/** Migration 0004: bearer tokens, by digest (never the token itself). */
+export interface BearerTokensTable {
+  id: string;
+  user_id: string;
+  digest: string;
+  kind: string;
+  label: string | null;
+  aal: ColumnType<DbInt, number, never>;
+  /** Space-separated RFC 8176 methods. */
+  amr: string;
+  /** Space-separated second factors (strategy names). */
+  factors: string;
+  auth_time: ColumnType<DbInt, number, never>;
+  created_at: ColumnType<DbInt, number, never>;
+  last_used_at: ColumnType<DbInt | null, number | null, number | null>;
+  expires_at: ColumnType<DbInt, number, never>;
+  subject: string;
+}
+
 export interface Schema {
   [table: `${string}credentials`]: CredentialsTable;
   [table: `${string}recovery_codes`]: RecoveryCodesTable;
   [table: `${string}attempt_streaks`]: AttemptStreaksTable;
+  [table: `${string}bearer_tokens`]: BearerTokensTable;
 }
 
 export interface TableNames {
@@ -51,6 +71,7 @@ export interface TableNames {
   readonly credentials: `${string}credentials`;
   readonly codes: `${string}recovery_codes`;
   readonly streaks: `${string}attempt_streaks`;
+  readonly tokens: `${string}bearer_tokens`;
   readonly migrations: string;
   readonly migrationLock: string;
 }
@@ -63,6 +84,7 @@ export function tableNames(prefix: string): TableNames {
     credentials: `${prefix}credentials`,
     codes: `${prefix}recovery_codes`,
     streaks: `${prefix}attempt_streaks`,
+    tokens: `${prefix}bearer_tokens`,
     migrations: `${prefix}migrations`,
     migrationLock: `${prefix}migrations_lock`,
   };

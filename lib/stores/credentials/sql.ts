@@ -20,6 +20,14 @@ import { CompiledQueries } from './sql-compiled.js';
 import { advanceCounter, findPasskeyRow, insertPasskey } from './sql-passkeys.js';
 import { consumeCode, replaceCodeSet } from './sql-recovery.js';
 import { clearStreak, raiseStreak, readStreak } from './sql-streaks.js';
+import {
+  deleteTokenRows,
+  insertToken,
+  selectToken,
+  selectTokens,
+  touchTokenRow,
+} from './sql-tokens.js';
+import { checkTokenRecord, isTokenDigest, type BearerTokenRecord } from './token-rows.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
   parseOptions,
@@ -268,6 +276,34 @@ export class SqlCredentialStore implements CredentialStore {
   async clearFailureStreak(userId: string): Promise<void> {
     const uid = check.checkUserId(userId);
     await this.#run('clearFailureStreak', (db) => clearStreak(db, this.#t, uid));
+  }
+
+  async createToken(record: BearerTokenRecord): Promise<void> {
+    const row = checkTokenRecord(record);
+    await this.#run('createToken', (db) => insertToken(db, this.#t, row));
+  }
+
+  async findToken(digest: string): Promise<BearerTokenRecord | null> {
+    if (!isTokenDigest(digest)) return null;
+    return this.#run('findToken', (db) => selectToken(db, this.#t, this.#hot, digest));
+  }
+
+  async listTokens(userId: string): Promise<BearerTokenRecord[]> {
+    const uid = check.checkUserId(userId);
+    return this.#run('listTokens', (db) => selectTokens(db, this.#t, uid));
+  }
+
+  async deleteTokens(userId: string, ids?: readonly string[]): Promise<number> {
+    const uid = check.checkUserId(userId);
+    if (ids !== undefined && !Array.isArray(ids)) throw new TypeError('CredentialStore: ids');
+    const wanted = ids?.filter((id) => check.isLookupValue(id, 'id', check.MAX_ID));
+    return this.#run('deleteTokens', (db) => deleteTokenRows(db, this.#t, uid, wanted));
+  }
+
+  async touchToken(digest: string, now: number): Promise<void> {
+    const at = check.checkNow(now);
+    if (!isTokenDigest(digest)) return;
+    await this.#run('touchToken', (db) => touchTokenRow(db, this.#t, digest, at));
   }
 
   async close(): Promise<void> {

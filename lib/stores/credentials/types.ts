@@ -15,6 +15,7 @@
  *
  * Times are milliseconds since the epoch and always JS numbers, whatever the driver returns.
  */
+import type { BearerTokenRecord } from './token-rows.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { StoreUnavailableError } from '../types.js';
 import type {
@@ -159,6 +160,25 @@ export interface CredentialStore {
   raiseFailureStreak(userId: string, failures: number, now: number): Promise<void>;
   /** Forget the durable count (a second-factor success, an admin reset). */
   clearFailureStreak(userId: string): Promise<void>;
+  /**
+   * Store a bearer token's record (never the token: its digest). A second record with the same
+   * id or digest is a `CredentialConflictError` (docs/architecture.md, invariant 22).
+   */
+  createToken(record: BearerTokenRecord): Promise<void>;
+  /**
+   * The token with this digest, whoever owns it, or null; expired rows are returned too (the
+   * caller compares `expiresAt` with its clock). One read: what a bearer-guarded request costs.
+   */
+  findToken(digest: string): Promise<BearerTokenRecord | null>;
+  /** The user's tokens, oldest first. */
+  listTokens(userId: string): Promise<BearerTokenRecord[]>;
+  /**
+   * Delete the user's tokens with these ids (all of them when `ids` is left out); the number
+   * removed. A token of another user is never touched.
+   */
+  deleteTokens(userId: string, ids?: readonly string[]): Promise<number>;
+  /** Set a token's `lastUsedAt`; nothing happens when it no longer exists. */
+  touchToken(digest: string, now: number): Promise<void>;
   /** Release connections. Later calls reject with `CredentialStoreUnavailableError`. */
   close(): Promise<void>;
 }
