@@ -7,6 +7,7 @@ import importX from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
 
 export const FEATURES = [
+  'bearer-tokens',
   'totp',
   'recovery',
   'one-time-code',

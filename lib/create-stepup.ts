@@ -24,7 +24,12 @@ import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
-import { touchActivity, viewOf } from './core/session-state.js';
+import { ANONYMOUS, touchActivity, viewOf } from './core/session-state.js';
+import { bearerViewOf, hasBearerHeader } from './core/bearer-view.js';
+import { bearerAware } from './bearer-tokens/guard.js';
+import { attachBearerTokens } from './bearer-tokens/personal.js';
+import { BearerTokens } from './bearer-tokens/service.js';
+import { resolveBearerTokenOptions } from './bearer-tokens/options.js';
 import { exposeView } from './core/request-view.js';
 import { Elevation } from './step-up/elevation.js';
 import { createRememberedBrowsers } from './remember-browser/service.js';
@@ -72,8 +77,16 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     now,
     credentials,
   );
-  const mfaOf = (req: Request): MfaView => viewOf(req, now(), resolved.getUserId, resolved.view);
-  const touch = (req: Request): void => touchActivity(req, now(), resolved.view);
+  // With bearer tokens on, a request that carries one is judged by its token alone: anonymous
+  // until a guard has checked it, never by the cookie session (docs/architecture.md, inv. 22).
+  const bearerOn = options.bearerTokens !== undefined;
+  const mfaOf = (req: Request): MfaView =>
+    bearerOn && hasBearerHeader(req)
+      ? (bearerViewOf(req) ?? ANONYMOUS)
+      : viewOf(req, now(), resolved.getUserId, resolved.view);
+  const touch = (req: Request): void => {
+    if (!bearerOn || !hasBearerHeader(req)) touchActivity(req, now(), resolved.view);
+  };
 
   const factors = new Map<string, SecondFactor>();
   const context: StepupContext = createContext({
@@ -201,6 +214,10 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
       })
     : undefined;
   if (passwordReset) attachPasswordReset(host, passwordReset);
+  const bearerTokens = bearerOn
+    ? new BearerTokens(host, resolveBearerTokenOptions(options.bearerTokens ?? {}), passport)
+    : undefined;
+  if (bearerTokens) attachBearerTokens(host, bearerTokens);
 
   async function adminReset(
     req: Request | undefined,
@@ -232,6 +249,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     rememberedBrowsers,
     sessions,
     passwordReset,
+    bearerTokens,
     adminReset,
   };
 
@@ -253,8 +271,8 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     authenticate,
     rememberedBrowsers,
     sessions,
-    requireAuth: createRequireAuth(guardDeps),
-    requireMfa: createRequireMfa(guardDeps),
+    requireAuth: bearerAware(createRequireAuth(guardDeps), bearerTokens),
+    requireMfa: bearerAware(createRequireMfa(guardDeps), bearerTokens),
     router: (routerOptions) => createRouter(routerHost, routerOptions),
     errorHandler: (onInternal) => createErrorHandler(onInternal, log),
     mfaOf,

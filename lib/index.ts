@@ -275,6 +275,7 @@ export * from './sms/sender.js';
 export { DeliveryError, isDeliveryError } from './core/delivery-error.js';
 export { beginTotp, confirmTotp, disableTotp, resumeTotp } from './totp/service.js';
 export * from './password-reset/public.js';
+export * from './bearer-tokens/public.js';
 export { TOTP, type TotpEnrollment, type TotpFactor } from './totp/contract.js';
 export {
   regenerateRecoveryCodes,

@@ -8,6 +8,7 @@ import { assertKnownKeys } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
 import type { PasswordResetOptions } from './password-reset/options.js';
+import type { BearerTokenOptions } from './bearer-tokens/options.js';
 import {
   resolveRememberBrowserOptions,
   type RememberBrowserOptions,
@@ -90,6 +91,12 @@ export interface StepupOptions {
    */
   readonly passwordReset?: PasswordResetOptions;
   /**
+   * Bearer tokens for CLIs and API clients (docs/api-clients.md): `POST /auth/token`,
+   * personal tokens, and guards that accept `Authorization: Bearer`. Off when absent; `{}` or
+   * `true` turns them on with the defaults.
+   */
+  readonly bearerTokens?: BearerTokenOptions | true;
+  /**
    * "Remember this browser" after a second factor: a signed 30-day cookie (AAL1 only) that
    * skips the second factor at later logins. On by default; give it a `secret`.
    */
@@ -138,6 +145,7 @@ const KNOWN = new Set([
   'freshSeconds',
   'password',
   'passwordReset',
+  'bearerTokens',
   'when',
   'grace',
   'rememberBrowser',

@@ -26,7 +26,8 @@ export type NoticeKind =
   | 'lockout'
   | 'mfa_suspended'
   | 'password_changed'
-  | 'password_reset';
+  | 'password_reset'
+  | 'token_created';
 
 /** A security notice about one user; never carries a code or a secret. */
 export interface SecurityNotice {

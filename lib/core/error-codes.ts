@@ -54,6 +54,18 @@ export interface ErrorCodes {
    */
   readonly RECOVERY_NEEDS_ADMIN: ErrorDefinition<403, 'recovery_needs_admin'>;
   /**
+   * An `Authorization: Bearer` token that is malformed, unknown, expired or revoked (RFC 6750
+   * §3.1 `invalid_token`; the answer carries `WWW-Authenticate: Bearer error="invalid_token"`).
+   * One answer for all, so that a probe learns nothing (docs/architecture.md, invariant 22).
+   */
+  readonly BEARER_TOKEN_INVALID: ErrorDefinition<401, 'invalid_token'>;
+  /**
+   * The request came with a bearer token, and this action needs a signed-in browser session:
+   * managing factors, tokens, the password or sessions, admin actions and step-ups are never
+   * done with a token (docs/architecture.md, invariant 22).
+   */
+  readonly INTERACTIVE_SESSION_REQUIRED: ErrorDefinition<403, 'interactive_session_required'>;
+  /**
    * The code sent by email or SMS expired or was never issued for this login (an expired code
    * does not count on the lockout), or the passkey challenge is gone. Ask for a new one.
    */
@@ -151,6 +163,17 @@ export const ERROR_CODES: ErrorCodes = {
     message:
       'This account can only be recovered by support: its only second factor is the email ' +
       'address the reset link was sent to. Contact an administrator for a reset.',
+  },
+  BEARER_TOKEN_INVALID: {
+    status: 401,
+    code: 'invalid_token',
+    message: 'The access token is invalid, expired or revoked. Sign in again for a new one.',
+  },
+  INTERACTIVE_SESSION_REQUIRED: {
+    status: 403,
+    code: 'interactive_session_required',
+    message:
+      'An access token cannot do this: sign in to the web page and do it from a browser session.',
   },
   CODE_EXPIRED: {
     status: 410,

@@ -35,6 +35,8 @@ export interface ErrorDetails {
     readonly factors?: readonly string[];
     /** Why a new password was refused (`checkPasswordPolicy` reasons). */
     readonly reasons?: readonly string[];
+    /** A limit the request would exceed (`tokens`: the most a user may hold). */
+    readonly limit?: number;
   };
   /** Details of `invalid_code`. */
   INVALID_CODE: {
@@ -62,8 +64,17 @@ export interface ErrorDetails {
   MFA_REQUIRED: MfaRequiredDetails;
   /** Details of `authentication_required`. */
   AUTHENTICATION_REQUIRED: {
-    /** `not_authenticated`, as in `mfa_required`, so that clients can switch on `reason`. */
-    readonly reason: 'not_authenticated';
+    /**
+     * `not_authenticated`, as in `mfa_required`, so that clients can switch on `reason`;
+     * `stale`: signed in, but too long ago for this action (a personal token of an account
+     * without a second factor needs a recent password).
+     */
+    readonly reason: 'not_authenticated' | 'stale';
+  };
+  /** Details of `factor_not_allowed`. */
+  FACTOR_NOT_ALLOWED: {
+    /** The factors this request may use instead. */
+    readonly factors?: readonly string[];
   };
   /** Details of `factor_not_enrolled`. */
   FACTOR_NOT_ENROLLED: {

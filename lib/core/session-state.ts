@@ -45,7 +45,7 @@ export function writeRecord(req: Request, record: SessionMfaRecord | undefined):
   else Reflect.deleteProperty(session, SESSION_KEY);
 }
 
-const ANONYMOUS: MfaView = Object.freeze({
+export const ANONYMOUS: MfaView = Object.freeze({
   status: 'anonymous',
   amr: Object.freeze([]),
   factors: Object.freeze([]),

@@ -15,6 +15,8 @@ import type { Subject } from './login-flow.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';
 import { storeKey } from '../stores/types.js';
+import type { CredentialStore } from '../stores/credentials/types.js';
+import { StepupError } from './errors.js';
 import type { MfaView } from './types.js';
 
 /** Epoch counters are in effect permanent (see credentialsChanged). */
@@ -56,6 +58,8 @@ export function createContext(parts: ContextParts): StepupContext {
         await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
       }
       events.emitFor(req, 'credentials.changed', { userId, reason });
+      const ended = await endTokens(parts.credentials, userId, reason);
+      if (ended > 0) events.emitFor(req, 'token.revoked', { userId, ended, reason });
     },
     factors,
     factor: (key) => lookupFactor(factors, key),
@@ -88,6 +92,8 @@ export function createContext(parts: ContextParts): StepupContext {
     },
     subjectOf(req: Request): Subject | undefined {
       const view = mfaOf(req);
+      // A bearer token never steps a session up (docs/architecture.md, invariant 22).
+      if (view.bearer) throw new StepupError('INTERACTIVE_SESSION_REQUIRED');
       if (view.status === 'anonymous' || view.userId === undefined) return undefined;
       const record = readRecord(req);
       return {
@@ -97,4 +103,36 @@ export function createContext(parts: ContextParts): StepupContext {
       };
     },
   };
+}
+
+/** The credential type of a `<type>_removed` reason → the factor whose tokens end with it. */
+const FACTOR_OF_REMOVAL: Readonly<Record<string, string>> = {
+  totp_disabled: 'totp',
+  email_otp_disabled: 'email-otp',
+  totp_removed: 'totp',
+  email_removed: 'email-otp',
+  passkey_removed: 'passkey',
+  'recovery-codes_removed': 'recovery-code',
+};
+
+/**
+ * Every way out of an account ends its bearer tokens (docs/architecture.md, invariant 22; OWASP
+ * ASVS 5.0 V7.4.3): a password change or reset and an admin reset end them all; removing a
+ * factor ends the tokens minted with it. A recovery code used at sign-in ends none (it adds a
+ * sign-in; the remembered browsers it ends are the ones a lost device may hold).
+ */
+async function endTokens(
+  credentials: CredentialStore,
+  userId: string,
+  reason: string,
+): Promise<number> {
+  if (reason === 'password_changed' || reason === 'password_reset' || reason === 'admin_reset') {
+    return credentials.deleteTokens(userId);
+  }
+  const factor = FACTOR_OF_REMOVAL[reason];
+  if (factor === undefined) return 0;
+  const ids = (await credentials.listTokens(userId))
+    .filter((t) => t.factors.includes(factor))
+    .map((t) => t.id);
+  return ids.length > 0 ? credentials.deleteTokens(userId, ids) : 0;
 }

@@ -73,6 +73,19 @@ export interface MfaView {
   readonly lastSeenAt?: number;
   /** Signed in only: idle for longer than `reauthentication.maxIdle`; guards ask to step up. */
   readonly idle?: boolean;
+  /**
+   * Present when the request came with an `Authorization: Bearer` token (the cookie session is
+   * then ignored for the request): which token, and of which kind. Such a request can never
+   * manage factors, tokens, the password or sessions (docs/architecture.md, invariant 22).
+   */
+  readonly bearer?: {
+    /** The token's id (as `GET /auth/tokens` lists it), not the token. */
+    readonly id: string;
+    /** `sign-in` (`POST /auth/token`) or `personal` (`POST /auth/tokens`). */
+    readonly kind: 'sign-in' | 'personal';
+    /** When it stops working, in ms since the epoch. */
+    readonly expiresAt: number;
+  };
 }
 
 /** What is kept in `req.session[sessionKey]`. Never a secret or a code. */
@@ -235,4 +248,7 @@ export type StepupEventType =
   | 'password.reset_requested'
   | 'password.reset'
   | 'password.rehashed'
-  | 'password.rehash_failed';
+  | 'password.rehash_failed'
+  | 'token.created'
+  | 'token.revoked'
+  | 'token.rejected';

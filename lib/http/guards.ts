@@ -9,6 +9,8 @@ import { StepupError } from '../core/errors.js';
  */
 export function assertSignedIn(stepup: Hosted, req: Request): string {
   const view = hostOf(stepup).mfaOf(req);
+  // A bearer token never manages the account (docs/architecture.md, invariant 22).
+  if (view.bearer) throw new StepupError('INTERACTIVE_SESSION_REQUIRED');
   if (
     (view.status !== 'authenticated' && view.status !== 'satisfied') ||
     view.userId === undefined

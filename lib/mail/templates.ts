@@ -178,6 +178,12 @@ const NOTICE_LINES = new Map<string, NoticeLines>(
         'The password of your account was reset with a reset link and a second factor; every ' +
         'session was signed out.',
     }),
+    token_created: (d) => ({
+      subject: `A personal access token was created on your ${d.appName} account`,
+      line:
+        'A personal access token was created for your account. If this was not you, revoke it ' +
+        'on your security page and change your password.',
+    }),
   } satisfies Record<string, NoticeLines>),
 );
 

@@ -16,12 +16,8 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import type { Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
-import {
-  PASSKEY_ASSERTION,
-  RECOVERY_CODES,
-  SMS_CODE,
-  TOTP_CODE_CHECK,
-} from '../core/factor-keys.js';
+import { PASSKEY_ASSERTION, SMS_CODE } from '../core/factor-keys.js';
+import { proveSecondFactor } from '../core/factor-proof.js';
 import { regenerateSession } from '../core/session-state.js';
 import { parseBody, text } from '../http/schemas.js';
 import type { LiveToken } from './tokens.js';
@@ -132,35 +128,18 @@ async function factorFor(
 }
 
 /** One attempt on the account's lockout, the same counter as sign-in (invariant 17). */
-async function proveFactor(
+function proveFactor(
   reset: PasswordReset,
   req: Request,
   live: LiveToken,
   factor: string,
   body: z.infer<typeof resetBody>,
 ): Promise<void> {
-  const ctx = reset.host.context;
-  const { userId } = live;
-  await ctx.attempts.attemptOrThrow(req, userId, factor, async () => {
-    if (factor === 'passkey') {
-      const passkey = ctx.factor(PASSKEY_ASSERTION);
-      return body.response !== undefined && passkey
-        ? passkey.verifyAssertion(req, userId, body.response)
-        : false;
-    }
-    if (body.code === undefined) return false;
-    if (factor === 'sms-otp') {
-      // Only a code sent for this token (POST /password/reset/sms/send) matches.
-      const sms = ctx.factor(SMS_CODE);
-      return sms ? sms.checkBound(userId, smsBinding(live), body.code) : false;
-    }
-    if (factor === 'totp') {
-      // The TOTP factor's own check: the code is spent (its replay marker moves).
-      const totp = ctx.factor(TOTP_CODE_CHECK);
-      return totp ? totp.verifyCurrent(req, userId, body.code) : false;
-    }
-    const recovery = ctx.factor(RECOVERY_CODES);
-    return recovery ? recovery.consume(req, userId, body.code) : false;
+  // Only an SMS code sent for this token (POST /password/reset/sms/send) matches.
+  return proveSecondFactor(reset.host.context, req, live.userId, factor, {
+    code: body.code,
+    response: body.response,
+    smsBinding: smsBinding(live),
   });
 }
 

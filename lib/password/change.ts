@@ -1,3 +1,4 @@
+import { bearerViewOf } from '../core/bearer-view.js';
 import type { Request } from 'express';
 import { hashPassword, type Argon2Params } from './hash.js';
 import { StepupError } from '../core/errors.js';
@@ -52,6 +53,8 @@ export async function changePassword(
   req: Request,
   input: ChangePasswordInput,
 ): Promise<ChangePasswordResult> {
+  // A bearer token never changes the password (docs/architecture.md, invariant 22).
+  if (bearerViewOf(req)) throw new StepupError('INTERACTIVE_SESSION_REQUIRED');
   const verdict = checkPasswordPolicy(input.newPassword, input.policy);
   if (!verdict.ok) {
     throw new StepupError(

@@ -2,6 +2,7 @@ import express, { type Router } from 'express';
 import { basicCredentials, csrfProtection } from '../http/csrf.js';
 import { createErrorHandler } from '../http/error-handler.js';
 import { mountAdminRoutes } from './admin-routes.js';
+import { mountTokenRoutes, mountTokenSignInRoutes } from '../bearer-tokens/routes.js';
 import { mountFactorRoutes } from './factor-routes.js';
 import { mountPasswordResetRoutes } from '../password-reset/routes.js';
 import { mountRememberBrowserRoutes } from '../remember-browser/routes.js';
@@ -38,6 +39,9 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
     res.set('Cache-Control', 'no-store');
     next();
   });
+  // Token clients carry no cookie: their two routes come before the CSRF check, and every
+  // other route refuses a bearer token (docs/architecture.md, invariant 22).
+  if (host.bearerTokens) mountTokenSignInRoutes(router, host.bearerTokens);
   if (options.csrf !== false) {
     router.use(
       csrfProtection({
@@ -52,6 +56,7 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   mountAdminRoutes(router, host);
   mountActiveSessionRoutes(router, host, host.sessions);
   if (host.passwordReset) mountPasswordResetRoutes(router, host.passwordReset);
+  if (host.bearerTokens) mountTokenRoutes(router, host, host.bearerTokens);
   if (host.rememberedBrowsers) mountRememberBrowserRoutes(router, host, host.rememberedBrowsers);
   router.use(createErrorHandler(options.onError, host.context.log));
   return router;

@@ -6,6 +6,7 @@
 import type { Request } from 'express';
 import type { FactorHost, SecondFactor } from '../core/context.js';
 import type { StepupEvents } from '../core/events.js';
+import type { BearerTokens } from '../bearer-tokens/service.js';
 import type { PasswordReset } from '../password-reset/service.js';
 import type { RememberedBrowsers } from '../remember-browser/service.js';
 import type { ActiveSessions } from '../sessions/service.js';
@@ -19,5 +20,7 @@ export interface RouterHost extends FactorHost {
   readonly sessions: ActiveSessions;
   /** "Forgot password", when `createStepup({ passwordReset })` configured it. */
   readonly passwordReset: PasswordReset | undefined;
+  /** Bearer tokens, when `createStepup({ bearerTokens })` turned them on. */
+  readonly bearerTokens: BearerTokens | undefined;
   adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
 }

@@ -46,9 +46,13 @@ export function mountActiveSessionRoutes(
     '/sessions',
     route(async (req, res) => {
       const userId = assertSignedIn(host, req);
-      const page = await sessions.page(req, userId, pageOptions(req.query));
+      const options = pageOptions(req.query);
+      const page = await sessions.page(req, userId, options);
+      // The user's bearer tokens beside the browsers (first page only): every way into the
+      // account in one list (docs/architecture.md, invariant 22).
+      const tokens = options.cursor === undefined ? await liveTokens(host, userId) : undefined;
       res.set('Cache-Control', 'no-store');
-      res.json(page);
+      res.json(tokens ? { ...page, tokens } : page);
     }),
   );
 
@@ -82,4 +86,20 @@ export function mountActiveSessionRoutes(
       res.status(204).end();
     }),
   );
+}
+
+/** The user's live bearer tokens, as the sessions list shows them (never a token). */
+async function liveTokens(host: FactorHost, userId: string) {
+  const at = host.context.now();
+  return (await host.context.credentials.listTokens(userId))
+    .filter((t) => t.expiresAt > at)
+    .map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      label: t.label,
+      createdAt: t.createdAt,
+      lastUsedAt: t.lastUsedAt,
+      expiresAt: t.expiresAt,
+      aal: t.aal,
+    }));
 }

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { hasBearerHeader } from '../core/bearer-view.js';
 import { ERROR_CODES } from '../core/error-codes.js';
 import { safeReturnTo } from './return-to.js';
 import { stepUpChallenge } from './step-up-challenge.js';
@@ -49,7 +50,8 @@ const REASON_MESSAGES: Record<MfaReason, string> = {
 
 /** JSON clients: `Accept: application/json` (preferred over HTML) or an XHR. */
 export function wantsJson(req: Request): boolean {
-  if (req.xhr) return true;
+  // A client holding a bearer token is a program: it gets the RFC 9470 answer, not a page.
+  if (req.xhr || hasBearerHeader(req)) return true;
   return req.accepts(['html', 'json']) === 'json';
 }
 

@@ -1,0 +1,227 @@
+/**
+ * Bearer tokens for CLIs, scripts and API clients (docs/architecture.md, invariant 22): minted
+ * only after the factors a sign-in needs (sign-in.ts) or from a fresh session (routes.ts),
+ * stored as digests, read once per request, ended by the user, by expiry and by every way out of
+ * an account (a password change or reset, an admin reset, removing the factor they carry).
+ */
+import type { Request } from 'express';
+import { assuranceOf } from '../core/assurance.js';
+import { bearerCredential, bearerViewOf, setBearerView } from '../core/bearer-view.js';
+import type { FactorHost } from '../core/context.js';
+import { deserializeUser, serializeUser, type PassportLike } from '../core/passport-glue.js';
+import { newCredentialId } from '../stores/credentials/types.js';
+import {
+  MAX_SUBJECT,
+  type BearerTokenKind,
+  type BearerTokenRecord,
+} from '../stores/credentials/token-rows.js';
+import { StepupError } from '../core/errors.js';
+import {
+  PHISHING_RESISTANT_FACTORS,
+  type Amr,
+  type MfaView,
+  type SecondFactorName,
+} from '../core/types.js';
+import { isWellFormedToken, newToken, tokenDigest } from './format.js';
+import type { ResolvedBearerTokenOptions } from './options.js';
+
+/** What a token is minted from: who, and what they proved, when. */
+export interface MintInput {
+  readonly kind: BearerTokenKind;
+  readonly userId: string;
+  /** The Passport user, serialized into the token's row by the app's `serializeUser`. */
+  readonly user: unknown;
+  readonly label: string | null;
+  readonly ttlMs: number;
+  readonly amr: readonly Amr[];
+  readonly factors: readonly SecondFactorName[];
+  readonly authTime: number;
+}
+
+/** The answer that carries a new token (RFC 6749 §5.1's names): shown once, never stored. */
+export interface IssuedToken {
+  readonly access_token: string;
+  readonly token_type: 'Bearer';
+  /** Seconds until it expires. */
+  readonly expires_in: number;
+  readonly aal: 1 | 2 | 3;
+  readonly amr: readonly Amr[];
+  /** When the authentication it carries happened, in seconds since the epoch (OIDC `auth_time`). */
+  readonly auth_time: number;
+  /** Its id in `GET /auth/tokens` (revoke with `DELETE /auth/tokens/:id`). */
+  readonly id: string;
+}
+
+/** A token as `GET /auth/tokens` lists it: never the token. */
+export interface TokenSummary {
+  readonly id: string;
+  readonly kind: BearerTokenKind;
+  readonly label: string | null;
+  readonly createdAt: number;
+  readonly lastUsedAt: number | null;
+  readonly expiresAt: number;
+  readonly aal: 1 | 2 | 3;
+  readonly amr: readonly Amr[];
+  /** True for the token the request itself came with. */
+  readonly current: boolean;
+}
+
+/** `lastUsedAt` moves at most once a minute: one write per token per minute, off the hot path. */
+const TOUCH_EVERY_MS = 60_000;
+
+export class BearerTokens {
+  constructor(
+    readonly host: FactorHost,
+    readonly options: ResolvedBearerTokenOptions,
+    readonly passport: PassportLike,
+  ) {}
+
+  /** Store a new token for `input.userId` and answer it once. */
+  async mint(req: Request, input: MintInput): Promise<IssuedToken> {
+    const { credentials, now, events, options } = this.host.context;
+    const createdAt = now();
+    await this.makeRoom(input.userId, input.kind, createdAt);
+    const subject = JSON.stringify(await serializeUser(this.passport, req, input.user));
+    if (typeof subject !== 'string' || subject.length > MAX_SUBJECT) {
+      throw new Error('passport-stepup: serializeUser gave no value, or one too long for a token');
+    }
+    const { aal } = assuranceOf(input, { aal3: options.view.aal3 });
+    const token = newToken();
+    const record: BearerTokenRecord = {
+      id: newCredentialId(),
+      userId: input.userId,
+      digest: tokenDigest(token),
+      kind: input.kind,
+      label: input.label,
+      aal,
+      amr: [...input.amr],
+      factors: [...input.factors],
+      authTime: input.authTime,
+      createdAt,
+      lastUsedAt: null,
+      expiresAt: createdAt + input.ttlMs,
+      subject,
+    };
+    await credentials.createToken(record);
+    events.emitFor(req, 'token.created', { userId: input.userId, kind: input.kind, aal });
+    return {
+      access_token: token,
+      token_type: 'Bearer',
+      expires_in: Math.floor(input.ttlMs / 1000),
+      aal,
+      amr: record.amr as Amr[],
+      auth_time: Math.floor(input.authTime / 1000),
+      id: record.id,
+    };
+  }
+
+  /**
+   * Expired tokens of the user go; at the limit, the oldest sign-in token goes too (a CLI that
+   * signs in every morning never fills the table). Personal tokens are never ended silently:
+   * a new one over the limit is refused.
+   */
+  private async makeRoom(userId: string, kind: BearerTokenKind, at: number): Promise<void> {
+    const { credentials } = this.host.context;
+    const all = await credentials.listTokens(userId);
+    const expired = all.filter((t) => t.expiresAt <= at).map((t) => t.id);
+    const live = all.filter((t) => t.expiresAt > at);
+    const over = live.length - this.options.maxPerUser + 1;
+    const oldestSignIn = live.filter((t) => t.kind === 'sign-in').map((t) => t.id);
+    if (over > 0 && (kind === 'personal' || oldestSignIn.length < over)) {
+      if (expired.length > 0) await credentials.deleteTokens(userId, expired);
+      throw new StepupError(
+        'INVALID_REQUEST',
+        { field: 'tokens', limit: this.options.maxPerUser },
+        'This account holds too many tokens: revoke one first.',
+      );
+    }
+    const doomed = [...expired, ...(over > 0 ? oldestSignIn.slice(0, over) : [])];
+    if (doomed.length > 0) await credentials.deleteTokens(userId, doomed);
+  }
+
+  /**
+   * The request's token, checked: its view (also kept for the request, `bearerViewOf`), or
+   * undefined when it is malformed, unknown, expired or its user is gone. One store read.
+   */
+  async authenticate(req: Request): Promise<MfaView | undefined> {
+    const known = bearerViewOf(req);
+    if (known) return known;
+    const { credentials, now, events, log } = this.host.context;
+    const raw = bearerCredential(req);
+    const reject = (reason: string): undefined => {
+      events.emitFor(req, 'token.rejected', { reason });
+      return undefined;
+    };
+    if (raw === undefined || !isWellFormedToken(raw)) return reject('malformed');
+    const digest = tokenDigest(raw);
+    const record = await credentials.findToken(digest);
+    const at = now();
+    if (!record) return reject('unknown');
+    if (record.expiresAt <= at) return reject('expired');
+    const user = await deserializeUser(this.passport, req, JSON.parse(record.subject));
+    if (!user) return reject('user_gone');
+    const property = (req as { _userProperty?: string })._userProperty ?? 'user';
+    (req as unknown as Record<string, unknown>)[property] = user;
+    const view = viewOfToken(record);
+    setBearerView(req, view);
+    if (record.lastUsedAt === null || at - record.lastUsedAt >= TOUCH_EVERY_MS) {
+      // Not awaited: the answer does not wait for bookkeeping, and a failed write only leaves
+      // "last used" a minute behind.
+      credentials.touchToken(digest, at).catch((err: unknown) => {
+        log('could not record a token use', { error: err instanceof Error ? err.name : 'error' });
+      });
+    }
+    return view;
+  }
+
+  /** The user's live tokens, oldest first. */
+  async list(req: Request, userId: string): Promise<TokenSummary[]> {
+    const { credentials, now } = this.host.context;
+    const at = now();
+    const current = bearerViewOf(req)?.bearer?.id;
+    return (await credentials.listTokens(userId))
+      .filter((t) => t.expiresAt > at)
+      .map((t) => ({
+        id: t.id,
+        kind: t.kind,
+        label: t.label,
+        createdAt: t.createdAt,
+        lastUsedAt: t.lastUsedAt,
+        expiresAt: t.expiresAt,
+        aal: t.aal,
+        amr: t.amr as Amr[],
+        current: t.id === current,
+      }));
+  }
+
+  /** End the user's tokens with these ids (all when left out); the number ended. */
+  async revoke(req: Request | undefined, userId: string, ids?: readonly string[]): Promise<number> {
+    const ended = await this.host.context.credentials.deleteTokens(userId, ids);
+    if (ended > 0) this.host.context.events.emitFor(req, 'token.revoked', { userId, ended });
+    return ended;
+  }
+}
+
+/** What a guard sees for a token: the assurance it was minted with, frozen at that time. */
+export function viewOfToken(record: BearerTokenRecord): MfaView {
+  const factors = record.factors as SecondFactorName[];
+  const second = factors.length > 0;
+  return Object.freeze({
+    status: second ? 'satisfied' : 'authenticated',
+    userId: record.userId,
+    amr: Object.freeze([...record.amr]) as readonly Amr[],
+    factors: Object.freeze([...factors]),
+    authTime: record.authTime,
+    ...(second
+      ? {
+          mfaAt: record.authTime,
+          factorTimes: Object.freeze(Object.fromEntries(factors.map((f) => [f, record.authTime]))),
+        }
+      : {}),
+    viaRememberedBrowser: false,
+    aal: record.aal,
+    phishingResistant: factors.some((f) => PHISHING_RESISTANT_FACTORS.includes(f)),
+    idle: false,
+    bearer: Object.freeze({ id: record.id, kind: record.kind, expiresAt: record.expiresAt }),
+  });
+}
