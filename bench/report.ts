@@ -1,6 +1,6 @@
 /**
  * The report of a bench run: the summaries of the scenarios (summary.ts), the paired ratios and
- * targets (pairs.ts), as a text table for the terminal and a Markdown table for the README.
+ * targets (pairs.ts), as a text table for the terminal and a Markdown table for docs/performance.md.
  */
 import type { GuardTiming } from './micro.js';
 import { fmtSpread, type PairRatio, type Target } from './pairs.js';

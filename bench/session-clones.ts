@@ -1,7 +1,7 @@
 /**
  * Bench-only: give one signed-in user many sessions without signing in many times, so that
- * `GET /auth/sessions` can be measured at 1, 100 and 1,000 sessions of one user (README,
- * "Performance"; docs/architecture.md, "Performance"). `POST /bench/clone-sessions/:count`, with
+ * `GET /auth/sessions` can be measured at 1, 100 and 1,000 sessions of one user (docs/performance.md,
+ * "The sessions list"; docs/architecture.md, "Performance"). `POST /bench/clone-sessions/:count`, with
  * the cookie of a satisfied session, copies that session `count` times under new session ids,
  * each with its own handle, and puts each copy on the user's sessions list exactly as a sign-in
  * would (one entry per login in the per-user index of lib/core/session-index.ts).

@@ -109,7 +109,7 @@ export async function createExampleApp(
       findUser: (username) => users.findByUsername(username),
       onRehash: (id, hash) => users.setPasswordHash(id, hash),
       // For one-prompt clients (a CLI): bob may send `bob-password-1` + his current TOTP code in
-      // the password field and be fully signed in by one request (the JSON contract (README.md)).
+      // the password field and be fully signed in by one request (docs/step-up.md, "CLI clients and one-field logins").
       appendedTotp: true,
     },
     isAdmin: (req) => (req.user as SessionUser | undefined)?.isAdmin === true,
@@ -187,7 +187,7 @@ export async function createExampleApp(
   app.use(passport.session());
   app.use(stepup.middleware());
 
-  // The JSON API of the JSON contract (README.md), for SPAs and CLIs (its own body parsing and CSRF check).
+  // The JSON API of the JSON contract (docs/http-api.md), for SPAs and CLIs (its own body parsing and CSRF check).
   app.use('/auth', stepup.router());
   app.use('/api', apiRoutes(ctx));
 

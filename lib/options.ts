@@ -86,7 +86,7 @@ export interface StepupOptions {
    */
   readonly password?: PasswordOptions;
   /**
-   * "Forgot password" (README, "Forgot password and account recovery"): `POST /auth/password/forgot`
+   * "Forgot password" (docs/account-recovery.md, "Forgot password"): `POST /auth/password/forgot`
    * and `/reset`, `requestPasswordReset()` and `resetPassword()`. Off when absent.
    */
   readonly passwordReset?: PasswordResetOptions;

@@ -3,7 +3,7 @@
 // one user end another's. OWASP ASVS 5.0 V7.5.2: a user sees their active sessions and ends
 // any of them; the ended session's cookie opens nothing on its next request, on express-session's
 // memory store and on connect-redis (docs/architecture.md, invariant 15): 8.1 on ioredis, and 9 on
-// node-redis (`redis`), the only client 9 and later speak to (README, "Running on Redis").
+// node-redis (`redis`), the only client 9 and later speak to (docs/stores-and-deployment.md, "Running on Redis").
 import { RedisStore as ConnectRedisStore } from 'connect-redis';
 import { RedisStore as ConnectRedis9Store } from 'connect-redis9';
 import session, { type Store } from 'express-session';
@@ -61,7 +61,8 @@ const stores: [string, () => Store | undefined][] = [
 describe('connect-redis 9 and an ioredis client', () => {
   it('do not work together: its SET fails (why the README keeps 8.1 for ioredis)', async () => {
     // connect-redis 9 (and 10, 11) sends node-redis's SET options; ioredis passes the object
-    // through and Redis answers "ERR syntax error". If this starts to pass, update the README.
+    // through and Redis answers "ERR syntax error". If this starts to pass, update the README's
+    // pins and docs/dependencies.md.
     const store = new ConnectRedis9Store({
       client: redis.client() as unknown as typeof nodeRedis,
       prefix: `sess9io:${Math.random()}:`,

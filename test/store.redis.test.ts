@@ -14,7 +14,8 @@ let client: Redis;
 
 beforeAll(async () => {
   server = await startRedis();
-  // The options the README recommends for a client handed to RedisStore.
+  // The options the README and docs/stores-and-deployment.md recommend for a client handed to
+  // RedisStore.
   client = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
 });
 afterAll(async () => {

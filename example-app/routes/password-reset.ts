@@ -3,7 +3,7 @@
  * account), `/reset-password?token=…` sets a new password with the link and, when the account
  * has one, a second factor bound to the account (a TOTP or recovery code, or with JavaScript a
  * passkey: public/passkeys.js runs the ceremony against the library's JSON reset routes). The
- * code forms need no JavaScript. Nobody is signed in afterwards (README, "Forgot password and
+ * code forms need no JavaScript. Nobody is signed in afterwards (docs/account-recovery.md, "Forgot password"
  * account recovery").
  */
 import { Router, type Request, type Response } from 'express';

@@ -1,6 +1,6 @@
 // Story: the demo runs as two instances behind a load balancer, on one PostgreSQL database (the
 // enrolled factors) and one Redis (sessions and short-lived state), as the README's production
-// recipe says. A user enrols on one instance and is asked for the code on the other; a session
+// recipe (and docs/stores-and-deployment.md) says. A user enrols on one instance and is asked for the code on the other; a session
 // made on one is valid on the other; both instances seed the database once, without duplicates.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -4,7 +4,7 @@
  * - §2.1 AAL1: one factor. The password alone, a remembered browser (a bearer cookie standing in
  *   for the second factor, §5.1.1) and an adaptive rule that skipped the second factor are AAL1.
  * - §2.2 AAL2: two distinct factors: a password with a TOTP code, an email or SMS code (email is a
- *   weak out-of-band channel, see the README) or a recovery code (a look-up secret, §3.1.2);
+ *   weak out-of-band channel, see docs/factors.md) or a recovery code (a look-up secret, §3.1.2);
  *   a passkey with the password, or a passkey with user verification alone (a multi-factor
  *   cryptographic authenticator, §3.1.7). §3.2.5: only a passkey resists phishing here (it signs
  *   the origin); every code can be relayed by a proxy.
@@ -50,8 +50,8 @@ export function assuranceOf(
 }
 
 /**
- * RFC 9470 `acr_values` for what a route asks: one URN per assurance step, documented in the
- * README, so an API client can tell what to ask its user for.
+ * RFC 9470 `acr_values` for what a route asks: one URN per assurance step, documented in
+ * docs/step-up.md ("Step-up signals for APIs"), so an API client can tell what to ask its user for.
  */
 export function acrValueFor(required: { aal?: Aal; phishingResistant?: boolean }): string {
   const aal = required.aal ?? 2;

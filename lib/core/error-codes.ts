@@ -1,6 +1,6 @@
 /**
  * Every error the library answers with, in one map. The `code` is the public, stable
- * identifier of the JSON contract (README.md): clients branch on it, never on the message text.
+ * identifier of the JSON contract (docs/http-api.md): clients branch on it, never on the message text.
  */
 /**
  * How one error answers over HTTP. `createErrorHandler()` and the router send

@@ -2,7 +2,7 @@
  * The entries of a user's sessions index (lib/core/session-index.ts) as data: their format, their
  * order, the paging cursor, and which entries pruning looks at. No I/O here.
  *
- * The bound (docs/architecture.md, invariant 15; README, "Active sessions"): at most
+ * The bound (docs/architecture.md, invariant 15; docs/step-up.md, "Active sessions"): at most
  * `MAX_SESSIONS_PER_USER` entries per user. OWASP ASVS 5.0 V7.1.2 asks for a documented limit on
  * concurrent sessions and what happens at the limit: here a new sign-in past it ends the user's
  * oldest session (after checking that it is theirs), so the index never forgets a session that

@@ -193,7 +193,7 @@ export type PolicyDecision =
  * each member is emitted somewhere and tested (test/events.catalogue.test.ts).
  */
 export interface StepupEvent {
-  /** What happened; the README's "Events" section lists them. */
+  /** What happened; docs/configuration.md, "Events", lists them. */
   readonly type: StepupEventType;
   /** The account concerned, when there is one (absent for a failed login of an unknown user). */
   readonly userId?: string;

@@ -53,7 +53,7 @@ const consoleLogger: Logger = (message, fields) => {
 };
 
 /**
- * JSON error responses in the shape of the JSON contract (README.md): `{ error, message, ...details }`.
+ * JSON error responses in the shape of the JSON contract (docs/http-api.md): `{ error, message, ...details }`.
  * Mount it last (`app.use(stepup.errorHandler())`) to give the app's own routes the same
  * shape, including 503 when the session store is down. Internal errors never leak details to
  * the client, and always reach `log` (the `logger` of `createStepup`; stderr without one),

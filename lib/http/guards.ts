@@ -67,7 +67,7 @@ export async function assertCanEnroll(stepup: Hosted, req: Request): Promise<str
 }
 
 /**
- * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (the JSON contract (README.md):
+ * `assertFreshMfa`, or step up inline with a TOTP `code` in the body (the JSON contract (docs/http-api.md):
  * `POST /auth/mfa/recovery-codes/regenerate {code}`): the code goes through the `totp`
  * strategy exactly as `POST /auth/mfa/verify` would (lockout, replay, session id rotation).
  */

@@ -11,7 +11,7 @@ export const text = (max: number) =>
   z.string().min(1).max(max).refine(isWellFormedText, 'not well-formed Unicode');
 
 /**
- * One zod schema per router body (README.md "Dependencies"). Limits are generous for people and tight for
+ * One zod schema per router body (the bodies of docs/http-api.md). Limits are generous for people and tight for
  * attackers: a username of 256 characters, a password of 1,024 (NIST SP 800-63B-4 §3.1.1.2 asks
  * for at least 64), a code of 128. Unknown keys are dropped, never copied anywhere.
  */

@@ -1,5 +1,5 @@
 /**
- * Endpoints of the email and SMS factors (README.md, JSON contract):
+ * Endpoints of the email and SMS factors (docs/http-api.md, the JSON contract):
  *   POST /mfa/email/send, /mfa/sms/send   202 {status:"sent", expiresIn, resendIn, destination}
  *   POST /mfa/email/enroll {email}         202, a code goes to that address
  *   POST /mfa/email/confirm {code}         200 {enabled:true}; the address is now verified

@@ -1,5 +1,5 @@
 /**
- * Endpoints of the passkey factor (README.md, JSON contract):
+ * Endpoints of the passkey factor (docs/http-api.md, the JSON contract):
  *   POST /mfa/passkeys/register/options           creation options (needs a fresh factor)
  *   POST /mfa/passkeys/register/verify {response, label?}  200 {enabled:true, id, recoveryCodes}
  *   POST /mfa/passkeys/authenticate/options       request options for the second-factor step;

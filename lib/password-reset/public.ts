@@ -1,5 +1,5 @@
 /**
- * The public face of the password reset (README, "Forgot password and account recovery"): the
+ * The public face of the password reset (docs/account-recovery.md, "Forgot password"): the
  * two steps as functions for apps with their own pages, what they take and return, and the
  * option of `createStepup({ passwordReset })`. `lib/index.ts` re-exports exactly this.
  */

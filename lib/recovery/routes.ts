@@ -1,5 +1,5 @@
 /**
- * The recovery-code endpoints of the JSON router (README.md, JSON contract), mounted by the strategy's
+ * The recovery-code endpoints of the JSON router (docs/http-api.md, the JSON contract), mounted by the strategy's
  * `mountRoutes`. Using a code to sign in goes through `POST /auth/mfa/verify
  * {factor:"recovery-code", code}` like every factor; these two manage the set.
  */

@@ -7,7 +7,7 @@ import { assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
 
 /**
- * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (README.md, JSON contract).
+ * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (docs/http-api.md, the JSON contract).
  *
  * Signed-in users only; a pending session sees nothing. Forgetting a browser never needs a fresh
  * second factor: it only ever reduces what the account trusts, and a user who suspects a stolen

@@ -26,7 +26,7 @@ export interface RouterOptions {
 }
 
 /**
- * The JSON router of README.md's JSON contract: `app.use('/auth', stepup.router())`. Mount it after
+ * The JSON router of the JSON contract (docs/http-api.md): `app.use('/auth', stepup.router())`. Mount it after
  * express-session, `passport.initialize()` and `passport.session()`.
  */
 export function createRouter(host: RouterHost, options: RouterOptions = {}): Router {

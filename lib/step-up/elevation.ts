@@ -66,7 +66,7 @@ export class Elevation {
       return { status: 'authenticated', amr: record.amr } as const;
     };
 
-    // Password and a TOTP code in one request (the JSON contract (README.md), non-interactive clients).
+    // Password and a TOTP code in one request (docs/step-up.md, "CLI clients and one-field logins").
     // Both factors are real: no remembered browser or adaptive rule can weaken this session.
     if (proof.alsoSecond) {
       const amr = withMfa(unique([proof.amr, proof.alsoSecond.amr, ...(proof.moreAmr ?? [])]));

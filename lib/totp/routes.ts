@@ -5,7 +5,7 @@ import { route } from '../http/handler.js';
 import { codeBody, confirmBody, enrollBody, isTruthy, parseBody } from '../http/schemas.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
 
-/** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (the JSON contract in README.md), over lib/totp/service.ts. */
+/** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (the JSON contract in docs/http-api.md), over lib/totp/service.ts. */
 export function mountTotpRoutes(router: Router, host: FactorHost): void {
   router.post(
     '/mfa/totp/enroll',

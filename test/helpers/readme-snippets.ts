@@ -56,3 +56,59 @@ export function locate(tscOutput: string, snippets: readonly Snippet[]): string[
       return `${snippet.file}:${snippet.line + Number(m[2]) - 1}:${m[3]}: ${m[4]}`;
     });
 }
+
+/** A relative link of a Markdown file: `[text](target)` or `![alt](target)`, outside code. */
+export interface MarkdownLink {
+  /** The Markdown file, relative to the repository. */
+  readonly file: string;
+  /** 1-based line of the link. */
+  readonly line: number;
+  /** The target as written, e.g. `docs/factors.md#totp` or `#lockout`. */
+  readonly target: string;
+}
+
+/**
+ * Every link of a Markdown file whose target is not a URL with a scheme (`https:`, `mailto:`):
+ * the links that must resolve inside the repository. Fenced blocks and inline code are skipped.
+ */
+export function relativeLinks(root: string, file: string): MarkdownLink[] {
+  const lines = readFileSync(`${root}/${file}`, 'utf8').split('\n');
+  const links: MarkdownLink[] = [];
+  let fenced = false;
+  lines.forEach((text, index) => {
+    if (/^\s*```/.test(text)) {
+      fenced = !fenced;
+      return;
+    }
+    if (fenced) return;
+    const prose = text.replace(/`[^`]*`/g, '');
+    for (const m of prose.matchAll(/!?\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)) {
+      const target = m[1] ?? '';
+      if (!/^[a-z][a-z0-9+.-]*:/i.test(target)) links.push({ file, line: index + 1, target });
+    }
+  });
+  return links;
+}
+
+/**
+ * The anchors GitHub gives the headings of a Markdown file: lower case, punctuation dropped
+ * (letters, digits, spaces, `-` and `_` kept), each space a `-`, and `-1`, `-2`… on repeats.
+ */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let fenced = false;
+  for (const text of markdown.split('\n')) {
+    if (/^\s*```/.test(text)) fenced = !fenced;
+    const heading = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(text);
+    if (!heading) continue;
+    const slug = (heading[1] ?? '')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/ /g, '-');
+    const n = seen.get(slug) ?? 0;
+    seen.set(slug, n + 1);
+    anchors.add(n === 0 ? slug : `${slug}-${n}`);
+  }
+  return anchors;
+}

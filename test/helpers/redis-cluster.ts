@@ -23,8 +23,8 @@ export interface RedisCluster {
   /** The three masters (client ports). */
   readonly nodes: readonly ClusterNode[];
   /**
-   * A new ioredis Cluster client, closed by `stop()`. Defaults are the options the README
-   * recommends for `RedisStore` (no offline queue, one retry); `options` override them.
+   * A new ioredis Cluster client, closed by `stop()`. Defaults are the options the README and
+   * docs/stores-and-deployment.md recommend for `RedisStore` (no offline queue, one retry); `options` override them.
    */
   client(options?: ClusterOptions): Cluster;
   /** A plain client on one node (for `CLUSTER KEYSLOT`, `CLUSTER INFO`), closed by `stop()`. */
@@ -48,7 +48,7 @@ const MISSING =
   'Install them: `apt-get install -y redis-server` (Debian/Ubuntu, brings redis-cli) ' +
   'or `brew install redis` (macOS).';
 
-/** The ioredis Cluster options that work with RedisStore (see the README, "Redis Cluster"). */
+/** The ioredis Cluster options that work with RedisStore (see docs/stores-and-deployment.md, "Running on a Redis Cluster"). */
 export const RECOMMENDED_CLUSTER_OPTIONS: ClusterOptions = {
   // Fail fast while the cluster is unreachable instead of queueing a write that lands late.
   enableOfflineQueue: false,

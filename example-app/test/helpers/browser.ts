@@ -19,7 +19,7 @@ const jsQR: typeof jsQRModule.default =
   typeof jsQRModule === 'function' ? jsQRModule : jsQRModule.default;
 
 export const CHROMIUM = '/usr/bin/chromium';
-/** README.md "Dependencies": the flags that keep Debian's chromium quiet and sandbox-free in a container. */
+/** Debian's chromium (docs/contributing.md, "What the tests need"): the flags that keep Debian's chromium quiet and sandbox-free in a container. */
 const FLAGS = [
   '--headless',
   '--no-sandbox',
