@@ -14,13 +14,13 @@ const views = new WeakMap<Request, MfaView>();
 /** The `Authorization` header's scheme is `Bearer` (RFC 6750 §2.1; the scheme is case-blind). */
 export function hasBearerHeader(req: Request): boolean {
   const header = req.headers.authorization;
-  return typeof header === 'string' && /^bearer /i.test(header);
+  return typeof header === 'string' && /^bearer(?:\s|$)/i.test(header);
 }
 
 /** The token after `Bearer `, or undefined when the header is not a bearer one. */
 export function bearerCredential(req: Request): string | undefined {
   if (!hasBearerHeader(req)) return undefined;
-  return (req.headers.authorization as string).slice(7).trim();
+  return (req.headers.authorization as string).slice(6).trim();
 }
 
 /** The view a guard established for this request's token, if any. */

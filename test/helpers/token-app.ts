@@ -1,5 +1,6 @@
 // An app with bearer tokens on: the library's password factor, TOTP and recovery codes, on a
 // fake clock, with routes behind each kind of guard and an app-level password change.
+import express from 'express';
 import request from 'supertest';
 import { passkeys } from '../../strategies/passkey.js';
 import { recoveryCodes } from '../../strategies/recovery-code.js';
@@ -30,7 +31,7 @@ export async function makeTokenApp(
   app.get('/vault', stepup.requireMfa({ phishingResistant: true }), (_req, res) => {
     res.json({ ok: true });
   });
-  app.post('/password', stepup.requireAuth(), (req, res, next) => {
+  app.post('/password', express.json(), stepup.requireAuth(), (req, res, next) => {
     stepup
       .changePassword(req, {
         userId: req.mfa?.userId ?? '',
