@@ -4,11 +4,12 @@
  *
  * Storage, NIST SP 800-63B-4 §3.1.2.2 / OWASP ASVS 5.0 V6.5.2. We chose the keyed branch: codes
  * carry 125 bits (lib/recovery/codes.ts), so each is stored as HMAC-SHA-256 under a key the
- * app keeps apart from the MFA store. A salted password hash (argon2id) is what the standard
- * asks for under 112 bits; above it the slow hash buys nothing (2^125 guesses are out of reach
- * anyway), and with one salt per code it would cost tens of ms × 10 codes per attempt, making
- * every wrong guess a cheap denial of service. The key adds defence in depth: a dump of the
- * database alone does not even let an attacker test a candidate code offline.
+ * app keeps apart from the credential store that holds the digests. A salted password hash
+ * (argon2id) is what the standard asks for under 112 bits; above it the slow hash buys nothing
+ * (2^125 guesses are out of reach anyway), and with one salt per code it would cost tens of ms
+ * × 10 codes per attempt, making every wrong guess a cheap denial of service. The key adds
+ * defence in depth: a dump of the database alone does not even let an attacker test a candidate
+ * code offline.
  *
  * Layout: one recovery-code set per user in the credential store (durable: losing the short-lived
  * store never costs a user their codes), one row per digest. Checking a code is one conditional
@@ -31,7 +32,6 @@ import type { Subject } from '../lib/core/login-flow.js';
 import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
-import { MemoryStore } from '../lib/stores/memory.js';
 import type { RecoveryCodesCredential } from '../lib/stores/credentials/rows.js';
 
 /** Options of `recoveryCodes()`; unknown keys and out-of-range values are a TypeError. */
@@ -39,9 +39,10 @@ export interface RecoveryCodeOptions {
   /** Codes per set, 5 to 20. @default 10 */
   readonly count?: number;
   /**
-   * HMAC key (≥ 32 bytes), kept apart from the MFA store: an environment secret, a KMS, a vault.
-   * Every app instance must use the same key, and it must not change, or issued codes stop
-   * working. @default a random per-process key (see `recoveryCodes()`)
+   * HMAC key (≥ 32 bytes), kept apart from the credential store that holds the digests: an
+   * environment secret, a KMS, a vault. Every app instance must use the same key, and it must
+   * not change, or issued codes stop working. @default a random per-process key (see
+   * `recoveryCodes()`)
    */
   readonly hmacKey?: string | Uint8Array;
   /** `GET /auth/session` says `recoveryCodesLow: true` at or below this many. @default 2 */
@@ -80,10 +81,11 @@ function resolve(options: RecoveryCodeOptions) {
  * `createStepup({ factors: [recoveryCodes({ hmacKey })] })`. Options are checked here, when it is
  * called, with TypeErrors that say how to fix them.
  *
- * Without `hmacKey` a random key is made per process. With the in-memory store that costs
- * nothing (the codes die with the process anyway). With a shared store (Redis) it would make
- * every code unusable after a restart or on another instance, which users discover only when
- * they have lost their phone: so it throws under NODE_ENV=production and warns otherwise.
+ * Without `hmacKey` a random key is made per process (lib/core/key-rule.ts). The codes' digests
+ * live in the credential store, so that store decides: with the in-memory one it costs nothing
+ * (the codes die with the process anyway); with SQL it would make every code unusable after a
+ * restart or on another instance, which users discover only when they have lost their phone:
+ * so it throws under NODE_ENV=production and warns once in development.
  */
 export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory {
   const resolved = resolve(options);
@@ -94,9 +96,11 @@ export function recoveryCodes(options: RecoveryCodeOptions = {}): FactorFactory 
       options,
       validate: (given) => toHmacKey(WHERE, given as string | Uint8Array),
       generate: () => randomBytes(32),
-      shared: !(ctx.store instanceof MemoryStore),
+      holder: ctx.credentials, // the codes' digests live with the enrolled factors
       consequence: 'recovery codes would not survive a restart and would fail on other instances',
-      example: 'hmacKey (32+ random bytes from a secret, e.g. `openssl rand -base64 32`)',
+      example:
+        'recoveryCodes({ hmacKey: process.env.RECOVERY_KEY }) with 32+ random bytes ' +
+        '(`openssl rand -base64 32`), the same on every instance and across restarts',
       warningCode: 'PASSPORT_STEPUP_RECOVERY_KEY',
     });
     return new RecoveryCodeStrategy(ctx, { ...resolved, key });

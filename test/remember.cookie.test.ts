@@ -152,8 +152,9 @@ describe('options are checked when createStepup runs', () => {
   });
 
   it('no secret: silent in memory, warns on a shared store, throws there in production', () => {
+    vi.stubEnv('NODE_ENV', 'development'); // the key rule is quiet under the test runner
     const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
-    createStepup({});
+    createStepup({ credentials: new MemoryCredentialStore() });
     expect(warn).not.toHaveBeenCalled();
     const shared = sharedStore();
     createStepup({ store: shared });

@@ -1,4 +1,4 @@
-/* global window, document, fetch, Element */
+/* global window, document, fetch, Element, DOMParser */
 /*
  * The demo's passkey buttons, on @simplewebauthn/browser (served from node_modules as
  * /static/webauthn.js, global SimpleWebAuthnBrowser). Each button runs one ceremony against the
@@ -88,10 +88,37 @@
             if (done.status !== 200) return showError(refused(done));
             var codes = done.data.recoveryCodes || [];
             if (codes.length === 0) return go('/settings/security?notice=passkey-added');
-            showCodes(codes);
+            // The codes must not be lost to a failed refresh: shown on the old page if need be.
+            return refreshPage('/settings/security')
+              .catch(function () {})
+              .then(function () {
+                showCodes(codes);
+              });
           });
       })
       .catch(ceremonyFailed);
+  }
+
+  /**
+   * The page's <main> as the server renders it now: the new passkey, the badges, the count of
+   * recovery codes and the factors they back up. Swapped in without a navigation because the
+   * codes exist only in this script (never in a URL or the session: invariant 7 of
+   * docs/architecture.md). Scripts in the new markup do not run (DOMParser), and the click
+   * handler is on the document, so the buttons keep working. A redirect (a stale session sent
+   * to /mfa or /login) is not the page asked for: refused.
+   */
+  function refreshPage(path) {
+    return fetch(path, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (res) {
+        if (!res.ok || res.redirected) throw new Error('The page could not be refreshed.');
+        return res.text();
+      })
+      .then(function (html) {
+        var next = new DOMParser().parseFromString(html, 'text/html').querySelector('main');
+        var main = document.querySelector('main');
+        if (!next || !main) throw new Error('The page could not be refreshed.');
+        main.replaceWith(document.importNode(next, true));
+      });
   }
 
   /** First strong factor: the recovery codes are shown once, here, never put in a URL. */

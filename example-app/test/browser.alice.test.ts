@@ -89,6 +89,11 @@ describe.sequential(
       const recovery = page.getByTestId('recovery-codes');
       await recovery.waitFor();
       expect(await recovery.locator('li').count()).toBe(10);
+      // The page the confirmation renders already shows the new factor and its codes.
+      expect(await page.getByTestId('totp-badge').textContent()).toBe('on');
+      expect(await page.getByTestId('recovery-remaining').textContent()).toBe(
+        '10 unused codes left.',
+      );
       await shot(page, 'recovery-codes');
       expect(await sessionStatus(page, base)).toEqual({
         status: 'satisfied',

@@ -40,10 +40,23 @@ describe.sequential('alice: a passkey, as a second factor and on its own', () =>
     const base = running.baseUrl;
     await signIn(page, base, 'alice', 'alice-password-1');
     await page.goto(`${base}/settings/security`);
+    expect(await page.getByTestId('passkeys-badge').textContent()).toBe('off');
+    expect(await page.getByTestId('recovery-remaining').textContent()).toBe('0 unused codes left.');
+    // A mark on this document: a reload or a navigation would drop it.
+    await page.evaluate(() => document.documentElement.setAttribute('data-not-reloaded', ''));
     await page.getByTestId('passkey-label').fill('Laptop');
     await page.getByTestId('passkey-add').click();
     await page.getByTestId('recovery-codes').waitFor();
     expect(await page.getByTestId('recovery-codes').locator('li').count()).toBe(10);
+    // The rest of the page already shows the new passkey and the codes, with no reload.
+    expect(await page.locator('html[data-not-reloaded]').count()).toBe(1);
+    expect(await page.getByTestId('passkeys-badge').textContent()).toBe('on');
+    expect(await page.getByTestId('passkey-name').inputValue()).toBe('Laptop');
+    expect(await page.getByTestId('recovery-remaining').textContent()).toBe(
+      '10 unused codes left.',
+    );
+    expect(await page.getByTestId('recovery-hint').count()).toBe(0);
+    expect(await page.getByTestId('recovery-regenerate').isVisible()).toBe(true);
     await shot(page, 'passkey-added');
     await Promise.all([
       page.waitForURL(/notice=passkey-added/),

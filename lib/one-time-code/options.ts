@@ -8,7 +8,6 @@ import { resolveKey } from '../core/key-rule.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { CodeMessageData, EmailTemplateOverrides, SmsTemplate } from '../mail/templates.js';
 import type { SmsSender } from '../sms/sender.js';
-import { MemoryStore } from '../stores/memory.js';
 import type { MfaStore } from '../stores/types.js';
 import { toCodeKey } from './engine.js';
 
@@ -86,7 +85,7 @@ function codeKeyFor(where: string, options: CommonOptions, store: MfaStore): Buf
     options,
     validate: (given) => toCodeKey(where, given as string | Uint8Array),
     generate: () => randomBytes(32),
-    shared: !(store instanceof MemoryStore),
+    holder: store, // the codes in flight live in the MFA store
     consequence: 'codes sent by one instance fail on the others and after a restart',
     example: 'codeKey (32+ random bytes, the same on every instance: `openssl rand -base64 32`)',
     warningCode: 'PASSPORT_STEPUP_OTP_KEY',

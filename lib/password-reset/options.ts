@@ -10,7 +10,6 @@ import { toKeyBytes } from '../crypto/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { EmailTemplateOverrides, ResetLinkMessageData } from '../mail/templates.js';
 import type { MfaStore } from '../stores/types.js';
-import { MemoryStore } from '../stores/memory.js';
 
 /** An account as the app's `findAccount` returns it. */
 export interface ResetAccount {
@@ -129,7 +128,7 @@ export function resolvePasswordReset(
       options,
       validate: (given) => toKeyBytes(WHERE, 'tokenKey', given),
       generate: () => randomBytes(32),
-      shared: !(store instanceof MemoryStore),
+      holder: store, // the links' digests live in the MFA store
       consequence: 'reset links sent by one instance fail on the others and after a restart',
       example: 'tokenKey (32+ random bytes, the same on every instance: `openssl rand -base64 32`)',
       warningCode: 'PASSPORT_STEPUP_RESET_KEY',

@@ -24,7 +24,6 @@ import type { Request, Response } from 'express';
 import type { StepupContext } from '../core/context.js';
 import type { AfterVerifyHook, LoginHook } from '../core/login-flow.js';
 import { resolveKey } from '../core/key-rule.js';
-import { MemoryStore } from '../stores/memory.js';
 import { labelFromUserAgent } from '../core/user-agent-label.js';
 import { RememberCookie } from './cookie.js';
 import { BROWSER_ID, indexKey, parseRecord, recordKey, type BrowserRecord } from './record.js';
@@ -269,7 +268,7 @@ export function createRememberedBrowsers(
     options: options ?? {},
     validate: () => config.keys ?? [],
     generate: () => [randomBytes(32)],
-    shared: !(ctx.store instanceof MemoryStore),
+    holder: ctx.store, // the remembered-browser records live in the MFA store
     consequence:
       'remembered browsers would not survive a restart and would fail on other instances',
     example:

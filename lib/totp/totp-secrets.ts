@@ -13,7 +13,6 @@ import {
   type EncryptionKeys,
   type SecretCipher,
 } from '../crypto/encryption.js';
-import { MemoryCredentialStore } from '../stores/credentials/memory.js';
 import type { TotpCredential, TotpData } from '../stores/credentials/rows.js';
 
 export class TotpSecrets {
@@ -30,7 +29,7 @@ export class TotpSecrets {
         options,
         validate: (given) => given as EncryptionKeys, // createCipher checks every key
         generate: () => ({ current: 'ephemeral', keys: { ephemeral: generateEncryptionKey() } }),
-        shared: !(ctx.credentials instanceof MemoryCredentialStore),
+        holder: ctx.credentials, // the ciphertexts live with the enrolled factors
         consequence:
           'enrolled authenticators would not survive a restart or work on other instances',
         example: "encryptionKeys: { current: 'k1', keys: { k1: '<openssl rand -base64 32>' } }",
