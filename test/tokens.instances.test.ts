@@ -82,6 +82,22 @@ describe('tokens on two instances sharing one database', () => {
     expect((await withToken(b.app, '/reports', token)).body.error).toBe('invalid_token');
   });
 
+  it('one code, 60 parallel token requests split over both instances → exactly one token', async () => {
+    const { a, b } = await twoInstances();
+    const { secret } = await enrolTotp(a.app, a.clock.now);
+    for (const i of [a, b]) i.clock.advance(60_000);
+    const body = {
+      username: 'bob',
+      password: 'bob-password-1',
+      code: await codeAt(secret, a.clock.now()),
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => mintToken((i % 2 ? a : b).app, body)),
+    );
+    expect(answers.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(answers.filter((r) => r.status === 500 || r.status === 503)).toHaveLength(0);
+  });
+
   it('a password reset, a password change and an admin reset on A end the tokens minted on B', async () => {
     const { a, b, outbox } = await twoInstances();
     const { secret, c } = await enrolTotp(a.app, a.clock.now);
