@@ -113,7 +113,9 @@ describe('tokens on two instances sharing one database', () => {
     const mail = outbox.messages().find((m) => m.to === 'bob@example.test');
     const link = /token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '')?.[1];
     await step();
-    const reset = await (await client(a.app)).post('/auth/password/reset', {
+    const reset = await (
+      await client(a.app)
+    ).post('/auth/password/reset', {
       token: link,
       newPassword: 'a brand new passphrase 42',
       factor: 'totp',

@@ -73,7 +73,10 @@ describe('what a bearer token can never do', () => {
       r.set('Authorization', `Bearer ${token}`).set('Accept', 'application/json');
     const attempts: [string, request.Test][] = [
       ['totp enroll', request(app).post('/auth/mfa/totp/enroll')],
-      ['verify (step-up)', request(app).post('/auth/mfa/verify').send({ factor: 'totp', code: '123456' })],
+      [
+        'verify (step-up)',
+        request(app).post('/auth/mfa/verify').send({ factor: 'totp', code: '123456' }),
+      ],
       ['factors list', request(app).get('/auth/mfa/factors')],
       ['recovery regenerate', request(app).post('/auth/mfa/recovery-codes/regenerate')],
       ['passkey register', request(app).post('/auth/mfa/passkeys/register/options')],
@@ -84,7 +87,10 @@ describe('what a bearer token can never do', () => {
       ['admin reset', request(app).post('/auth/admin/users/u-alice/mfa/reset')],
       ['session view', request(app).get('/auth/session')],
       ['logout', request(app).post('/auth/logout')],
-      ['app password change', request(app).post('/password').send({ newPassword: 'a-new-passw0rd!' })],
+      [
+        'app password change',
+        request(app).post('/password').send({ newPassword: 'a-new-passw0rd!' }),
+      ],
     ];
     for (const [what, req] of attempts) {
       const res = await bearer(req);
@@ -112,6 +118,18 @@ describe('what a bearer token can never do', () => {
     const bad = await c.agent.get('/reports').set('Authorization', 'Bearer psu_nope');
     expect(bad.status).toBe(401);
     expect((await c.get('/reports')).status).toBe(200);
+  });
+
+  it('events: token.created, token.rejected, token.revoked, and none carries the token', async () => {
+    const { app, token, events } = await bobWithToken();
+    await withToken(app, '/reports', 'psu_nope');
+    await request(app).delete('/auth/token').set('Authorization', `Bearer ${token}`);
+    const types = events.map((e) => e.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['token.created', 'token.rejected', 'token.revoked']),
+    );
+    expect(events.find((e) => e.type === 'token.rejected')).toMatchObject({ reason: 'malformed' });
+    expect(JSON.stringify(events)).not.toContain(token.slice(4, 30));
   });
 
   it('DELETE /auth/token revokes the token itself (the CLI logout)', async () => {
@@ -189,7 +207,9 @@ describe('personal access tokens', () => {
     expect(stale.status).toBe(401);
     expect(stale.body.error).toBe('mfa_required');
     // Revoke: another user's id is a 404; its own goes and the token is refused.
-    expect((await c.agent.delete('/auth/tokens/nope').set('x-csrf-token', c.csrf)).status).toBe(404);
+    expect((await c.agent.delete('/auth/tokens/nope').set('x-csrf-token', c.csrf)).status).toBe(
+      404,
+    );
     const del = await c.agent.delete(`/auth/tokens/${made.body.id}`).set('x-csrf-token', c.csrf);
     expect(del.status).toBe(204);
     expect((await withToken(app, '/me', pat)).body.error).toBe('invalid_token');
