@@ -3,13 +3,7 @@ import defaultPassport from 'passport';
 import { AttemptCounter } from './core/attempts.js';
 import { createErrorHandler } from './http/error-handler.js';
 import { StepupEvents } from './core/events.js';
-import {
-  HOST,
-  type FactorHost,
-  type Logger,
-  type SecondFactor,
-  type StepupContext,
-} from './core/context.js';
+import { HOST, type FactorHost, type SecondFactor, type StepupContext } from './core/context.js';
 import type { AfterVerifyHook } from './core/login-flow.js';
 import { createContext } from './core/stepup-context.js';
 import { createLoginHandlers } from './login-handlers.js';
@@ -25,6 +19,7 @@ import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/r
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
 import { ANONYMOUS, touchActivity, viewOf } from './core/session-state.js';
+import { defaultLogger, warnMemoryCredentials } from './create-stepup-defaults.js';
 import { bearerViewOf, hasBearerHeader } from './core/bearer-view.js';
 import { bearerAware } from './bearer-tokens/guard.js';
 import { attachBearerTokens } from './bearer-tokens/personal.js';
@@ -280,34 +275,4 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     adminReset,
     lockoutState: (userId) => attempts.state(userId),
   };
-}
-
-/** Unexpected conditions go to stderr unless the app gives a logger; never a secret or a code. */
-const defaultLogger: Logger = (message, fields) => {
-  console.error(`passport-stepup: ${message}`, fields ?? {});
-};
-
-let warnedMemoryCredentials = false;
-
-/**
- * Enrolled factors in memory die with the process: a restart would silently turn every enrolled
- * account back into a password-only one. Refused in production; one warning elsewhere (not under
- * the test runner, where every test builds its own instance on purpose).
- */
-function warnMemoryCredentials(): void {
-  if (process.env.NODE_ENV === 'production') {
-    throw new TypeError(
-      'createStepup: credentials is required in production: enrolled factors kept in memory are ' +
-        'lost at every restart, and enrolled users would sign in with the password alone. Pass ' +
-        "credentials: sqlCredentialStore({ url: 'postgres://user@db/app' }) and await " +
-        'stepup.migrate() at start-up.',
-    );
-  }
-  if (warnedMemoryCredentials || process.env.NODE_ENV === 'test') return;
-  warnedMemoryCredentials = true;
-  process.emitWarning(
-    'passport-stepup: no credentials store; enrolled factors are kept in memory and lost at ' +
-      'restart. Use sqlCredentialStore() for anything but a demo.',
-    { code: 'PASSPORT_STEPUP_MEMORY_CREDENTIALS' },
-  );
 }

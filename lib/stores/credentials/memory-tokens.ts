@@ -4,7 +4,12 @@
  * invariant 22).
  */
 import { CredentialConflictError } from './types.js';
-import { checkTokenRecord, isTokenDigest, type BearerTokenRecord } from './token-rows.js';
+import {
+  checkTokenIds,
+  checkTokenRecord,
+  isTokenDigest,
+  type BearerTokenRecord,
+} from './token-rows.js';
 import { checkNow, checkUserId } from './validate.js';
 
 export class MemoryTokens {
@@ -36,10 +41,8 @@ export class MemoryTokens {
 
   delete(userId: string, ids?: readonly string[]): number {
     const uid = checkUserId(userId);
-    if (ids !== undefined && !Array.isArray(ids)) {
-      throw new TypeError('CredentialStore: ids must be an array');
-    }
-    const wanted = ids === undefined ? undefined : new Set(ids);
+    const given = checkTokenIds(ids);
+    const wanted = given === undefined ? undefined : new Set(given);
     let removed = 0;
     for (const row of [...this.#byDigest.values()]) {
       if (row.userId !== uid || (wanted && !wanted.has(row.id))) continue;

@@ -7,6 +7,8 @@
 import type { Kysely } from 'kysely';
 import type { Schema, TableNames } from './sql-schema.js';
 import type { SqlDialectName } from './sql-options.js';
+import type { RecoveryCodesCredential } from './rows.js';
+import { recoveryCodesCredentialId } from './types.js';
 
 /** Thrown inside a transaction to roll it back when no code matched. */
 const NOT_CONSUMED = Symbol('not consumed');
@@ -85,4 +87,21 @@ export async function consumeCode(
     if (err === NOT_CONSUMED) return false;
     throw err;
   }
+}
+
+/** The recovery-code set `replaceRecoveryCodes` answers: every code unused. */
+export function recoveryCodeSet(
+  userId: string,
+  digests: readonly string[],
+  now: number,
+): RecoveryCodesCredential {
+  return {
+    id: recoveryCodesCredentialId(userId),
+    userId,
+    type: 'recovery-codes',
+    label: null,
+    createdAt: now,
+    lastUsedAt: null,
+    codes: digests.map((digest) => ({ digest, usedAt: null })),
+  };
 }

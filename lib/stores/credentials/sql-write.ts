@@ -5,6 +5,7 @@
  * in one transaction.
  */
 import type { Kysely } from 'kysely';
+import type { CompiledQueries } from './sql-compiled.js';
 import { credentialExists } from './sql-read.js';
 import type { SqlDialectName } from './sql-options.js';
 import type { Schema, TableNames } from './sql-schema.js';
@@ -104,4 +105,32 @@ export function deleteRows(
     }
     return Number(result.numDeletedRows);
   });
+}
+
+/**
+ * The TOTP replay marker (RFC 6238 §5.2: a time step is accepted once): one conditional UPDATE,
+ * compiled once (sql-compiled.ts), so the database decides which of two instances wins.
+ */
+export async function advanceStep(
+  db: Kysely<Schema>,
+  t: TableNames,
+  hot: CompiledQueries,
+  key: { userId: string; id: string },
+  step: number,
+  now: number,
+): Promise<boolean> {
+  const result = await hot.execute(
+    db,
+    'advance',
+    [step, now, key.id, key.userId],
+    (s: number, time: number, cid: string, user: string) =>
+      db
+        .updateTable(t.credentials)
+        .set({ last_step: s, last_used_at: time })
+        .where('id', '=', cid)
+        .where('user_id', '=', user)
+        .where('type', '=', 'totp')
+        .where('last_step', '<', s),
+  );
+  return Number(result.numAffectedRows) === 1;
 }

@@ -6,10 +6,9 @@
  * const credentials = sqlCredentialStore({ url: process.env.DATABASE_URL });
  * await credentials.migrate();
  * ```
- *
- * Every decision that must be made once is one conditional statement whose affected-row count
- * decides (MySQL has no `RETURNING`), so it holds across any number of app instances: the
- * database's row lock is the only lock. Every query is parameterised (OWASP ASVS 5.0 V1.2.4).
+ * Every decision made once is one conditional statement whose affected-row count decides (MySQL
+ * has no `RETURNING`): the database's row lock is the only lock, across any number of instances.
+ * Every query is parameterised (OWASP ASVS 5.0 V1.2.4).
  *
  * @module passport-stepup/stores/sql
  */
@@ -18,7 +17,7 @@ import { openDatabase } from './connect.js';
 import { runMigrations } from './migrations.js';
 import { CompiledQueries } from './sql-compiled.js';
 import { advanceCounter, findPasskeyRow, insertPasskey } from './sql-passkeys.js';
-import { consumeCode, replaceCodeSet } from './sql-recovery.js';
+import { consumeCode, recoveryCodeSet, replaceCodeSet } from './sql-recovery.js';
 import { clearStreak, raiseStreak, readStreak } from './sql-streaks.js';
 import {
   deleteTokenRows,
@@ -27,7 +26,12 @@ import {
   selectTokens,
   touchTokenRow,
 } from './sql-tokens.js';
-import { checkTokenRecord, isTokenDigest, type BearerTokenRecord } from './token-rows.js';
+import {
+  checkTokenIds,
+  checkTokenRecord,
+  isTokenDigest,
+  type BearerTokenRecord,
+} from './token-rows.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
   parseOptions,
@@ -35,7 +39,7 @@ import {
   type SqlDialectName,
 } from './sql-options.js';
 import { type JoinedRow, selectCredentials, toCredentials } from './sql-read.js';
-import { deleteRow, deleteRows, insertRow, touchRow, updateRow } from './sql-write.js';
+import { advanceStep, deleteRow, deleteRows, insertRow, touchRow, updateRow } from './sql-write.js';
 import { type Schema, tableNames, type TableNames } from './sql-schema.js';
 import {
   type CreateEmailInput,
@@ -126,13 +130,13 @@ export class SqlCredentialStore implements CredentialStore {
 
   async createTotp(input: CreateTotpInput): Promise<TotpCredential> {
     const row = check.checkTotpInput(input);
-    await this.#insert('createTotp', row, row.data, row.lastStep);
+    await this.#run('createTotp', (db) => insertRow(db, this.#t, row, row.data, row.lastStep));
     return row;
   }
 
   async createEmail(input: CreateEmailInput): Promise<EmailCredential> {
     const row = check.checkEmailInput(input);
-    await this.#insert('createEmail', row, row.data, -1);
+    await this.#run('createEmail', (db) => insertRow(db, this.#t, row, row.data, -1));
     return row;
   }
 
@@ -164,28 +168,15 @@ export class SqlCredentialStore implements CredentialStore {
     );
   }
 
-  async #insert(op: string, row: Credential, data: object, lastStep: number): Promise<void> {
-    await this.#run(op, (db) => insertRow(db, this.#t, row, data, lastStep));
-  }
-
   async replaceRecoveryCodes(input: ReplaceRecoveryCodesInput): Promise<RecoveryCodesCredential> {
     const userId = check.checkUserId(input.userId);
     const digests = check.checkDigests(input.digests);
     const now = check.checkNow(input.now);
-    const id = recoveryCodesCredentialId(userId);
+    const set = recoveryCodeSet(userId, digests, now);
     await this.#run('replaceRecoveryCodes', (db) =>
-      replaceCodeSet(db, this.#t, this.#dialect, { id, userId, digests, now }),
+      replaceCodeSet(db, this.#t, this.#dialect, { id: set.id, userId, digests, now }),
     );
-    const codes = digests.map((digest) => ({ digest, usedAt: null }));
-    return {
-      id,
-      userId,
-      type: 'recovery-codes',
-      label: null,
-      createdAt: now,
-      lastUsedAt: null,
-      codes,
-    };
+    return set;
   }
 
   async consumeRecoveryCode(userId: string, digest: string, now: number): Promise<boolean> {
@@ -203,23 +194,9 @@ export class SqlCredentialStore implements CredentialStore {
     const s = check.checkStep(step);
     const at = check.checkNow(now);
     if (!check.isLookupValue(id, 'id', check.MAX_ID)) return false;
-    return this.#run('advanceTotpStep', async (db) => {
-      // RFC 6238 §5.2: a time step is accepted once. One statement, so the database decides.
-      const result = await this.#hot.execute(
-        db,
-        'advance',
-        [s, at, id, uid],
-        (step: number, time: number, cid: string, user: string) =>
-          db
-            .updateTable(this.#t.credentials)
-            .set({ last_step: step, last_used_at: time })
-            .where('id', '=', cid)
-            .where('user_id', '=', user)
-            .where('type', '=', 'totp')
-            .where('last_step', '<', step),
-      );
-      return Number(result.numAffectedRows) === 1;
-    });
+    return this.#run('advanceTotpStep', (db) =>
+      advanceStep(db, this.#t, this.#hot, { userId: uid, id }, s, at),
+    );
   }
 
   async updateLabel(userId: string, id: string, label: string | null): Promise<boolean> {
@@ -295,15 +272,14 @@ export class SqlCredentialStore implements CredentialStore {
 
   async deleteTokens(userId: string, ids?: readonly string[]): Promise<number> {
     const uid = check.checkUserId(userId);
-    if (ids !== undefined && !Array.isArray(ids)) throw new TypeError('CredentialStore: ids');
-    const wanted = ids?.filter((id) => check.isLookupValue(id, 'id', check.MAX_ID));
+    const wanted = checkTokenIds(ids);
     return this.#run('deleteTokens', (db) => deleteTokenRows(db, this.#t, uid, wanted));
   }
 
   async touchToken(digest: string, now: number): Promise<void> {
     const at = check.checkNow(now);
-    if (!isTokenDigest(digest)) return;
-    await this.#run('touchToken', (db) => touchTokenRow(db, this.#t, digest, at));
+    if (isTokenDigest(digest))
+      await this.#run('touchToken', (db) => touchTokenRow(db, this.#t, digest, at));
   }
 
   async close(): Promise<void> {

@@ -55,6 +55,15 @@ function words(value: unknown, field: string): string[] {
   return [...(value as string[])];
 }
 
+/** The ids of `deleteTokens`: an array (or none: all); ids no row can have match nothing. */
+export function checkTokenIds(ids: unknown): readonly string[] | undefined {
+  if (ids === undefined) return undefined;
+  if (!Array.isArray(ids)) throw new TypeError('CredentialStore: ids must be an array');
+  return ids.filter(
+    (id): id is string => typeof id === 'string' && id.length > 0 && id.length <= MAX_ID,
+  );
+}
+
 /** Check a record before it is written; a malformed one is a caller bug (TypeError). */
 export function checkTokenRecord(input: BearerTokenRecord): BearerTokenRecord {
   if (typeof input !== 'object' || input === null) {
