@@ -10,11 +10,8 @@ import { bearerCredential, bearerViewOf, setBearerView } from '../core/bearer-vi
 import type { FactorHost } from '../core/context.js';
 import { deserializeUser, serializeUser, type PassportLike } from '../core/passport-glue.js';
 import { newCredentialId } from '../stores/credentials/types.js';
-import {
-  MAX_SUBJECT,
-  type BearerTokenKind,
-  type BearerTokenRecord,
-} from '../stores/credentials/token-rows.js';
+import type { BearerTokenKind, BearerTokenRecord } from '../stores/credentials/token-rows.js';
+import { MAX_SUBJECT } from '../stores/credentials/token-validate.js';
 import { StepupError } from '../core/errors.js';
 import {
   PHISHING_RESISTANT_FACTORS,

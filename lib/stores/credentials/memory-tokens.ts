@@ -4,12 +4,8 @@
  * invariant 22).
  */
 import { CredentialConflictError } from './types.js';
-import {
-  checkTokenIds,
-  checkTokenRecord,
-  isTokenDigest,
-  type BearerTokenRecord,
-} from './token-rows.js';
+import type { BearerTokenRecord } from './token-rows.js';
+import { checkTokenIds, checkTokenRecord, isTokenDigest } from './token-validate.js';
 import { checkNow, checkUserId } from './validate.js';
 
 export class MemoryTokens {

@@ -26,12 +26,8 @@ import {
   selectTokens,
   touchTokenRow,
 } from './sql-tokens.js';
-import {
-  checkTokenIds,
-  checkTokenRecord,
-  isTokenDigest,
-  type BearerTokenRecord,
-} from './token-rows.js';
+import type { BearerTokenRecord } from './token-rows.js';
+import { checkTokenIds, checkTokenRecord, isTokenDigest } from './token-validate.js';
 import { ANSWER_GRACE_MS, runOperation } from './sql-errors.js';
 import {
   parseOptions,
