@@ -65,7 +65,8 @@ export interface OursOptions {
 
 /**
  * passport-stepup: password (argon2id) + TOTP, the JSON router, and two routes that differ only
- * by the guard: `/authed` (signed in, the usual check) and `/guarded` (`requireMfa()`).
+ * by the guard: `/authed` (signed in, the usual check) and `/guarded` (`requireMfa()`, which
+ * takes a satisfied cookie session or a bearer token).
  */
 export function oursApp(options: OursOptions): Express {
   const passport = new Passport();
@@ -78,6 +79,8 @@ export function oursApp(options: OursOptions): Express {
     factors: [totp({ issuer: 'bench', encryptionKeys: KEYS })],
     password: { findUser: (username) => ({ id: username, passwordHash: options.passwordHash }) },
     rememberBrowser: { secret: Buffer.alloc(32, 9) },
+    // `POST /auth/token` and `Authorization: Bearer` on the guards, for `requireMfaBearer`.
+    bearerTokens: {},
   });
   const factor = stepup.factors.get('totp') as TotpStrategy;
   const cipher = createCipher(KEYS);

@@ -109,6 +109,29 @@ export function checkTargets(
         : 'n/a',
     pass: verdict(share, (v) => v <= 0.02),
   });
+  // Issue #26: a bearer-guarded request costs at most one store round trip, and is at least as
+  // fast as the cookie-session guarded one (which pays a session read and its TTL refresh).
+  const bearer = pairs.find((p) => p.ours === 'requireMfaBearer' && p.theirs === 'requireMfa');
+  if (bearer) {
+    targets.push({
+      name: 'requireMfaBearer vs requireMfa: throughput',
+      goal: 'per-round req/s ratio (bearer/cookie) median >= 1.0',
+      actual: fmtSpread(bearer.throughput),
+      pass: verdict(bearer.throughput.median, (v) => v >= 1),
+    });
+  }
+  const bearerRun = s.requireMfaBearer;
+  if (bearerRun) {
+    targets.push({
+      name: 'bearer request: store round trips',
+      goal: '<= 1 per request (credential store + Redis, the token read)',
+      actual: `${bearerRun.credentialCallsPerRequest.toFixed(2)} DB + ${bearerRun.redisCommandsPerRequest.toFixed(2)} Redis`,
+      pass: verdict(
+        bearerRun.credentialCallsPerRequest + bearerRun.redisCommandsPerRequest,
+        (v) => v <= 1.05,
+      ),
+    });
+  }
   const verify = s.totpVerify;
   targets.push({
     name: 'TOTP verify: credential store',

@@ -28,7 +28,7 @@ import { checkTargets, pairRatios } from './pairs.js';
 import { markdownReport, textReport } from './report.js';
 import { summarise, type RunRecord, type ScenarioSummary } from './summary.js';
 import { PAIRS, SCENARIOS, type BenchEnv, type Scenario } from './scenarios.js';
-import { satisfiedSessions, seedUsers } from './seed.js';
+import { bearerTokens, satisfiedSessions, seedUsers } from './seed.js';
 import { control, cpuOf, settle, startServer } from './server-control.js';
 import { base32Decode, totpCode } from './totp-code.js';
 
@@ -167,10 +167,11 @@ async function main(): Promise<void> {
   console.log(
     `passport-stepup bench on ${machine.cpu} (${machine.cores} cores), load ${machine.loadAverageAtStart.join(' ')}`,
   );
-  const [redisSessions, memorySessions, loadUsers] = await Promise.all([
+  const [redisSessions, memorySessions, loadUsers, bearer] = await Promise.all([
     satisfiedSessions(base(ports.ours), 'satisfied', connections),
     satisfiedSessions(base(ports.oursMemory), 'satisfied', connections),
     seedUsers(base(ports.ours), 'load', loginConnections),
+    bearerTokens(base(ports.ours), 'bearer', connections),
   ]);
   const env: BenchEnv = {
     ports,
@@ -179,6 +180,7 @@ async function main(): Promise<void> {
     connections,
     loginConnections,
     satisfied: { redis: redisSessions, memory: memorySessions },
+    bearer,
     loadUsers: loadUsers.map((u) => u.id),
   };
   const meter = new RedisMeter(sessionRedis.client(), mfaRedis.client(), base(ports.control));

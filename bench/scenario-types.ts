@@ -15,6 +15,8 @@ export interface BenchEnv {
   readonly loginConnections: number;
   /** Satisfied-session cookies, one per connection, on the Redis and memory session stores. */
   readonly satisfied: { readonly redis: readonly string[]; readonly memory: readonly string[] };
+  /** Bearer tokens (password + TOTP, `POST /auth/token`) on `ours`, one per connection. */
+  readonly bearer: readonly string[];
   /** Usernames (TOTP enrolled) that log in during `requireMfaUnderLogin`. */
   readonly loadUsers: readonly string[];
 }

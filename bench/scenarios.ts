@@ -31,6 +31,17 @@ function perConnection(cookies: () => readonly string[]): (client: autocannon.Cl
   };
 }
 
+/** Round-robin one bearer token per connection (no cookie: the token decides). */
+function perConnectionToken(tokens: readonly string[]): (client: autocannon.Client) => void {
+  let next = 0;
+  return (client) => {
+    client.setHeaders({
+      ...JSON_ACCEPT,
+      authorization: `Bearer ${tokens[next++ % tokens.length] ?? ''}`,
+    });
+  };
+}
+
 function guardedLoad(env: BenchEnv, warmup: boolean): autocannon.Options {
   return {
     url: url(env.ports.ours, '/guarded'),
@@ -186,6 +197,22 @@ export const SCENARIOS: readonly Scenario[] = [
     description: 'the same route behind requireMfa(), session satisfied',
     measure: (env, { warmup, around }) => around(() => runLoad(guardedLoad(env, warmup))),
   },
+  {
+    name: 'requireMfaBearer',
+    description:
+      'the same route behind requireMfa(), Authorization: Bearer (token row on PostgreSQL)',
+    // One credential-store read per request (the token's digest; lastUsedAt written at most once
+    // a minute per token) instead of the session read: docs/architecture.md, invariant 22.
+    measure: (env, { warmup, around }) =>
+      around(() =>
+        runLoad({
+          url: url(env.ports.ours, '/guarded'),
+          connections: env.connections,
+          duration: warmup ? env.warmupSeconds : env.duration,
+          setupClient: perConnectionToken(env.bearer),
+        }),
+      ),
+  },
   verifyScenario(
     'totpVerify',
     'POST /auth/mfa/verify, valid fresh codes; credentials on PostgreSQL, state on Redis',
@@ -233,6 +260,7 @@ export const SCENARIOS: readonly Scenario[] = [
  */
 export const PAIRS: readonly (readonly [ours: string, theirs: string])[] = [
   ['requireMfa', 'session'],
+  ['requireMfaBearer', 'requireMfa'],
   ['totpVerify', 'passportTotp'],
   ['totpVerify', 'passportTotpSameWork'],
   ['totpVerifySqlite', 'passportTotpSqlite'],

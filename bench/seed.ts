@@ -5,6 +5,7 @@
  * - satisfied sessions (pending + a real `POST /auth/mfa/verify`), one per connection of the
  *   guarded-route runs.
  */
+import { BENCH_PASSWORD } from './apps.js';
 import { base32Decode, totpCode } from './totp-code.js';
 
 export interface PendingUser {
@@ -112,5 +113,32 @@ export async function satisfiedSessions(
     });
     if (check.status !== 200) throw await failed(check, `GET /guarded for ${user.id}`);
     return cookie;
+  });
+}
+
+/**
+ * Bearer tokens (password + TOTP through `POST /auth/token`, as the demo CLI signs in), each
+ * checked against `GET /guarded`; returns the tokens. The seeded user's current step is unused
+ * (its enrolment confirmed the previous one), so the code of now is accepted.
+ */
+export async function bearerTokens(base: string, prefix: string, count: number): Promise<string[]> {
+  const users = await seedUsers(base, prefix, count);
+  return mapLimit(users, SEED_CONCURRENCY, async (user) => {
+    const res = await fetch(`${base}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({
+        username: user.id,
+        password: BENCH_PASSWORD,
+        code: totpCode(user.key, Date.now()),
+      }),
+    });
+    if (!res.ok) throw await failed(res, `POST /auth/token for ${user.id}`);
+    const token = ((await res.json()) as { access_token: string }).access_token;
+    const check = await fetch(`${base}/guarded`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    if (check.status !== 200) throw await failed(check, `GET /guarded with a token of ${user.id}`);
+    return token;
   });
 }

@@ -61,6 +61,8 @@ const WEBAUTHN_BUNDLE = join(
 export interface ExampleOptions {
   /** Print each development-outbox message to the console. @default true */
   readonly printMail?: boolean;
+  /** The library's clock (ms since the epoch); tests move it forward. @default Date.now */
+  readonly now?: () => number;
 }
 
 export async function createExampleApp(
@@ -101,6 +103,7 @@ export async function createExampleApp(
   const { factors, features } = buildFactors(config, mail, (id) => users.findById(id) ?? null);
   const stepup = createStepup({
     passport,
+    ...(options.now ? { now: options.now } : {}),
     ...(store ? { store } : {}),
     credentials,
     mode: 'optional',
@@ -138,6 +141,10 @@ export async function createExampleApp(
       tokenKey: config.keys.resetToken,
       appName: ISSUER,
     },
+    // Bearer tokens for the CLI (cli.ts) and scripts: `POST /auth/token` signs in with the
+    // password and the code and answers a token (8 h), the /api guards accept it, and the
+    // security page makes personal tokens (docs/architecture.md, invariant 22).
+    bearerTokens: {},
   });
   const activity = new ActivityLog(stepup.events);
   // Versioned and idempotent: safe at every start and from several instances at once.

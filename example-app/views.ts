@@ -28,6 +28,9 @@ const NOTICES: Readonly<Record<string, string>> = {
   'passkey-renamed': 'The passkey was renamed.',
   'password-reset':
     'Your password was changed and every session was signed out. Sign in with the new password.',
+  'token-confirm-done': 'Confirmed. Now create the API token again (within 5 minutes).',
+  'token-revoked': 'The token was revoked: the next request that uses it is refused.',
+  'token-gone': 'That token was already revoked or expired.',
 };
 
 export type Render = (

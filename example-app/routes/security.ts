@@ -12,12 +12,14 @@ import {
   confirmTotp,
   disableTotp,
   isStepupError,
+  listTokens,
   regenerateRecoveryCodes,
   removeEmail,
   resumeTotp,
 } from '../../lib/index.js';
 import { describeError, field, page, withQuery, type ExampleContext } from '../context.js';
 import { emailOtpOf, passkeyOf, recoveryOf, totpOf } from '../factors.js';
+import { tokenForms } from './security-tokens.js';
 
 const HERE = '/settings/security';
 
@@ -52,6 +54,10 @@ export function securityPages(ctx: ExampleContext): Router {
         confirming: false,
         recoveryCodes: undefined,
         message: undefined,
+        // API tokens (routes/security-tokens.ts): never the tokens themselves, only a new one once.
+        tokens: await listTokens(stepup, req),
+        createdToken: undefined,
+        tokenLabel: '',
         ...extra,
       },
       status,
@@ -239,6 +245,8 @@ export function securityPages(ctx: ExampleContext): Router {
       res.redirect(303, `${HERE}?notice=session-ended`);
     }),
   );
+
+  tokenForms(router, ctx, show);
 
   return router;
 }
