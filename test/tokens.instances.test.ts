@@ -1,5 +1,6 @@
 // Attack: a revoked token still working on another instance (a cache, a replica that lags) or
-// surviving a way out of the account. Two app instances share one PostgreSQL database; a token
+// surviving a way out of the account. Two app instances share one PostgreSQL database and one
+// Redis (where the tokens' hot copies and tombstones live, lib/core/bearer-cache.ts); a token
 // minted on one is refused on the other the moment it is revoked, and a password reset, a
 // password change and an admin reset on one end every token of the user on both
 // (docs/architecture.md, invariant 22).
@@ -7,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { devOutbox, sqlCredentialStore, type SqlCredentialStore } from '../lib/index.js';
 import { passwordResetOf } from '../lib/password-reset/service.js';
+import { RedisStore } from '../lib/stores/redis.js';
+import { startRedis, type RedisServer } from './helpers/redis-server.js';
 import { client } from './helpers/app.js';
 import { ACCOUNTS } from './helpers/reset-app.js';
 import {
@@ -18,12 +21,15 @@ import { codeAt } from './helpers/totp-app.js';
 import { enrolTotp, makeTokenApp, mintToken, withToken } from './helpers/token-app.js';
 
 let db: TestDatabase;
+let redis: RedisServer;
 const stores: SqlCredentialStore[] = [];
 beforeAll(async () => {
   db = await createPostgresDatabase();
+  redis = await startRedis();
 });
 afterAll(async () => {
   for (const s of stores) await s.close();
+  await redis.stop();
   await db.drop();
 });
 
@@ -36,10 +42,13 @@ async function twoInstances() {
     return store;
   };
   await open().migrate();
+  // One Redis for both, as in production: the tokens' hot copies and tombstones live there.
+  const redisPrefix = `tok-test:${prefix}:`;
   const instance = () =>
     makeTokenApp({
       stepup: {
         credentials: open(),
+        store: new RedisStore({ client: redis.client(), prefix: redisPrefix }),
         passwordReset: {
           mailer: outbox,
           findAccount: (username) => ACCOUNTS[username] ?? null,

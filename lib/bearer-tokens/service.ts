@@ -6,10 +6,12 @@
  */
 import type { Request } from 'express';
 import { assuranceOf } from '../core/assurance.js';
+import { bearerCacheKey, cacheTtl, endBearerTokens, REVOKED } from '../core/bearer-cache.js';
 import { bearerCredential, bearerViewOf, setBearerView } from '../core/bearer-view.js';
 import type { FactorHost } from '../core/context.js';
 import { deserializeUser, serializeUser, type PassportLike } from '../core/passport-glue.js';
 import { newCredentialId } from '../stores/credentials/types.js';
+import { MemoryStore } from '../stores/memory.js';
 import type { BearerTokenKind, BearerTokenRecord } from '../stores/credentials/token-rows.js';
 import { MAX_SUBJECT } from '../stores/credentials/token-validate.js';
 import { StepupError } from '../core/errors.js';
@@ -63,10 +65,13 @@ export interface TokenSummary {
   readonly current: boolean;
 }
 
-/** `lastUsedAt` moves at most once a minute: one write per token per minute, off the hot path. */
+/** `lastUsedAt` moves at most once a minute per token and process. */
 const TOUCH_EVERY_MS = 60_000;
 
 export class BearerTokens {
+  /** When this process last recorded a use of each token (digest → ms). */
+  private readonly touched = new Map<string, number>();
+
   constructor(
     readonly host: FactorHost,
     readonly options: ResolvedBearerTokenOptions,
@@ -138,12 +143,13 @@ export class BearerTokens {
 
   /**
    * The request's token, checked: its view (also kept for the request, `bearerViewOf`), or
-   * undefined when it is malformed, unknown, expired or its user is gone. One store read.
+   * undefined when it is malformed, unknown, expired, revoked or its user is gone. One MfaStore
+   * read when its copy is there (lib/core/bearer-cache.ts), the credential store on a miss.
    */
   async authenticate(req: Request): Promise<MfaView | undefined> {
     const known = bearerViewOf(req);
     if (known) return known;
-    const { credentials, now, events, log } = this.host.context;
+    const { events, now } = this.host.context;
     const raw = bearerCredential(req);
     const reject = (reason: string): undefined => {
       events.emitFor(req, 'token.rejected', { reason });
@@ -151,24 +157,52 @@ export class BearerTokens {
     };
     if (raw === undefined || !isWellFormedToken(raw)) return reject('malformed');
     const digest = tokenDigest(raw);
-    const record = await credentials.findToken(digest);
+    const found = await this.lookup(digest);
     const at = now();
-    if (!record) return reject('unknown');
-    if (record.expiresAt <= at) return reject('expired');
-    const user = await deserializeUser(this.passport, req, JSON.parse(record.subject));
+    if (found === REVOKED) return reject('revoked');
+    if (!found) return reject('unknown');
+    if (found.expiresAt <= at) return reject('expired');
+    const user = await deserializeUser(this.passport, req, JSON.parse(found.subject));
     if (!user) return reject('user_gone');
     const property = (req as { _userProperty?: string })._userProperty ?? 'user';
     (req as unknown as Record<string, unknown>)[property] = user;
-    const view = viewOfToken(record);
+    const view = viewOfToken(found);
     setBearerView(req, view);
-    if (record.lastUsedAt === null || at - record.lastUsedAt >= TOUCH_EVERY_MS) {
-      // Not awaited: the answer does not wait for bookkeeping, and a failed write only leaves
-      // "last used" a minute behind.
-      credentials.touchToken(digest, at).catch((err: unknown) => {
-        log('could not record a token use', { error: err instanceof Error ? err.name : 'error' });
-      });
-    }
+    this.noteUse(digest, at);
     return view;
+  }
+
+  /** The token's record: its copy in the MfaStore, else its row (then copied, never over a tombstone). */
+  private async lookup(digest: string): Promise<BearerTokenRecord | typeof REVOKED | null> {
+    const { store, credentials, now } = this.host.context;
+    // A MemoryStore is one process's: a second process would keep its own copies and miss the
+    // other's tombstones, so with it every lookup reads the credential store (always right).
+    if (store instanceof MemoryStore) return credentials.findToken(digest);
+    const key = bearerCacheKey(digest);
+    const cached = await store.get(key);
+    if (cached === REVOKED) return REVOKED;
+    if (cached !== null) return JSON.parse(cached) as BearerTokenRecord;
+    const row = await credentials.findToken(digest);
+    if (!row || row.expiresAt <= now()) return row;
+    if (await store.setIfAbsent(key, JSON.stringify(row), cacheTtl(row, now()))) return row;
+    // Someone wrote first: a copy of the same row, or a revocation's tombstone.
+    return (await store.get(key)) === REVOKED ? REVOKED : row;
+  }
+
+  /**
+   * "Last used" moves at most once a minute per token and process, off the request's path: the
+   * answer does not wait for bookkeeping, and a failed write leaves it a minute behind.
+   */
+  private noteUse(digest: string, at: number): void {
+    const last = this.touched.get(digest);
+    if (last !== undefined && at - last < TOUCH_EVERY_MS) return;
+    if (this.touched.size >= 10_000) this.touched.clear();
+    this.touched.set(digest, at);
+    this.host.context.credentials.touchToken(digest, at).catch((err: unknown) => {
+      this.host.context.log('could not record a token use', {
+        error: err instanceof Error ? err.name : 'error',
+      });
+    });
   }
 
   /** The user's live tokens, oldest first. */
@@ -193,8 +227,12 @@ export class BearerTokens {
 
   /** End the user's tokens with these ids (all when left out); the number ended. */
   async revoke(req: Request | undefined, userId: string, ids?: readonly string[]): Promise<number> {
-    const ended = await this.host.context.credentials.deleteTokens(userId, ids);
-    if (ended > 0) this.host.context.events.emitFor(req, 'token.revoked', { userId, ended });
+    const { store, credentials, now, events } = this.host.context;
+    const wanted = ids && new Set(ids);
+    const ended = await endBearerTokens(store, credentials, userId, now(), (t) =>
+      wanted ? wanted.has(t.id) : true,
+    );
+    if (ended > 0) events.emitFor(req, 'token.revoked', { userId, ended });
     return ended;
   }
 }

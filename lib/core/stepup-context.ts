@@ -15,7 +15,7 @@ import type { Subject } from './login-flow.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';
 import { storeKey } from '../stores/types.js';
-import type { CredentialStore } from '../stores/credentials/types.js';
+import { endBearerTokens } from './bearer-cache.js';
 import { StepupError } from './errors.js';
 import type { MfaView } from './types.js';
 
@@ -58,7 +58,7 @@ export function createContext(parts: ContextParts): StepupContext {
         await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
       }
       events.emitFor(req, 'credentials.changed', { userId, reason });
-      const ended = await endTokens(parts.credentials, userId, reason);
+      const ended = await endTokens(parts, userId, reason);
       if (ended > 0) events.emitFor(req, 'token.revoked', { userId, ended, reason });
     },
     factors,
@@ -122,17 +122,15 @@ const FACTOR_OF_REMOVAL: Readonly<Record<string, string>> = {
  * sign-in; the remembered browsers it ends are the ones a lost device may hold).
  */
 async function endTokens(
-  credentials: CredentialStore,
+  parts: Pick<ContextParts, 'store' | 'credentials' | 'now'>,
   userId: string,
   reason: string,
 ): Promise<number> {
+  const { store, credentials, now } = parts;
   if (reason === 'password_changed' || reason === 'password_reset' || reason === 'admin_reset') {
-    return credentials.deleteTokens(userId);
+    return endBearerTokens(store, credentials, userId, now());
   }
   const factor = FACTOR_OF_REMOVAL[reason];
   if (factor === undefined) return 0;
-  const ids = (await credentials.listTokens(userId))
-    .filter((t) => t.factors.includes(factor))
-    .map((t) => t.id);
-  return ids.length > 0 ? credentials.deleteTokens(userId, ids) : 0;
+  return endBearerTokens(store, credentials, userId, now(), (t) => t.factors.includes(factor));
 }
