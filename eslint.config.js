@@ -47,7 +47,7 @@ export default tseslint.config(
       'test-results/**',
       'bench/results.json',
       'test/fixtures/pack/**',
-      // Globals for the README and docs/ guide snippets only, compiled by test/readme.snippets.test.ts.
+      // Globals for the README and docs/ guide snippets only, compiled by test/project/readme.snippets.test.ts.
       'test/readme/placeholders.d.ts',
     ],
   },
