@@ -67,6 +67,9 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
     if (!found) throw new Error(`no client ${i}`);
     return found;
   };
+  // A session ended from elsewhere takes its CSRF token with it (docs/http-api.md): a browser
+  // asks for the current one, as a page load would. CSRF itself is not part of the model.
+  if ('c' in a && a.t !== 'get') await browser(a.c).refreshCsrf();
   switch (a.t) {
     case 'login': {
       const password = a.right ? `${a.user}-password-1` : 'not-the-password';
@@ -80,7 +83,7 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
       const code = await codeFor(m, w, user, a.ev);
       const res = await browser(a.c).post('/auth/mfa/verify', { factor: a.ev.factor, code });
       await browser(a.c).refreshCsrf();
-      w.ledger.codeAnswer(user, a.ev.factor, code, res.status, 'session');
+      w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
       if (res.status === 200) w.ledger.secondFactor(a.c);
       return { real: answerOf(res), model: expect.verify(m, a.c, a.ev) };
     }
@@ -106,7 +109,7 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
       const amr = (res.body?.amr ?? []) as string[];
       const checked = res.status !== 200 || amr.includes('otp') || amr.includes('rc');
       if (a.ev && code !== undefined && checked) {
-        w.ledger.codeAnswer(a.user, a.ev.factor, code, res.status, 'token');
+        w.ledger.codeAnswer(a.user, a.ev.factor, code, res, 'token');
       }
       if (res.status === 200) real.tokens.push(res.body.access_token as string);
       return {
@@ -136,7 +139,7 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
       const user = subjectOf(m, a.c);
       const code = await codeFor(m, w, user, a.ev);
       const res = await browser(a.c).post('/auth/mfa/totp/disable', { code });
-      w.ledger.codeAnswer(user, a.ev.factor, code, res.status, 'disable');
+      w.ledger.codeAnswer(user, a.ev.factor, code, res, 'disable');
       return { real: answerOf(res), model: expect.disable(m, a.c, a.ev) };
     }
     case 'enrol': {

@@ -14,7 +14,15 @@ export class Ledger {
   private readonly second = new Map<number, boolean>();
   private violation: string | undefined;
 
-  codeAnswer(user: UserName, factor: string, code: string, status: number, where: string): void {
+  /** An answer to a request that carried a code; `error` is the body's error code. */
+  codeAnswer(
+    user: UserName,
+    factor: string,
+    code: string,
+    answer: { status: number; body?: { error?: unknown } },
+    where: string,
+  ): void {
+    const { status } = answer;
     const key = `${factor}:${code}`;
     const seen = this.accepted.get(user) ?? new Set<string>();
     this.accepted.set(user, seen);
@@ -24,7 +32,7 @@ export class Ledger {
       if (seen.has(key)) this.fail(`${where}: ${user}'s ${factor} code accepted twice`);
       seen.add(key);
       this.failures.set(user, 0);
-    } else if (status === 401) {
+    } else if (status === 401 && answer.body?.error === 'invalid_code') {
       const n = (this.failures.get(user) ?? 0) + 1;
       this.failures.set(user, n);
       if (n > 10) this.fail(`${where}: ${n} failed codes of ${user} compared without a lock`);
