@@ -73,7 +73,9 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
   switch (a.t) {
     case 'login': {
       const password = a.right ? `${a.user}-password-1` : 'not-the-password';
+      const before = browser(a.c).sessionId();
       const res = await browser(a.c).login(a.user, password);
+      if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'login');
       await browser(a.c).refreshCsrf();
       if (res.status === 200) w.ledger.loggedIn(a.c);
       return { real: answerOf(res), model: expect.login(m, a.c, a.user, a.right) };
@@ -81,7 +83,9 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
     case 'verify': {
       const user = subjectOf(m, a.c);
       const code = await codeFor(m, w, user, a.ev);
+      const before = browser(a.c).sessionId();
       const res = await browser(a.c).post('/auth/mfa/verify', { factor: a.ev.factor, code });
+      if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'verify');
       await browser(a.c).refreshCsrf();
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
       if (res.status === 200) w.ledger.secondFactor(a.c);

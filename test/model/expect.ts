@@ -151,10 +151,10 @@ export function changePassword(m: Model, c: number): Answer {
   return { code: 204 };
 }
 
-/** The session store is listable (memory): pending logins of the user end too, not just void. */
+/** The user's sessions list holds signed-in sessions; pending logins stay, void by the epoch. */
 function endOtherSessions(m: Model, c: number, user: UserName): void {
   m.sessions.forEach((s, i) => {
-    if (i !== c && s.kind !== 'anonymous' && s.user === user) m.sessions[i] = { kind: 'anonymous' };
+    if (i !== c && signedInUser(s) === user) m.sessions[i] = { kind: 'anonymous' };
   });
 }
 

@@ -4,6 +4,7 @@
  * CSRF tokens, and the CLI tokens minted so far. The model (model.ts) never sees this.
  */
 import express from 'express';
+import session from 'express-session';
 import request from 'supertest';
 import { hashPassword, type MfaStore, type PasswordUser } from '../../lib/index.js';
 import { generateTotp } from '../../lib/totp/totp-core.js';
@@ -54,8 +55,14 @@ export interface RealOptions {
 export async function makeReal(options: RealOptions = {}) {
   const records = await hashedUsers();
   const clock = fakeClock();
+  // A session store that cannot list its sessions (as many cannot): a password change then ends
+  // the sessions on the user's list, and only the login epoch voids pending logins
+  // (docs/architecture.md, invariant 16), which is the rule the model checks.
+  const sessionStore = new session.MemoryStore();
+  Object.defineProperty(sessionStore, 'all', { value: undefined });
   const built = makeApp({
     users: MODEL_USERS,
+    sessionStore,
     password: {
       findUser: async (username: string) => records.get(username) ?? null,
       // The per-IP throttle is not part of the model; the second-factor lockout is.

@@ -56,6 +56,13 @@ export class Ledger {
     }
   }
 
+  /** Invariant 3: a sign-in or a second factor that succeeded gave the browser a new session id. */
+  rotated(c: number, before: string | undefined, after: string | undefined, what: string): void {
+    if (before !== undefined && before === after) {
+      this.fail(`${what} in browser ${c} kept session id ${before}`);
+    }
+  }
+
   /** A lock may have ended: the count of failures before the next lock restarts. */
   clockMoved(): void {
     this.failures.clear();
