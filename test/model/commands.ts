@@ -24,7 +24,9 @@ export type Action =
   | { t: 'disable'; c: number; ev: Evidence }
   | { t: 'enrol'; c: number }
   | { t: 'adminReset'; user: UserName }
-  | { t: 'clock'; ms: number };
+  | { t: 'clock'; ms: number }
+  /** 11 wrong TOTP codes in a row from a CLI: the lockout, reached often (invariant 17). */
+  | { t: 'burst'; user: UserName };
 
 export interface World {
   readonly real: Real;
@@ -160,6 +162,8 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
     case 'adminReset':
       await real.stepup.adminReset(undefined, idOf(a.user));
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
+    case 'burst':
+      throw new Error('a burst runs as mints');
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
@@ -182,7 +186,17 @@ export class Step implements fc.AsyncCommand<Model, World> {
     return true;
   }
   async run(m: Model, w: World): Promise<void> {
-    const { real, model } = await perform(this.a, m, w);
+    const a = this.a;
+    const wrong: Action = {
+      t: 'mint',
+      user: a.t === 'burst' ? a.user : 'bob',
+      ev: { factor: 'totp', kind: 'wrong' },
+    };
+    for (let k = 0; k < (a.t === 'burst' ? 11 : 1); k++)
+      await this.once(a.t === 'burst' ? wrong : a, m, w);
+  }
+  private async once(action: Action, m: Model, w: World): Promise<void> {
+    const { real, model } = await perform(action, m, w);
     if (real.code >= 500) throw new Error(`${this}: a ${real.code}`);
     if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
       throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
@@ -263,5 +277,6 @@ export const commands = [
     step(fc.record({ t: fc.constant('enrol' as const), c: client }), 2),
     step(fc.record({ t: fc.constant('adminReset' as const), user }), 1),
     step(fc.record({ t: fc.constant('clock' as const), ms: clockMs }), 4),
+    step(fc.record({ t: fc.constant('burst' as const), user }), 1),
   ),
 ];
