@@ -73,6 +73,8 @@ export interface MakeAppOptions {
   readonly trustProxy?: boolean;
   /** Test seams of createStepup (e.g. a login hook standing in for a remembered browser). */
   readonly internals?: StepupInternals;
+  /** The users Passport can deserialize. @default USERS */
+  readonly users?: readonly TestUser[];
 }
 
 /** An Express app wired the way the README teaches, with test routes behind each guard. */
@@ -81,8 +83,9 @@ export function makeApp(options: MakeAppOptions = {}) {
   const passport = new Passport();
   const enrolled = new Set(options.enrolled ?? ['u-bob']);
   const events: StepupEvent[] = [];
-  const byName = new Map(USERS.map((u) => [u.username, u]));
-  const byId = new Map(USERS.map((u) => [u.id, u]));
+  const users = options.users ?? USERS;
+  const byName = new Map(users.map((u) => [u.username, u]));
+  const byId = new Map(users.map((u) => [u.id, u]));
 
   if (!options.password) {
     passport.use(

@@ -1,0 +1,282 @@
+/**
+ * The commands of the model test: each sends one real request (or moves the clock), asks the
+ * model (expect.ts) what the answer must be, and compares; then every browser's session as the
+ * app reads it (`GET /auth/session`) must be the model's, and the model-free checks of
+ * invariants.ts must hold.
+ */
+import fc from 'fast-check';
+import request, { type Response } from 'supertest';
+import * as expect from './expect.js';
+import type { Evidence, Path } from './expect.js';
+import { enrolTotp, idOf, totpCode, type Real } from './harness.js';
+import type { Ledger } from './invariants.js';
+import { currentStep, stepOf, view, type Answer, type Model, type UserName } from './model.js';
+
+export type Action =
+  | { t: 'login'; c: number; user: UserName; right: boolean }
+  | { t: 'verify'; c: number; ev: Evidence }
+  | { t: 'get'; c: number; path: Path }
+  | { t: 'logout'; c: number }
+  | { t: 'mint'; user: UserName; ev: Evidence | undefined }
+  | { t: 'useToken'; i: number; path: Path }
+  | { t: 'revoke'; i: number }
+  | { t: 'password'; c: number }
+  | { t: 'disable'; c: number; ev: Evidence }
+  | { t: 'enrol'; c: number }
+  | { t: 'adminReset'; user: UserName }
+  | { t: 'clock'; ms: number }
+  /** 11 wrong TOTP codes in a row from a CLI: the lockout, reached often (invariant 17). */
+  | { t: 'burst'; user: UserName };
+
+export interface World {
+  readonly real: Real;
+  readonly ledger: Ledger;
+}
+
+/** The code or recovery code the real request carries for `evidence`, as the model picks it. */
+async function codeFor(m: Model, w: World, user: UserName, ev: Evidence): Promise<string> {
+  const other: UserName = user === 'bob' ? 'carol' : 'bob';
+  if (ev.factor === 'recovery-code') {
+    if (ev.kind === 'other') return w.real.codes[other]?.[0] ?? 'none-none';
+    const i = expect.recoveryIndex(m, user, ev.kind);
+    return i === undefined ? 'aaaa-bbbb-cccc' : (w.real.codes[user]?.[i] ?? 'aaaa-bbbb-cccc');
+  }
+  if (ev.kind === 'other') return totpCode(w.real.secrets[other], currentStep(m));
+  if (ev.kind === 'wrong') return '000000';
+  const step = stepOf(m, user, ev.kind);
+  return step === undefined ? '000000' : totpCode(w.real.secrets[user], step);
+}
+
+const subjectOf = (m: Model, c: number): UserName => {
+  const s = view(m, c);
+  return s.kind === 'anonymous' ? 'bob' : s.user;
+};
+
+function answerOf(res: Response): Answer {
+  const body = (res.body ?? {}) as { error?: string; status?: string; reason?: string };
+  const tag = body.error ?? body.status;
+  return {
+    code: res.status,
+    tag: tag && body.reason === 'code_already_used' ? `${tag}:${body.reason}` : tag,
+  };
+}
+
+/** Send the action to the real app; the model's answer is computed from the same model state. */
+async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; model: Answer }> {
+  const { real } = w;
+  const browser = (i: number) => {
+    const found = real.clients[i];
+    if (!found) throw new Error(`no client ${i}`);
+    return found;
+  };
+  // A session ended from elsewhere takes its CSRF token with it (docs/http-api.md): a browser
+  // asks for the current one, as a page load would. CSRF itself is not part of the model.
+  if ('c' in a && a.t !== 'get') await browser(a.c).refreshCsrf();
+  switch (a.t) {
+    case 'login': {
+      const password = a.right ? `${a.user}-password-1` : 'not-the-password';
+      const before = browser(a.c).sessionId();
+      const res = await browser(a.c).login(a.user, password);
+      if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'login');
+      await browser(a.c).refreshCsrf();
+      if (res.status === 200) w.ledger.loggedIn(a.c);
+      return { real: answerOf(res), model: expect.login(m, a.c, a.user, a.right) };
+    }
+    case 'verify': {
+      const user = subjectOf(m, a.c);
+      const code = await codeFor(m, w, user, a.ev);
+      const before = browser(a.c).sessionId();
+      const res = await browser(a.c).post('/auth/mfa/verify', { factor: a.ev.factor, code });
+      if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'verify');
+      await browser(a.c).refreshCsrf();
+      w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
+      if (res.status === 200) w.ledger.secondFactor(a.c);
+      return { real: answerOf(res), model: expect.verify(m, a.c, a.ev) };
+    }
+    case 'get': {
+      const res = await browser(a.c).get(a.path);
+      w.ledger.guarded(a.c, a.path, res.status);
+      return { real: { code: res.status }, model: expect.get(m, a.c, a.path) };
+    }
+    case 'logout': {
+      const res = await browser(a.c).post('/auth/logout');
+      await browser(a.c).refreshCsrf();
+      w.ledger.loggedIn(a.c);
+      return { real: answerOf(res), model: expect.logout(m, a.c) };
+    }
+    case 'mint': {
+      const code = a.ev ? await codeFor(m, w, a.user, a.ev) : undefined;
+      const res = await real.mint({
+        username: a.user,
+        password: `${a.user}-password-1`,
+        ...(a.ev ? { code, factor: a.ev.factor } : {}),
+      });
+      // The code counts only when the app checked one: the token's amr says so.
+      const amr = (res.body?.amr ?? []) as string[];
+      const checked = res.status !== 200 || amr.includes('otp') || amr.includes('rc');
+      if (a.ev && code !== undefined && checked) {
+        w.ledger.codeAnswer(a.user, a.ev.factor, code, res, 'token');
+      }
+      if (res.status === 200) real.tokens.push(res.body.access_token as string);
+      return {
+        real: { code: res.status, tag: answerOf(res).tag },
+        model: expect.mint(m, a.user, a.ev),
+      };
+    }
+    case 'useToken': {
+      // Tokens are picked among those minted so far (the same index on both sides).
+      const i = a.i % m.tokens.length;
+      const res = await real.bearer(a.path, real.tokens[i] ?? 'psu_none');
+      const tag = res.status === 200 ? undefined : answerOf(res).tag;
+      return { real: { code: res.status, tag }, model: expect.useToken(m, i, a.path) };
+    }
+    case 'revoke': {
+      const i = a.i % m.tokens.length;
+      const del = await request(real.app)
+        .delete('/auth/token')
+        .set('Authorization', `Bearer ${real.tokens[i] ?? 'psu_none'}`);
+      return { real: answerOf(del), model: expect.revoke(m, i) };
+    }
+    case 'password': {
+      const res = await browser(a.c).post('/password');
+      return { real: { code: res.status }, model: expect.changePassword(m, a.c) };
+    }
+    case 'disable': {
+      const user = subjectOf(m, a.c);
+      const code = await codeFor(m, w, user, a.ev);
+      const res = await browser(a.c).post('/auth/mfa/totp/disable', { code });
+      w.ledger.codeAnswer(user, a.ev.factor, code, res, 'disable');
+      return { real: answerOf(res), model: expect.disable(m, a.c, a.ev) };
+    }
+    case 'enrol': {
+      const user = subjectOf(m, a.c);
+      const out = await enrolTotp(browser(a.c), real.clock.now);
+      if (out.status === 200 && out.secret) {
+        real.secrets[user] = out.secret;
+        real.codes[user] = out.recoveryCodes ?? [];
+        w.ledger.reenrolled(user);
+        w.ledger.secondFactor(a.c);
+      }
+      return { real: { code: out.status }, model: expect.enrol(m, a.c) };
+    }
+    case 'adminReset':
+      await real.stepup.adminReset(undefined, idOf(a.user));
+      return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
+    case 'burst':
+      throw new Error('a burst runs as mints');
+    case 'clock':
+      real.clock.advance(a.ms);
+      m.now += a.ms;
+      w.ledger.clockMoved();
+      return { real: { code: 200 }, model: { code: 200 } };
+  }
+}
+
+/** A step of a sequence: one action, its answer compared with the model's, then the checks. */
+export class Step implements fc.AsyncCommand<Model, World> {
+  constructor(readonly a: Action) {}
+  check(m: Readonly<Model>): boolean {
+    const a = this.a;
+    if (a.t === 'useToken' || a.t === 'revoke') return m.tokens.length > 0;
+    if (a.t === 'enrol') {
+      const s = view(m as Model, a.c);
+      const user = s.kind === 'authenticated' || s.kind === 'satisfied' ? s.user : undefined;
+      return user !== undefined && !m.users[user].hasTotp && m.users[user].recovery.size === 0;
+    }
+    return true;
+  }
+  async run(m: Model, w: World): Promise<void> {
+    const a = this.a;
+    const wrong: Action = {
+      t: 'mint',
+      user: a.t === 'burst' ? a.user : 'bob',
+      ev: { factor: 'totp', kind: 'wrong' },
+    };
+    for (let k = 0; k < (a.t === 'burst' ? 11 : 1); k++)
+      await this.once(a.t === 'burst' ? wrong : a, m, w);
+  }
+  private async once(action: Action, m: Model, w: World): Promise<void> {
+    const { real, model } = await perform(action, m, w);
+    if (real.code >= 500) throw new Error(`${this}: a ${real.code}`);
+    if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
+      throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
+    }
+    await compareSessions(m, w, String(this));
+    w.ledger.assertHolds();
+  }
+  toString(): string {
+    return JSON.stringify(this.a);
+  }
+}
+
+/** Every browser's session, as the app reads it, is the model's (status and user). */
+async function compareSessions(m: Model, w: World, label: string): Promise<void> {
+  for (const [i, c] of w.real.clients.entries()) {
+    const body = (await c.get('/auth/session')).body as { status: string; userId?: string };
+    const s = view(m, i);
+    const want = s.kind === 'anonymous' ? 'anonymous' : `${s.kind}:${idOf(s.user)}`;
+    const got = body.status === 'anonymous' ? 'anonymous' : `${body.status}:${body.userId}`;
+    if (got !== want) throw new Error(`${label}: client ${i} is ${got}, model ${want}`);
+  }
+}
+
+const client = fc.integer({ min: 0, max: 1 });
+const user = fc.constantFrom<UserName>('alice', 'bob', 'carol');
+const path = fc.constantFrom<Path>('/me', '/reports', '/billing');
+const evidence: fc.Arbitrary<Evidence> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      factor: fc.constant('totp' as const),
+      kind: fc.constantFrom('current', 'previous', 'next', 'replay', 'other', 'wrong'),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      factor: fc.constant('recovery-code' as const),
+      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong'),
+    }),
+  },
+);
+/** 30 s steps mostly; past the 5 min freshness, the 10 min pending TTL, a lock, a token's 8 h. */
+const clockMs = fc.constantFrom(
+  30_000,
+  30_000,
+  60_000,
+  330_000,
+  630_000,
+  16 * 60_000,
+  8 * 3600_000,
+);
+
+const step = (a: fc.Arbitrary<Action>, weight: number) => ({
+  weight,
+  arbitrary: a.map((x) => new Step(x)),
+});
+
+/** The command mix: sign-in traffic most, account-wide events less often. */
+export const commands = [
+  fc.oneof(
+    step(fc.record({ t: fc.constant('login' as const), c: client, user, right: fc.boolean() }), 5),
+    step(fc.record({ t: fc.constant('verify' as const), c: client, ev: evidence }), 8),
+    step(fc.record({ t: fc.constant('get' as const), c: client, path }), 5),
+    step(fc.record({ t: fc.constant('logout' as const), c: client }), 1),
+    step(
+      fc.record({
+        t: fc.constant('mint' as const),
+        user,
+        ev: fc.option(evidence, { nil: undefined }),
+      }),
+      3,
+    ),
+    step(fc.record({ t: fc.constant('useToken' as const), i: fc.nat(7), path }), 3),
+    step(fc.record({ t: fc.constant('revoke' as const), i: fc.nat(7) }), 1),
+    step(fc.record({ t: fc.constant('password' as const), c: client }), 1),
+    step(fc.record({ t: fc.constant('disable' as const), c: client, ev: evidence }), 1),
+    step(fc.record({ t: fc.constant('enrol' as const), c: client }), 2),
+    step(fc.record({ t: fc.constant('adminReset' as const), user }), 1),
+    step(fc.record({ t: fc.constant('clock' as const), ms: clockMs }), 4),
+    step(fc.record({ t: fc.constant('burst' as const), user }), 1),
+  ),
+];

@@ -1,0 +1,83 @@
+/**
+ * Checks that need no model: they read only the real answers, so a wrong model cannot hide a
+ * broken rule (docs/architecture.md, invariants 1, 2, 17). A violation throws.
+ */
+import type { Path } from './expect.js';
+import type { UserName } from './model.js';
+
+export class Ledger {
+  /** Codes the app accepted, per user: `factor:code` (invariant 1: each succeeds once). */
+  private readonly accepted = new Map<UserName, Set<string>>();
+  /** Per user: invalid-code answers since a success, a 429 or a clock move (invariant 17). */
+  private readonly failures = new Map<UserName, number>();
+  /** Per browser: a second factor passed since its last sign-in (invariant 2). */
+  private readonly second = new Map<number, boolean>();
+  private violation: string | undefined;
+
+  /** An answer to a request that carried a code; `error` is the body's error code. */
+  codeAnswer(
+    user: UserName,
+    factor: string,
+    code: string,
+    answer: { status: number; body?: { error?: unknown } },
+    where: string,
+  ): void {
+    const { status } = answer;
+    const key = `${factor}:${code}`;
+    const seen = this.accepted.get(user) ?? new Set<string>();
+    this.accepted.set(user, seen);
+    if (status === 200) {
+      // A TOTP code is the same string in a later step only by chance (10^-6); none of the
+      // model's sequences sends such a code twice on purpose and expects a success.
+      if (seen.has(key)) this.fail(`${where}: ${user}'s ${factor} code accepted twice`);
+      seen.add(key);
+      this.failures.set(user, 0);
+    } else if (status === 401 && answer.body?.error === 'invalid_code') {
+      const n = (this.failures.get(user) ?? 0) + 1;
+      this.failures.set(user, n);
+      if (n > 10) this.fail(`${where}: ${n} failed codes of ${user} compared without a lock`);
+    } else if (status === 429) {
+      this.failures.set(user, 0);
+    }
+  }
+
+  /** A new login (or a logout) in browser `c`: no second factor yet. */
+  loggedIn(c: number): void {
+    this.second.set(c, false);
+  }
+
+  secondFactor(c: number): void {
+    this.second.set(c, true);
+  }
+
+  guarded(c: number, path: Path, status: number): void {
+    if (path !== '/me' && status === 200 && !this.second.get(c)) {
+      this.fail(`${path} opened in browser ${c} without a second factor since its sign-in`);
+    }
+  }
+
+  /** Invariant 3: a sign-in or a second factor that succeeded gave the browser a new session id. */
+  rotated(c: number, before: string | undefined, after: string | undefined, what: string): void {
+    if (before !== undefined && before === after) {
+      this.fail(`${what} in browser ${c} kept session id ${before}`);
+    }
+  }
+
+  /** A lock may have ended: the count of failures before the next lock restarts. */
+  clockMoved(): void {
+    this.failures.clear();
+  }
+
+  /** A TOTP code can come back after a re-enrolment (a new secret): forget the old ones. */
+  reenrolled(user: UserName): void {
+    this.accepted.delete(user);
+  }
+
+  assertHolds(): void {
+    if (this.violation) throw new Error(`invariant violated: ${this.violation}`);
+  }
+
+  private fail(message: string): void {
+    this.violation ??= message;
+  }
+}
