@@ -132,5 +132,14 @@ async function endTokens(
   }
   const factor = FACTOR_OF_REMOVAL[reason];
   if (factor === undefined) return 0;
-  return endBearerTokens(store, credentials, userId, now(), (t) => t.factors.includes(factor));
+  // Removing the last strong factor drops the recovery codes with it (they back it up): the
+  // tokens minted with a recovery code end then too.
+  const codesGone = (await credentials.list(userId, 'recovery-codes')).length === 0;
+  return endBearerTokens(
+    store,
+    credentials,
+    userId,
+    now(),
+    (t) => t.factors.includes(factor) || (codesGone && t.factors.includes('recovery-code')),
+  );
 }

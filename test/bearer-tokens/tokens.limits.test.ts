@@ -174,6 +174,23 @@ describe('every way out ends the tokens', () => {
     await stepup.adminReset(undefined, 'u-alice');
     expect((await withToken(app, '/me', aliceToken)).body.error).toBe('invalid_token');
   });
+
+  it('disabling the last strong factor drops the recovery codes, and the tokens they minted', async () => {
+    const { app, c, clock, secret, recoveryCodes } = await bobWithToken();
+    const byCode = await mintToken(app, {
+      username: 'bob',
+      password: 'bob-password-1',
+      factor: 'recovery-code',
+      code: recoveryCodes[1],
+    });
+    expect(byCode.status).toBe(200);
+    const token = byCode.body.access_token as string;
+    expect((await withToken(app, '/me', token)).status).toBe(200);
+    clock.advance(30_000);
+    const off = await c.post('/auth/mfa/totp/disable', { code: await codeAt(secret, clock.now()) });
+    expect(off.status).toBe(200);
+    expect((await withToken(app, '/me', token)).body.error).toBe('invalid_token');
+  });
 });
 
 describe('personal access tokens', () => {
