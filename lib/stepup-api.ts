@@ -88,8 +88,10 @@ export interface Stepup extends HasHost {
   mfaOf(req: Request): MfaView;
   /**
    * Remove every second factor of a user (lost device): factors, recovery codes, lockout,
-   * and every remembered browser (the credential epoch moves). Emits `admin.mfa_reset` and
-   * notifies the user.
+   * every remembered browser (the credential epoch moves), pending login, reset link and bearer
+   * token. Emits `admin.mfa_reset` and notifies the user. The user's signed-in sessions end only
+   * when `req` is given (the session store is reached through a request): call it from the
+   * admin's request, as `POST /auth/admin/users/:id/mfa/reset` does.
    */
   adminReset(req: Request | undefined, userId: string, adminId?: string): Promise<void>;
   /**
