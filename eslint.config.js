@@ -70,7 +70,7 @@ export default tseslint.config(
       ],
     },
   },
-  // Value-import cycles (import-x); test/architecture.imports.test.ts also counts type-only ones.
+  // Value-import cycles (import-x); test/project/architecture.imports.test.ts also counts type-only ones.
   {
     files: ['lib/**/*.ts', 'strategies/**/*.ts'],
     plugins: { 'import-x': importX },

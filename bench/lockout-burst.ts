@@ -4,7 +4,7 @@
  * then N wrong codes (default 300) are sent at once to `POST /auth/mfa/verify` on one pending
  * login. Prints how many were compared (answered `401 invalid_code`), refused without a
  * comparison (`429`/`423`), and how many "too many wrong codes" mails the development outbox got.
- * Measured, not asserted: the assertion lives in test/lockout.parallel.test.ts.
+ * Measured, not asserted: the assertion lives in test/core/lockout.parallel.test.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -190,7 +190,7 @@ export type PolicyDecision =
 
 /**
  * Events the library emits; none ever carries a secret, a password or a code. A closed union:
- * each member is emitted somewhere and tested (test/events.catalogue.test.ts).
+ * each member is emitted somewhere and tested (test/core/events.catalogue.test.ts).
  */
 export interface StepupEvent {
   /** What happened; docs/configuration.md, "Events", lists them. */

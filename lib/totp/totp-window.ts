@@ -5,7 +5,7 @@
  * Why not otplib here (it stays for secrets, URIs and generation): its verify costs ~60-80 µs
  * per call on this path, mostly its own option layers and a pure-JS HMAC, against ~20 µs for the
  * same three HMACs on node:crypto, and a verify runs on every sign-in. The results are the same:
- * test/totp.window.test.ts checks the RFC 6238 Appendix B vectors and otplib's own answers for
+ * test/totp/totp.window.test.ts checks the RFC 6238 Appendix B vectors and otplib's own answers for
  * random secrets, times and algorithms.
  *
  * Every step of the window is computed and compared, match or not, so the time taken does not

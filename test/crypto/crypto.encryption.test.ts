@@ -3,7 +3,11 @@
 // authenticator. Every such edit must fail to decrypt; keys must rotate without a flag day.
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DecryptionError, createCipher, generateEncryptionKey } from '../../lib/crypto/encryption.js';
+import {
+  DecryptionError,
+  createCipher,
+  generateEncryptionKey,
+} from '../../lib/crypto/encryption.js';
 
 const K1 = randomBytes(32);
 const K2 = randomBytes(32);

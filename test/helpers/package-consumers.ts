@@ -1,5 +1,5 @@
 /**
- * The consumer projects of test/package.exports.test.ts: the code a stranger's CommonJS and
+ * The consumer projects of test/project/package.exports.test.ts: the code a stranger's CommonJS and
  * strict ESM TypeScript projects run or type-check against the packed tarball.
  */
 

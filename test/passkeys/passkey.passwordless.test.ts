@@ -4,7 +4,12 @@
 // match the stored owner, a deleted or locked account, or an unknown credential is refused.
 import { describe, expect, it } from 'vitest';
 import { client } from '../helpers/app.js';
-import { aliceWithPasskey, makePasskeyApp, passkeyLogin, register } from '../helpers/passkey-app.js';
+import {
+  aliceWithPasskey,
+  makePasskeyApp,
+  passkeyLogin,
+  register,
+} from '../helpers/passkey-app.js';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 
 describe('passwordless sign-in with a passkey', () => {
@@ -116,7 +121,7 @@ describe('passwordless sign-in with a passkey', () => {
 
   it('the same when rules: after a passwordless sign-in, newDevice() knows this browser', async () => {
     const { newDevice } = await import('../../lib/index.js');
-    // Ask on new devices only (as in test/when.rules.test.ts).
+    // Ask on new devices only (as in test/step-up/when.rules.test.ts).
     const onlyNewDevices: NonNullable<Parameters<typeof makePasskeyApp>[0]>['stepup'] = {
       when: async (req, user) =>
         (await newDevice()(req, user)) === 'require' ? 'require' : 'skip',

@@ -4,7 +4,13 @@
 // nothing changed (docs/architecture.md, invariants 8, 9 and 21).
 import { describe, expect, it } from 'vitest';
 import { client } from '../helpers/app.js';
-import { forgot, makeResetApp, NEW_PASSWORD, reset, switchableStore } from '../helpers/reset-app.js';
+import {
+  forgot,
+  makeResetApp,
+  NEW_PASSWORD,
+  reset,
+  switchableStore,
+} from '../helpers/reset-app.js';
 import { fakeClock } from '../helpers/clock.js';
 
 const BIG = 'x'.repeat(10 * 1024);

@@ -7,7 +7,13 @@ import { describe, expect, it } from 'vitest';
 import { storeKey } from '../../lib/stores/types.js';
 import { client } from '../helpers/app.js';
 import { codeAt, enrolledClient } from '../helpers/totp-app.js';
-import { forgot, makeResetApp, NEW_PASSWORD, reset, switchableStore } from '../helpers/reset-app.js';
+import {
+  forgot,
+  makeResetApp,
+  NEW_PASSWORD,
+  reset,
+  switchableStore,
+} from '../helpers/reset-app.js';
 import { fakeClock } from '../helpers/clock.js';
 import { RB_COOKIE } from '../helpers/remember.js';
 

@@ -80,7 +80,7 @@ beforeAll(async () => {
   // The repository's node_modules serve the snippets' other imports (express, ioredis, …) and
   // tsup itself; the package under test is only what the build writes.
   symlinkSync(join(repo, 'node_modules'), join(work, 'node_modules'), 'dir');
-  // Declarations only (the JavaScript is what test/package.exports.test.ts checks), from the
+  // Declarations only (the JavaScript is what test/project/package.exports.test.ts checks), from the
   // repository's tsup config so that they are the ones `npm pack` ships.
   writeFileSync(
     join(work, 'tsup.config.ts'),

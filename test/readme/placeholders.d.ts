@@ -1,5 +1,5 @@
 /**
- * What the snippets of the README and of the docs/ guides leave to the reader, declared once (test/readme.snippets.test.ts
+ * What the snippets of the README and of the docs/ guides leave to the reader, declared once (test/project/readme.snippets.test.ts
  * compiles every snippet with this file). A global script on purpose: a snippet uses these
  * names without importing them. Kept out of the repository's own tsconfig, where such globals
  * would hide a missing import in real code.

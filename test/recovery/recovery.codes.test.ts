@@ -140,7 +140,7 @@ describe('recoveryCodes() options', () => {
 
   // A per-process key breaks every code after a restart when the codes outlive the process:
   // the credential store that holds them decides, not the MFA store. The SQL case, warning and
-  // TypeError, is test/recovery.key-restart.test.ts.
+  // TypeError, is test/recovery/recovery.key-restart.test.ts.
   describe('without hmacKey', () => {
     it('is silent while the codes live in memory, even on a shared MFA store', () => {
       vi.stubEnv('NODE_ENV', 'development');

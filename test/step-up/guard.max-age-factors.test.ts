@@ -8,7 +8,12 @@ import { devOutbox } from '../../lib/index.js';
 import { emailOtp } from '../../strategies/one-time-code.js';
 import { client } from '../helpers/app.js';
 import { codeIn } from '../helpers/otp-app.js';
-import { makePasskeyApp, register, verifyWithPasskey, type Client } from '../helpers/passkey-app.js';
+import {
+  makePasskeyApp,
+  register,
+  verifyWithPasskey,
+  type Client,
+} from '../helpers/passkey-app.js';
 import { SoftAuthenticator } from '../helpers/soft-authenticator.js';
 import { codeAt } from '../helpers/totp-app.js';
 
