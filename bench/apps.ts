@@ -19,9 +19,11 @@ import {
 import { storeKey } from '../lib/stores/types.js';
 import { generateTotpSecret } from '../lib/totp/totp-core.js';
 import { cloneSessionsRoute } from './session-clones.js';
+import { BENCH_PASSWORD } from './seed.js';
+
+export { BENCH_PASSWORD };
 import { base32Decode, totpCode } from './totp-code.js';
 
-export const BENCH_PASSWORD = 'bench-password-1';
 export const SESSION_SECRET = 'bench-session-secret-bench-session-secret';
 const KEYS: EncryptionKeys = { current: 'k1', keys: { k1: Buffer.alloc(32, 7) } };
 

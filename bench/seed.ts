@@ -5,8 +5,10 @@
  * - satisfied sessions (pending + a real `POST /auth/mfa/verify`), one per connection of the
  *   guarded-route runs.
  */
-import { BENCH_PASSWORD } from './apps.js';
 import { base32Decode, totpCode } from './totp-code.js';
+
+/** The password of every bench user. */
+export const BENCH_PASSWORD = 'bench-password-1';
 
 export interface PendingUser {
   readonly id: string;
