@@ -48,12 +48,20 @@ export interface PersonalTokenInput {
  * or `phishing_resistant_required` for a user with a passkey), 400 `invalid_request`, 403
  * `interactive_session_required` (a bearer request).
  */
-export async function createPersonalToken(
-  stepup: Hosted | BearerTokens,
+export function createPersonalToken(
+  stepup: Hosted,
   req: Request,
   input: PersonalTokenInput,
 ): Promise<IssuedToken> {
-  const tokens = 'mint' in stepup ? stepup : tokensOf(stepup);
+  return createPersonalTokenWith(tokensOf(stepup), req, input);
+}
+
+/** `createPersonalToken` on the feature itself (the router's route). @internal */
+export async function createPersonalTokenWith(
+  tokens: BearerTokens,
+  req: Request,
+  input: PersonalTokenInput,
+): Promise<IssuedToken> {
   const { host } = tokens;
   const { now, options } = host.context;
   const body = parseBody(

@@ -17,7 +17,7 @@ import { route } from '../http/handler.js';
 import { assertSignedIn } from '../http/guards.js';
 import { parseBody } from '../http/schemas.js';
 import { refuseToken } from './guard.js';
-import { createPersonalToken, type PersonalTokenInput } from './personal.js';
+import { createPersonalTokenWith, type PersonalTokenInput } from './personal.js';
 import type { BearerTokens } from './service.js';
 import { signInForToken } from './sign-in.js';
 
@@ -54,7 +54,11 @@ export function mountTokenRoutes(router: Router, host: FactorHost, tokens: Beare
   router.post(
     '/tokens',
     route(async (req, res) => {
-      const issued = await createPersonalToken(tokens, req, (req.body ?? {}) as PersonalTokenInput);
+      const issued = await createPersonalTokenWith(
+        tokens,
+        req,
+        (req.body ?? {}) as PersonalTokenInput,
+      );
       res.set('Cache-Control', 'no-store');
       res.status(201).json(issued);
     }),

@@ -39,11 +39,15 @@ export interface MintInput {
 
 /** The answer that carries a new token (RFC 6749 §5.1's names): shown once, never stored. */
 export interface IssuedToken {
+  /** The token: `psu_` + 49 characters. Shown this once; the server keeps only its digest. */
   readonly access_token: string;
+  /** Always `Bearer` (RFC 6750): send it as `Authorization: Bearer <access_token>`. */
   readonly token_type: 'Bearer';
   /** Seconds until it expires. */
   readonly expires_in: number;
+  /** The assurance level it carries (NIST SP 800-63B-4 §2): 1 password only, 2 with a second factor. */
   readonly aal: 1 | 2 | 3;
+  /** The RFC 8176 methods it was minted with (`['pwd', 'otp', 'mfa']`). */
   readonly amr: readonly Amr[];
   /** When the authentication it carries happened, in seconds since the epoch (OIDC `auth_time`). */
   readonly auth_time: number;
@@ -53,13 +57,21 @@ export interface IssuedToken {
 
 /** A token as `GET /auth/tokens` lists it: never the token. */
 export interface TokenSummary {
+  /** Its id, for `DELETE /auth/tokens/:id` / `revokeToken`. */
   readonly id: string;
+  /** `sign-in` (`POST /auth/token`) or `personal` (made from a session). */
   readonly kind: BearerTokenKind;
+  /** The user's name for it (personal tokens); null for sign-in tokens. */
   readonly label: string | null;
+  /** When it was made, in ms since the epoch. */
   readonly createdAt: number;
+  /** When it was last used (to the minute), in ms since the epoch; null when never. */
   readonly lastUsedAt: number | null;
+  /** When it stops working, in ms since the epoch. */
   readonly expiresAt: number;
+  /** The assurance level it carries. */
   readonly aal: 1 | 2 | 3;
+  /** The RFC 8176 methods it was minted with. */
   readonly amr: readonly Amr[];
   /** True for the token the request itself came with. */
   readonly current: boolean;

@@ -12,10 +12,13 @@ export type BearerTokenKind = 'sign-in' | 'personal';
 export interface BearerTokenRecord {
   /** Public id (list, revoke); not the token. */
   readonly id: string;
+  /** Whose token it is. */
   readonly userId: string;
   /** base64url SHA-256 of the token: the lookup key. */
   readonly digest: string;
+  /** `sign-in` or `personal`. */
   readonly kind: BearerTokenKind;
+  /** The user's name for a personal token; null for a sign-in token. */
   readonly label: string | null;
   /** The assurance level it was minted with (NIST SP 800-63B-4 §2). */
   readonly aal: 1 | 2 | 3;
@@ -25,8 +28,11 @@ export interface BearerTokenRecord {
   readonly factors: readonly string[];
   /** When the authentication it carries happened (ms since the epoch): `max_age` counts from it. */
   readonly authTime: number;
+  /** When it was minted (ms since the epoch). */
   readonly createdAt: number;
+  /** When it was last used, to the minute (ms since the epoch); null when never. */
   readonly lastUsedAt: number | null;
+  /** When it stops working (ms since the epoch). */
   readonly expiresAt: number;
   /** What the app's `serializeUser` made of the user (JSON), for `deserializeUser` per request. */
   readonly subject: string;
