@@ -113,7 +113,7 @@ export async function createPersonalTokenWith(
 /** The signed-in user's live tokens (never the tokens themselves). */
 export async function listTokens(stepup: Hosted, req: Request): Promise<TokenSummary[]> {
   const tokens = tokensOf(stepup);
-  return tokens.list(req, assertSignedIn(tokens.host, req));
+  return tokens.list(assertSignedIn(tokens.host, req));
 }
 
 /** Revoke one of the signed-in user's tokens; false when it is not theirs or does not exist. */

@@ -67,7 +67,7 @@ export function mountTokenRoutes(router: Router, host: FactorHost, tokens: Beare
     '/tokens',
     route(async (req, res) => {
       const userId = assertSignedIn(host, req);
-      res.json({ tokens: await tokens.list(req, userId) });
+      res.json({ tokens: await tokens.list(userId) });
     }),
   );
   router.delete(

@@ -6,7 +6,14 @@
  */
 import type { Request } from 'express';
 import { assuranceOf } from '../core/assurance.js';
-import { bearerCacheKey, cacheTtl, endBearerTokens, REVOKED } from '../core/bearer-cache.js';
+import {
+  bearerCacheKey,
+  cacheTtl,
+  endBearerTokens,
+  liveTokens,
+  REVOKED,
+  type TokenSummary,
+} from '../core/bearer-cache.js';
 import { bearerCredential, bearerViewOf, setBearerView } from '../core/bearer-view.js';
 import type { FactorHost } from '../core/context.js';
 import { deserializeUser, serializeUser, type PassportLike } from '../core/passport-glue.js';
@@ -55,30 +62,10 @@ export interface IssuedToken {
   readonly id: string;
 }
 
-/** A token as `GET /auth/tokens` lists it: never the token. */
-export interface TokenSummary {
-  /** Its id, for `DELETE /auth/tokens/:id` / `revokeToken`. */
-  readonly id: string;
-  /** `sign-in` (`POST /auth/token`) or `personal` (made from a session). */
-  readonly kind: BearerTokenKind;
-  /** The user's name for it (personal tokens); null for sign-in tokens. */
-  readonly label: string | null;
-  /** When it was made, in ms since the epoch. */
-  readonly createdAt: number;
-  /** When it was last used (to the minute), in ms since the epoch; null when never. */
-  readonly lastUsedAt: number | null;
-  /** When it stops working, in ms since the epoch. */
-  readonly expiresAt: number;
-  /** The assurance level it carries. */
-  readonly aal: 1 | 2 | 3;
-  /** The RFC 8176 methods it was minted with. */
-  readonly amr: readonly Amr[];
-  /** True for the token the request itself came with. */
-  readonly current: boolean;
-}
-
 /** `lastUsedAt` moves at most once a minute per token and process. */
 const TOUCH_EVERY_MS = 60_000;
+
+export type { TokenSummary } from '../core/bearer-cache.js';
 
 export class BearerTokens {
   /** When this process last recorded a use of each token (digest → ms). */
@@ -218,23 +205,9 @@ export class BearerTokens {
   }
 
   /** The user's live tokens, oldest first. */
-  async list(req: Request, userId: string): Promise<TokenSummary[]> {
+  list(userId: string): Promise<TokenSummary[]> {
     const { credentials, now } = this.host.context;
-    const at = now();
-    const current = bearerViewOf(req)?.bearer?.id;
-    return (await credentials.listTokens(userId))
-      .filter((t) => t.expiresAt > at)
-      .map((t) => ({
-        id: t.id,
-        kind: t.kind,
-        label: t.label,
-        createdAt: t.createdAt,
-        lastUsedAt: t.lastUsedAt,
-        expiresAt: t.expiresAt,
-        aal: t.aal,
-        amr: t.amr as Amr[],
-        current: t.id === current,
-      }));
+    return liveTokens(credentials, userId, now());
   }
 
   /** End the user's tokens with these ids (all when left out); the number ended. */

@@ -10,7 +10,8 @@
  * flushed MfaStore loses copies and tombstones alike; the rows are gone by then, so the next
  * read of the credential store refuses the token.
  */
-import type { BearerTokenRecord } from '../stores/credentials/token-rows.js';
+import type { BearerTokenKind, BearerTokenRecord } from '../stores/credentials/token-rows.js';
+import type { Amr } from './types.js';
 import type { CredentialStore } from '../stores/credentials/types.js';
 import { globalKey, type MfaStore } from '../stores/types.js';
 
@@ -45,4 +46,44 @@ export async function endBearerTokens(
     userId,
     doomed.map((t) => t.id),
   );
+}
+
+/** A token as `GET /auth/tokens` lists it: never the token. */
+export interface TokenSummary {
+  /** Its id, for `DELETE /auth/tokens/:id` / `revokeToken`. */
+  readonly id: string;
+  /** `sign-in` (`POST /auth/token`) or `personal` (made from a session). */
+  readonly kind: BearerTokenKind;
+  /** The user's name for it (personal tokens); null for sign-in tokens. */
+  readonly label: string | null;
+  /** When it was made, in ms since the epoch. */
+  readonly createdAt: number;
+  /** When it was last used (to the minute), in ms since the epoch; null when never. */
+  readonly lastUsedAt: number | null;
+  /** When it stops working, in ms since the epoch. */
+  readonly expiresAt: number;
+  /** The assurance level it carries. */
+  readonly aal: 1 | 2 | 3;
+  /** The RFC 8176 methods it was minted with. */
+  readonly amr: readonly Amr[];
+}
+
+/** The user's live tokens as lists show them (`GET /auth/tokens`, `GET /auth/sessions`). */
+export async function liveTokens(
+  credentials: CredentialStore,
+  userId: string,
+  now: number,
+): Promise<TokenSummary[]> {
+  return (await credentials.listTokens(userId))
+    .filter((t) => t.expiresAt > now)
+    .map((t) => ({
+      id: t.id,
+      kind: t.kind,
+      label: t.label,
+      createdAt: t.createdAt,
+      lastUsedAt: t.lastUsedAt,
+      expiresAt: t.expiresAt,
+      aal: t.aal,
+      amr: t.amr as Amr[],
+    }));
 }

@@ -13,6 +13,7 @@ import type { FactorHost } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { MAX_PAGE_SIZE, parseCursor } from '../core/session-entries.js';
 import { assertSignedIn } from '../http/guards.js';
+import { liveTokens } from '../core/bearer-cache.js';
 import { route } from '../http/handler.js';
 import type { ActiveSessions, SessionPageOptions } from './service.js';
 
@@ -50,7 +51,9 @@ export function mountActiveSessionRoutes(
       const page = await sessions.page(req, userId, options);
       // The user's bearer tokens beside the browsers (first page only): every way into the
       // account in one list (docs/architecture.md, invariant 22).
-      const tokens = options.cursor === undefined ? await liveTokens(host, userId) : undefined;
+      const { credentials, now } = host.context;
+      const tokens =
+        options.cursor === undefined ? await liveTokens(credentials, userId, now()) : undefined;
       res.set('Cache-Control', 'no-store');
       res.json(tokens ? { ...page, tokens } : page);
     }),
@@ -86,20 +89,4 @@ export function mountActiveSessionRoutes(
       res.status(204).end();
     }),
   );
-}
-
-/** The user's live bearer tokens, as the sessions list shows them (never a token). */
-async function liveTokens(host: FactorHost, userId: string) {
-  const at = host.context.now();
-  return (await host.context.credentials.listTokens(userId))
-    .filter((t) => t.expiresAt > at)
-    .map((t) => ({
-      id: t.id,
-      kind: t.kind,
-      label: t.label,
-      createdAt: t.createdAt,
-      lastUsedAt: t.lastUsedAt,
-      expiresAt: t.expiresAt,
-      aal: t.aal,
-    }));
 }
