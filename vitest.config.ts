@@ -28,7 +28,9 @@ const INTEGRATION = [
   'test/project/{package.exports,readme.snippets}.test.ts',
   // Long budgets: fuzzing, timing medians, the model-based test.
   'test/router/fuzz.*.test.ts',
-  'test/password/enumeration.*.test.ts',
+  'test/password/{enumeration.*,password.hash}.test.ts',
+  'test/recovery/recovery.timing.test.ts',
+  'test/password-reset/password.reset.enumeration.test.ts',
   'test/model/**/*.test.ts',
   // The example app: servers, Chromium.
   'example-app/test/**/*.test.ts',
