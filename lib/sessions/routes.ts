@@ -51,7 +51,6 @@ export function mountActiveSessionRoutes(
       // The user's bearer tokens beside the browsers (first page only): every way into the
       // account in one list (docs/architecture.md, invariant 22).
       const tokens = options.cursor === undefined ? await liveTokens(host, userId) : undefined;
-      res.set('Cache-Control', 'no-store');
       res.json(tokens ? { ...page, tokens } : page);
     }),
   );
