@@ -71,15 +71,17 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   /**
    * What the request presents: by default `code`, a non-empty string of at most
    * MAX_CODE_LENGTH characters. A factor whose proof is not a code (a passkey's signed
-   * `response`) reads its own field; a malformed one is a 400, before any attempt is counted.
+   * `response`) reads its own field; a malformed one is a 400, before any attempt is counted and
+   * before the session is looked at. This is the one check of the field: the router's zod body
+   * (lib/http/schemas.ts) leaves it to the strategy, which an app's own route reaches too.
    */
   protected readInput(body: Record<string, unknown> | undefined): I | StepupError {
     const code = body?.code;
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
       return new StepupError(
         'INVALID_REQUEST',
-        { field: 'code' },
-        'The code must be a non-empty string.',
+        { fields: ['code'] },
+        'Invalid or missing fields: code.',
       );
     }
     return code as I;
@@ -101,10 +103,10 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   }
 
   private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {
-    const subject = this.ctx.subjectOf(req);
-    if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     const code = this.readInput(req.body as Record<string, unknown> | undefined);
     if (code instanceof StepupError) return code;
+    const subject = this.ctx.subjectOf(req);
+    if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     // One round trip reserves the attempt (before any comparison: docs/architecture.md,
     // invariant 19) and reads the factor's record and, while pending, the login epoch that the
     // elevation compares with the one the password step recorded.
