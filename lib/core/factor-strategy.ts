@@ -39,22 +39,11 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   abstract isEnrolled(userId: string): Promise<boolean>;
 
   /**
-   * MFA-store keys (of this user) to read together with the lockout state, in one round trip.
-   * Their values reach `enrollmentFor` as `prefetched`, in the same order.
-   */
-  protected prefetchKeys(_userId: string): readonly string[] {
-    return [];
-  }
-
-  /**
    * What this request knows of the user's enrolment, or undefined when the user has none. It is
    * handed to `verifyCode`, so a factor whose enrolment check reads the record the code check
    * needs (TOTP: the user's authenticators) reads it once per verify.
    */
-  protected async enrollmentFor(
-    userId: string,
-    _prefetched: readonly (string | null)[],
-  ): Promise<E | undefined> {
+  protected async enrollmentFor(userId: string): Promise<E | undefined> {
     // The default enrolment carries nothing but "yes" (E defaults to `true`).
     return (await this.isEnrolled(userId)) ? (true as E) : undefined;
   }
@@ -108,18 +97,14 @@ export abstract class SecondFactorStrategy<E = true, I = string>
     const subject = this.ctx.subjectOf(req);
     if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     // One round trip reserves the attempt (before any comparison: docs/architecture.md,
-    // invariant 19) and reads the factor's record and, while pending, the login epoch that the
+    // invariant 19) and reads, while pending, the login epoch that the
     // elevation compares with the one the password step recorded.
     const { attempts } = this.ctx;
     const epochKeys = subject.status === 'pending' ? [this.ctx.loginEpochKey(subject.userId)] : [];
-    const reservation = await attempts.reserve(subject.userId, [
-      ...epochKeys,
-      ...this.prefetchKeys(subject.userId),
-    ]);
-    const prefetched = reservation.values.slice(epochKeys.length);
+    const reservation = await attempts.reserve(subject.userId, epochKeys);
     let enrollment: E | undefined;
     try {
-      enrollment = await this.enrollmentFor(subject.userId, prefetched);
+      enrollment = await this.enrollmentFor(subject.userId);
     } catch (err) {
       await attempts.release(reservation).catch(() => undefined);
       throw err;
