@@ -1,7 +1,8 @@
 import type { Request } from 'express';
 import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
-import { enableFactor, removeFactor, type EnabledFactor } from '../core/factor-lifecycle.js';
+import { enableFactor, removeFactor } from '../core/factor-lifecycle.js';
+import type { Amr } from '../core/types.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import { parseLabel } from '../http/schemas.js';
 import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
@@ -54,7 +55,12 @@ export async function confirmTotp(
   req: Request,
   code: string,
   label?: string,
-): Promise<EnabledFactor> {
+): Promise<{
+  /** The first recovery codes in plaintext when the user had none (show them once), else empty. */
+  readonly recoveryCodes: string[];
+  /** The session's RFC 8176 methods after the confirmation counted as a second factor. */
+  readonly amr: readonly Amr[];
+}> {
   // Validated before the pending enrolment is taken: a label the store cannot keep must not
   // cost the user their enrolment and an attempt (docs/architecture.md, invariant 8).
   const cleanLabel = parseLabel(label);
