@@ -18,7 +18,7 @@ import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
-import { ANONYMOUS, touchActivity, viewOf } from './core/session-state.js';
+import { ANONYMOUS, mfaOfSession, touchActivity } from './core/session-state.js';
 import { defaultLogger, warnMemoryCredentials } from './create-stepup-defaults.js';
 import { bearerViewOf, hasBearerHeader } from './core/bearer-view.js';
 import { bearerAware } from './bearer-tokens/guard.js';
@@ -78,7 +78,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   const mfaOf = (req: Request): MfaView =>
     bearerOn && hasBearerHeader(req)
       ? (bearerViewOf(req) ?? ANONYMOUS)
-      : viewOf(req, now(), resolved.getUserId, resolved.view);
+      : mfaOfSession(req, now(), resolved.getUserId, resolved.view);
   const touch = (req: Request): void => {
     if (!bearerOn || !hasBearerHeader(req)) touchActivity(req, now(), resolved.view);
   };
@@ -163,7 +163,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     ...(resolved.view.maxIdleMs !== undefined
       ? { maxIdleSeconds: resolved.view.maxIdleMs / 1000 }
       : {}),
-    viewOf: mfaOf,
+    mfaOf,
     touch,
     enrolledFactors,
   };

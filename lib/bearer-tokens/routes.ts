@@ -27,7 +27,8 @@ export function mountTokenSignInRoutes(router: Router, tokens: BearerTokens): vo
     '/token',
     route(async (req, res) => {
       const issued = await signInForToken(tokens, req, res);
-      res.set('Cache-Control', 'no-store');
+      // Cache-Control: no-store comes from the router (lib/router/create-router.ts, every
+      // answer); RFC 6749 §5.1 also asks for Pragma on a token answer.
       res.set('Pragma', 'no-cache');
       res.json(issued);
     }),
@@ -59,7 +60,6 @@ export function mountTokenRoutes(router: Router, host: FactorHost, tokens: Beare
         req,
         (req.body ?? {}) as PersonalTokenInput,
       );
-      res.set('Cache-Control', 'no-store');
       res.status(201).json(issued);
     }),
   );

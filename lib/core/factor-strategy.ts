@@ -39,22 +39,11 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   abstract isEnrolled(userId: string): Promise<boolean>;
 
   /**
-   * MFA-store keys (of this user) to read together with the lockout state, in one round trip.
-   * Their values reach `enrollmentFor` as `prefetched`, in the same order.
-   */
-  protected prefetchKeys(_userId: string): readonly string[] {
-    return [];
-  }
-
-  /**
    * What this request knows of the user's enrolment, or undefined when the user has none. It is
    * handed to `verifyCode`, so a factor whose enrolment check reads the record the code check
    * needs (TOTP: the user's authenticators) reads it once per verify.
    */
-  protected async enrollmentFor(
-    userId: string,
-    _prefetched: readonly (string | null)[],
-  ): Promise<E | undefined> {
+  protected async enrollmentFor(userId: string): Promise<E | undefined> {
     // The default enrolment carries nothing but "yes" (E defaults to `true`).
     return (await this.isEnrolled(userId)) ? (true as E) : undefined;
   }
@@ -71,15 +60,17 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   /**
    * What the request presents: by default `code`, a non-empty string of at most
    * MAX_CODE_LENGTH characters. A factor whose proof is not a code (a passkey's signed
-   * `response`) reads its own field; a malformed one is a 400, before any attempt is counted.
+   * `response`) reads its own field; a malformed one is a 400, before any attempt is counted and
+   * before the session is looked at. This is the one check of the field: the router's zod body
+   * (lib/http/schemas.ts) leaves it to the strategy, which an app's own route reaches too.
    */
   protected readInput(body: Record<string, unknown> | undefined): I | StepupError {
     const code = body?.code;
     if (typeof code !== 'string' || code.length === 0 || code.length > MAX_CODE_LENGTH) {
       return new StepupError(
         'INVALID_REQUEST',
-        { field: 'code' },
-        'The code must be a non-empty string.',
+        { fields: ['code'] },
+        'Invalid or missing fields: code.',
       );
     }
     return code as I;
@@ -101,23 +92,19 @@ export abstract class SecondFactorStrategy<E = true, I = string>
   }
 
   private async run(req: Request): Promise<StepupError | { user: unknown; proof: FactorProof }> {
-    const subject = this.ctx.subjectOf(req);
-    if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     const code = this.readInput(req.body as Record<string, unknown> | undefined);
     if (code instanceof StepupError) return code;
+    const subject = this.ctx.subjectOf(req);
+    if (!subject) return new StepupError('MFA_SESSION_EXPIRED');
     // One round trip reserves the attempt (before any comparison: docs/architecture.md,
-    // invariant 19) and reads the factor's record and, while pending, the login epoch that the
+    // invariant 19) and reads, while pending, the login epoch that the
     // elevation compares with the one the password step recorded.
     const { attempts } = this.ctx;
     const epochKeys = subject.status === 'pending' ? [this.ctx.loginEpochKey(subject.userId)] : [];
-    const reservation = await attempts.reserve(subject.userId, [
-      ...epochKeys,
-      ...this.prefetchKeys(subject.userId),
-    ]);
-    const prefetched = reservation.values.slice(epochKeys.length);
+    const reservation = await attempts.reserve(subject.userId, epochKeys);
     let enrollment: E | undefined;
     try {
-      enrollment = await this.enrollmentFor(subject.userId, prefetched);
+      enrollment = await this.enrollmentFor(subject.userId);
     } catch (err) {
       await attempts.release(reservation).catch(() => undefined);
       throw err;

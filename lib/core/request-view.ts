@@ -12,7 +12,7 @@
 import type { Request } from 'express';
 import type { MfaView } from './types.js';
 
-const VIEW_OF = Symbol('passport-stepup.viewOf');
+const VIEW_OF = Symbol('passport-stepup.mfaOf');
 
 type WithView = Request & { [VIEW_OF]?: (req: Request) => MfaView };
 
@@ -39,19 +39,19 @@ function prepare(proto: object): void {
   });
 }
 
-/** Give `req.mfa` to this request: `viewOf(req)` runs on each read. */
-export function exposeView(req: Request, viewOf: (req: Request) => MfaView): void {
+/** Give `req.mfa` to this request: `mfaOf(req)` runs on each read. */
+export function exposeView(req: Request, mfaOf: (req: Request) => MfaView): void {
   const proto: unknown = Object.getPrototypeOf(req);
   if (proto !== null && typeof proto === 'object' && proto !== Object.prototype) {
     prepare(proto);
     // An own `mfa` the app set earlier would shadow the getter.
     if (Object.prototype.hasOwnProperty.call(req, 'mfa')) delete (req as { mfa?: unknown }).mfa;
-    (req as WithView)[VIEW_OF] = viewOf;
+    (req as WithView)[VIEW_OF] = mfaOf;
     return;
   }
   // A request object without a prototype of its own (a test double): an own accessor.
   Object.defineProperty(req, 'mfa', {
-    get: () => viewOf(req),
+    get: () => mfaOf(req),
     configurable: true,
     enumerable: false,
   });

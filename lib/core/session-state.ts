@@ -109,7 +109,7 @@ export function touchActivity(
   writeRecord(req, { ...rec, lastSeenAt: now });
 }
 
-export function viewOf(
+export function mfaOfSession(
   req: Request,
   now: number,
   userIdOf: (user: unknown) => string,

@@ -7,7 +7,7 @@ import type { Request } from 'express';
 import type { Amr } from '../core/types.js';
 import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
-import { RECOVERY_CODES } from '../core/factor-keys.js';
+import { enableFactor } from '../core/factor-lifecycle.js';
 import { assertCanEnroll } from '../http/guards.js';
 import { parseLabel } from '../http/schemas.js';
 import { CredentialConflictError } from '../stores/credentials/types.js';
@@ -61,7 +61,7 @@ export async function finishPasskeyRegistration(
   // Before the challenge is taken (docs/architecture.md, invariant 8).
   const cleanLabel = parseLabel(label);
   const host = hostOf(stepup);
-  const { events, notify } = host.context;
+  const { events } = host.context;
   const passkey = passkeyOf(host);
   const userId = await assertCanEnroll(host, req);
   let row;
@@ -84,19 +84,15 @@ export async function finishPasskeyRegistration(
     );
   }
   events.emitFor(req, 'passkey.registered', { userId, credentialId: row.id });
-  await notify(req, userId, 'factor_enabled', { factor: 'passkey', label: row.label });
-  const recovery = host.context.factor(RECOVERY_CODES);
-  const recoveryCodes =
-    recovery && (await recovery.remaining(userId)) === 0
-      ? await recovery.generate(req, userId)
-      : [];
   const amr = row.data.backedUp ? 'swk' : 'hwk';
-  const outcome = await host.secondFactor(req, { kind: 'second', factor: 'passkey', amr });
-  return {
-    id: row.id,
-    recoveryCodes,
-    amr: outcome.status === 'authenticated' ? outcome.amr : [],
-  };
+  const enabled = await enableFactor(
+    host,
+    req,
+    userId,
+    { kind: 'second', factor: 'passkey', amr },
+    { label: row.label },
+  );
+  return { id: row.id, ...enabled };
 }
 
 /**

@@ -35,7 +35,8 @@ export function createRouter(host: RouterHost, options: RouterOptions = {}): Rou
   router.use(express.json({ limit, strict: true }));
   router.use(express.urlencoded({ extended: false, limit, parameterLimit: 20 }));
   router.use((_req, res, next) => {
-    // Auth answers are per user and must never be cached by a shared cache.
+    // Auth answers are per user and must never be cached by a shared cache. The one place the
+    // router's answers get no-store (the token, session and factor routes included).
     res.set('Cache-Control', 'no-store');
     next();
   });

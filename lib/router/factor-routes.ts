@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
-import { PASSKEY_ASSERTION, RECOVERY_CODES, TOTP_CODE_CHECK } from '../core/factor-keys.js';
+import { removeFactor } from '../core/factor-lifecycle.js';
 import { assertFreshMfa, assertSignedIn } from '../http/guards.js';
 import { route } from '../http/handler.js';
 import { labelField, parseBody, proofBody } from '../http/schemas.js';
@@ -71,28 +71,12 @@ export function mountFactorRoutes(router: Router, host: RouterHost): void {
       const { code, response } = parseBody(proofBody, req.body);
       const row = await credentials.get(userId, id);
       if (!row) throw new StepupError('NOT_FOUND');
-      const totp = host.context.factor(TOTP_CODE_CHECK);
-      const recovery = host.context.factor(RECOVERY_CODES);
-      const passkey = host.context.factor(PASSKEY_ASSERTION);
-      await host.context.attempts.attemptOrThrow(req, userId, row.type, async () => {
-        // A passkey user may confirm with a fresh assertion (authenticate/options first)
-        // instead of spending a recovery code.
-        if (response !== undefined) {
-          return passkey ? passkey.verifyAssertion(req, userId, response) : false;
-        }
-        if (code === undefined) return false;
-        return (
-          (totp ? await totp.verifyCurrent(req, userId, code) : false) ||
-          (recovery ? await recovery.consume(req, userId, code) : false)
-        );
+      await removeFactor(host, req, userId, {
+        factor: row.type,
+        proof: { code, response },
+        remove: () => credentials.delete(userId, id).then(() => undefined),
+        reason: `${row.type}_removed`,
       });
-      await credentials.delete(userId, id);
-      // Recovery codes back up a strong factor; alone they would be a weak sole factor (as
-      // disabling TOTP does). While a passkey or an authenticator app remains, they stay.
-      const others = (await host.enrolledFactors(userId)).filter((f) => f !== 'recovery-code');
-      if (recovery && others.length === 0) await recovery.reset(userId);
-      await host.context.credentialsChanged(req, userId, `${row.type}_removed`);
-      await host.context.notify(req, userId, 'factor_disabled', { factor: row.type });
       res.status(204).end();
     }),
   );

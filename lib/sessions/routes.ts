@@ -54,7 +54,6 @@ export function mountActiveSessionRoutes(
       const { credentials, now } = host.context;
       const tokens =
         options.cursor === undefined ? await liveTokens(credentials, userId, now()) : undefined;
-      res.set('Cache-Control', 'no-store');
       res.json(tokens ? { ...page, tokens } : page);
     }),
   );

@@ -26,7 +26,7 @@ export interface GuardDeps {
   readonly aal3: boolean;
   /** `reauthentication.maxIdle` in seconds, reported as `max_age` of an `idle` refusal. */
   readonly maxIdleSeconds?: number;
-  viewOf(req: Request): MfaView;
+  mfaOf(req: Request): MfaView;
   /** Note activity on a request that passed a guard (reauthentication.maxIdle, sessions list). */
   touch(req: Request): void;
   enrolledFactors(userId: string): Promise<SecondFactorName[]>;
@@ -58,7 +58,7 @@ export function wantsJson(req: Request): boolean {
 /** `requireAuth()`: signed in (any status but anonymous and pending). */
 export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
   return () => (req, res, next) => {
-    const view = deps.viewOf(req);
+    const view = deps.mfaOf(req);
     if (view.status === 'authenticated' || view.status === 'satisfied') {
       deps.touch(req);
       next();
@@ -86,7 +86,7 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
     );
     const toEnrol = allowed.filter((f) => deps.enrollable.includes(f));
     return (req: Request, res: Response, next: NextFunction) => {
-      const view = deps.viewOf(req);
+      const view = deps.mfaOf(req);
       const decision = evaluatePolicy(view, policy, allowed, deps.now());
       if (decision.ok) {
         deps.touch(req);

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
+import { enableFactor, removeFactor } from '../core/factor-lifecycle.js';
 import type { Amr } from '../core/types.js';
-import { RECOVERY_CODES } from '../core/factor-keys.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
 import { parseLabel } from '../http/schemas.js';
 import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
@@ -65,7 +65,7 @@ export async function confirmTotp(
   // cost the user their enrolment and an attempt (docs/architecture.md, invariant 8).
   const cleanLabel = parseLabel(label);
   const host = hostOf(stepup);
-  const { attempts, events, notify } = host.context;
+  const { attempts, events } = host.context;
   const totp = totpOf(host);
   const userId = await assertCanEnroll(host, req);
   const replaced = await totp.isEnrolled(userId);
@@ -73,14 +73,13 @@ export async function confirmTotp(
     totp.confirmEnrollment(req, userId, code, cleanLabel),
   );
   events.emitFor(req, 'totp.enabled', { userId, replaced });
-  await notify(req, userId, 'factor_enabled', { factor: 'totp', replaced });
-  const recovery = host.context.factor(RECOVERY_CODES);
-  const recoveryCodes =
-    recovery && (await recovery.remaining(userId)) === 0
-      ? await recovery.generate(req, userId)
-      : [];
-  const outcome = await host.secondFactor(req, { kind: 'second', factor: 'totp', amr: 'otp' });
-  return { recoveryCodes, amr: outcome.status === 'authenticated' ? outcome.amr : [] };
+  return enableFactor(
+    host,
+    req,
+    userId,
+    { kind: 'second', factor: 'totp', amr: 'otp' },
+    { replaced },
+  );
 }
 
 /**
@@ -90,24 +89,14 @@ export async function confirmTotp(
  */
 export async function disableTotp(stepup: Hosted, req: Request, code: string): Promise<void> {
   const host = hostOf(stepup);
-  const { attempts, events, notify, credentialsChanged } = host.context;
   const totp = totpOf(host);
   const userId = await assertFreshMfa(host, req);
   if (!(await totp.isEnrolled(userId))) throw new StepupError('FACTOR_NOT_ENROLLED');
-  const recovery = host.context.factor(RECOVERY_CODES);
-  await attempts.attemptOrThrow(
-    req,
-    userId,
-    'totp',
-    async () =>
-      (await totp.verifyCurrent(req, userId, code)) ||
-      (recovery ? await recovery.consume(req, userId, code) : false),
-  );
-  await totp.reset(userId);
-  // Recovery codes back up the authenticator; alone they would be a weak sole factor.
-  const others = (await host.enrolledFactors(userId)).filter((f) => f !== 'recovery-code');
-  if (recovery && others.length === 0) await recovery.reset(userId);
-  await credentialsChanged(req, userId, 'totp_disabled');
-  events.emitFor(req, 'totp.disabled', { userId });
-  await notify(req, userId, 'factor_disabled', { factor: 'totp' });
+  await removeFactor(host, req, userId, {
+    factor: 'totp',
+    proof: { code },
+    remove: () => totp.reset(userId),
+    reason: 'totp_disabled',
+    afterRemove: () => host.context.events.emitFor(req, 'totp.disabled', { userId }),
+  });
 }

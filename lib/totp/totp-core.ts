@@ -28,7 +28,6 @@ export type TotpParams = {
 /**
  * Defaults from docs/architecture.md "Factors". The window is ±1 step: RFC 6238 §5.2 recommends at most one step of
  * network delay; a wider window (passport-totp's ±3 min) gives a guesser more codes per try.
- * otplib's tolerance is in seconds and defaults to 0, hence `epochTolerance: 30` = one period.
  */
 export const TOTP_DEFAULTS = Object.freeze({
   /** HMAC-SHA-1, what the otpauth URI states and every app computes. */
@@ -39,11 +38,6 @@ export const TOTP_DEFAULTS = Object.freeze({
   period: 30,
   /** Steps of clock drift accepted on each side of now (the `window` option). */
   windowSteps: 1,
-  /**
-   * The same window in seconds, as otplib's `epochTolerance` takes it (for code that checks
-   * with otplib directly; `verifyTotp` uses `windowSteps`).
-   */
-  epochTolerance: 30,
   /** Secret length in bytes: 160 bits (RFC 4226 §4), 32 Base32 characters. */
   secretBytes: 20,
 } as const);

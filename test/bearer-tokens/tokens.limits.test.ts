@@ -202,6 +202,8 @@ describe('personal access tokens', () => {
     const made = await c.post('/auth/tokens', { label: 'backup script', expiresInDays: 30 });
     expect(made.status).toBe(201);
     expect(made.body).toMatchObject({ token_type: 'Bearer', expires_in: 30 * 86_400, aal: 2 });
+    // The token is shown once and never kept by a shared cache (the router's no-store).
+    expect(made.headers['cache-control']).toBe('no-store');
     expect(notices.map((n) => n.kind)).toContain('token_created');
     const pat = made.body.access_token as string;
     const me = await withToken(app, '/me', pat);

@@ -37,6 +37,8 @@ interface Listed {
 const list = async (c: Client) => {
   const res = await c.get('/auth/sessions');
   expect(res.status).toBe(200);
+  // The list names the user's browsers: never kept by a shared cache (the router's no-store).
+  expect(res.headers['cache-control']).toBe('no-store');
   return res.body.sessions as Listed[];
 };
 const signedIn = async (app: Parameters<typeof client>[0], name = 'alice') => {

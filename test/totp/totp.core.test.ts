@@ -61,7 +61,7 @@ describe('time window', () => {
       algorithm: 'sha1',
       digits: 6,
       period: 30,
-      epochTolerance: 30,
+      windowSteps: 1,
     });
     expect(STEP).toBe(Math.floor(NOW / 1000 / 30));
   });
