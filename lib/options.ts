@@ -4,7 +4,7 @@ import type { LockoutOptions } from './core/attempts.js';
 import type { EventListener } from './core/events.js';
 import type { FactorFactory, Logger, Notifier, ResolvedOptions } from './core/context.js';
 import type { CredentialStore } from './stores/credentials/types.js';
-import { assertKnownKeys } from './core/validate.js';
+import { assertKnownKeys, wholeNumber } from './core/validate.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
 import type { PasswordResetOptions } from './password-reset/options.js';
@@ -162,10 +162,12 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
       `createStepup: mode must be 'optional' or 'required', got ${JSON.stringify(mode)}`,
     );
   }
-  const pendingTtlSeconds = options.pendingTtlSeconds ?? 600;
-  if (!Number.isInteger(pendingTtlSeconds) || pendingTtlSeconds < 30 || pendingTtlSeconds > 3600) {
-    throw new TypeError('createStepup: pendingTtlSeconds must be an integer between 30 and 3600');
-  }
+  const pendingTtlSeconds = wholeNumber(
+    'createStepup: pendingTtlSeconds',
+    options.pendingTtlSeconds ?? 600,
+    30,
+    3600,
+  );
   for (const key of ['challengeUrl', 'loginUrl', 'defaultReturnTo'] as const) {
     const value = options[key];
     if (
@@ -184,10 +186,12 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
         `false (answer them with the 401 JSON body), got ${JSON.stringify(htmlRedirects)}`,
     );
   }
-  const freshSeconds = options.freshSeconds ?? 300;
-  if (!Number.isInteger(freshSeconds) || freshSeconds < 30 || freshSeconds > 3600) {
-    throw new TypeError('createStepup: freshSeconds must be an integer between 30 and 3600');
-  }
+  const freshSeconds = wholeNumber(
+    'createStepup: freshSeconds',
+    options.freshSeconds ?? 300,
+    30,
+    3600,
+  );
   if (options.when !== undefined && typeof options.when !== 'function') {
     throw new TypeError(
       'createStepup: when must be a function (req, user) => "require" | "skip" | "default"',

@@ -33,6 +33,7 @@ import type { CodeCheck } from '../lib/core/attempts.js';
 import { codeDigest, generateCodes, normalizeCode, toHmacKey } from '../lib/recovery/codes.js';
 import { mountRecoveryRoutes } from '../lib/recovery/routes.js';
 import type { RecoveryCodesCredential } from '../lib/stores/credentials/rows.js';
+import { wholeNumber } from '../lib/core/validate.js';
 
 /** Options of `recoveryCodes()`; unknown keys and out-of-range values are a TypeError. */
 export interface RecoveryCodeOptions {
@@ -64,14 +65,13 @@ export interface ResolvedRecoveryCodeOptions {
 
 function resolve(options: RecoveryCodeOptions) {
   assertKnownKeys(WHERE, options, KNOWN);
-  const count = options.count ?? 10;
-  if (!Number.isInteger(count) || count < 5 || count > 20) {
-    throw new TypeError(`${WHERE}: count must be an integer from 5 to 20, got ${String(count)}`);
-  }
-  const lowThreshold = options.lowThreshold ?? 2;
-  if (!Number.isInteger(lowThreshold) || lowThreshold < 0 || lowThreshold >= count) {
-    throw new TypeError(`${WHERE}: lowThreshold must be an integer from 0 to count - 1`);
-  }
+  const count = wholeNumber(`${WHERE}: count`, options.count ?? 10, 5, 20);
+  const lowThreshold = wholeNumber(
+    `${WHERE}: lowThreshold`,
+    options.lowThreshold ?? 2,
+    0,
+    count - 1,
+  );
   const given = options.hmacKey;
   const key = given === undefined || given === '' ? undefined : toHmacKey(WHERE, given);
   return { count, lowThreshold, key };

@@ -19,6 +19,7 @@ import {
   type TotpWindow,
 } from '../lib/totp/totp-core.js';
 import { mountTotpRoutes } from '../lib/totp/routes.js';
+import { wholeNumber } from '../lib/core/validate.js';
 
 /** Options of `totp(…)`; every one has a default. */
 export interface TotpOptions {
@@ -74,10 +75,12 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     assertKnownKeys('totp', options, KNOWN);
     this.issuer = options.issuer ?? 'passport-stepup';
     this.label = options.label ?? ((userId) => userId);
-    const ttl = options.enrollmentTtlSeconds ?? 900;
-    if (!Number.isInteger(ttl) || ttl < 60 || ttl > 3600) {
-      throw new TypeError('totp: enrollmentTtlSeconds must be an integer between 60 and 3600');
-    }
+    const ttl = wholeNumber(
+      'totp: enrollmentTtlSeconds',
+      options.enrollmentTtlSeconds ?? 900,
+      60,
+      3600,
+    );
     this.enrollmentTtlMs = ttl * 1000;
     const window = options.window ?? 1;
     if (window !== 0 && window !== 1) {

@@ -7,7 +7,7 @@
  * user; a sign-in token lives 8 hours by default (IBM Zowe's JWT default, a working day), a
  * personal token at most 90 days (Zowe's personal access tokens' ceiling).
  */
-import { assertKnownKeys } from '../core/validate.js';
+import { assertKnownKeys, wholeNumber } from '../core/validate.js';
 
 /** Options of `createStepup({ bearerTokens })`. */
 export interface BearerTokenOptions {
@@ -31,12 +31,7 @@ export interface ResolvedBearerTokenOptions {
 
 function whole(name: string, value: unknown, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(
-      `createStepup: bearerTokens.${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
+  return wholeNumber(`createStepup: bearerTokens.${name}`, value, min, max);
 }
 
 export function resolveBearerTokenOptions(

@@ -7,6 +7,7 @@
  */
 import type { Request } from 'express';
 import { assertKnownKeys } from './validate.js';
+import { wholeNumber } from './validate.js';
 
 export const DAY_MS = 24 * 3600 * 1000;
 
@@ -46,12 +47,7 @@ export interface ResolvedLockout {
 }
 
 function whole(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new TypeError(
-      `lockout.${name} must be an integer from ${min} to ${max}, got ${String(value)}`,
-    );
-  }
-  return value;
+  return wholeNumber(`lockout.${name}`, value, min, max);
 }
 
 export function resolveLockout(options: LockoutOptions = {}): ResolvedLockout {

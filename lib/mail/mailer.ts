@@ -8,6 +8,7 @@
 import { createTransport } from 'nodemailer';
 import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../core/validate.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** One email, rendered: the library never sends attachments or extra headers. */
 export interface MailMessage {
@@ -69,10 +70,7 @@ export function smtpMailer(url: string, options: SmtpMailerOptions): Mailer {
       "smtpMailer: from is required, e.g. { from: 'Acme <security@acme.example>' }",
     );
   }
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 100 || timeoutMs > 120_000) {
-    throw new TypeError('smtpMailer: timeoutMs must be an integer between 100 and 120000');
-  }
+  const timeoutMs = wholeNumber('smtpMailer: timeoutMs', options.timeoutMs ?? 10_000, 100, 120_000);
   const transport = createTransport(
     { url, connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs },
     { from: options.from },

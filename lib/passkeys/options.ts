@@ -5,6 +5,7 @@
  * that accepts assertions made for a page it does not serve.
  */
 import { assertKnownKeys } from '../core/validate.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** Options of `passkeys()`; unknown keys and bad values are a TypeError at start-up. */
 export interface PasskeysOptions {
@@ -128,10 +129,12 @@ export function resolvePasskeysOptions(options: PasskeysOptions): ResolvedPasske
       throw new TypeError(`passkeys: ${key} must be a function`);
     }
   }
-  const ttl = options.challengeTtlSeconds ?? 300;
-  if (!Number.isInteger(ttl) || ttl < 30 || ttl > 600) {
-    throw new TypeError('passkeys: challengeTtlSeconds must be an integer between 30 and 600');
-  }
+  const ttl = wholeNumber(
+    'passkeys: challengeTtlSeconds',
+    options.challengeTtlSeconds ?? 300,
+    30,
+    600,
+  );
   return {
     rpId,
     rpName,

@@ -10,6 +10,7 @@ import { toKeyBytes } from '../crypto/keys.js';
 import type { Mailer } from '../mail/mailer.js';
 import type { EmailTemplateOverrides, ResetLinkMessageData } from '../mail/templates.js';
 import type { MfaStore } from '../stores/types.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** An account as the app's `findAccount` returns it. */
 export interface ResetAccount {
@@ -84,10 +85,7 @@ export const MAX_RESET_TTL_SECONDS = 24 * 3600;
 
 function positiveInteger(name: string, value: unknown, fallback: number, max: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new TypeError(`${WHERE}: ${name} must be an integer from 1 to ${max}`);
-  }
-  return value;
+  return wholeNumber(`${WHERE}: ${name}`, value, 1, max);
 }
 
 /** Check the options and apply the defaults; a TypeError names what is wrong. */

@@ -14,6 +14,7 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { MAX_PASSWORD_BYTES } from './hash.js';
 import { isWellFormedText } from '../core/unicode.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** Why `checkPasswordPolicy` refused a password (every reason that applies is listed). */
 export type PasswordPolicyReason =
@@ -95,12 +96,7 @@ function codePoints(s: string): number {
 }
 
 function checkLength(name: string, value: number, min: number, max: number): void {
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new TypeError(
-      `checkPasswordPolicy: ${name} must be an integer from ${min} to ${max}, ` +
-        `got ${String(value)}.`,
-    );
-  }
+  wholeNumber(`checkPasswordPolicy: ${name}`, value, min, max);
 }
 
 function emailLocalParts(email: string): string[] {

@@ -3,6 +3,7 @@
  * TypeErrors that say how to fix them (never per request).
  */
 import { assertKnownKeys } from '../core/validate.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** A key for the cookie's HMAC: at least 32 bytes (256 bits) from a secret store. */
 export type RememberBrowserSecret = string | Buffer;
@@ -70,11 +71,7 @@ export function resolveRememberBrowserOptions(
   const lifetimeDays = o.lifetimeDays ?? 30;
   // NIST SP 800-63B-4 §5.1.1 / §2.1.3 bound reauthentication at AAL1 far above this; 90 days is
   // this library's ceiling so that a forgotten browser does not vouch for a quarter year more.
-  if (!Number.isInteger(lifetimeDays) || lifetimeDays < 1 || lifetimeDays > 90) {
-    throw new TypeError(
-      `${WHERE}.lifetimeDays must be an integer from 1 to 90, got ${String(lifetimeDays)}`,
-    );
-  }
+  wholeNumber(`${WHERE}.lifetimeDays`, lifetimeDays, 1, 90);
   const baseName = o.cookieName ?? 'stepup_rb';
   const prefixed = typeof baseName === 'string' && /^__(host|secure)-/i.test(baseName);
   if (typeof baseName !== 'string' || !COOKIE_NAME.test(baseName) || prefixed) {

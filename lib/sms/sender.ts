@@ -10,6 +10,7 @@
  */
 import { DeliveryError } from '../core/delivery-error.js';
 import { assertKnownKeys } from '../core/validate.js';
+import { wholeNumber } from '../core/validate.js';
 
 /** One text message. */
 export interface SmsMessage {
@@ -56,10 +57,12 @@ export function webhookSmsSender(options: WebhookSmsSenderOptions): SmsSender {
       'webhookSmsSender: use an https:// url in production; the request carries a sign-in code',
     );
   }
-  const timeoutMs = options.timeoutMs ?? 5000;
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 10 || timeoutMs > 60_000) {
-    throw new TypeError('webhookSmsSender: timeoutMs must be an integer between 10 and 60000');
-  }
+  const timeoutMs = wholeNumber(
+    'webhookSmsSender: timeoutMs',
+    options.timeoutMs ?? 5000,
+    10,
+    60_000,
+  );
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(options.headers ?? {})) {
     if (typeof value !== 'string') {

@@ -10,7 +10,7 @@
  *   `reason: "idle"` until a second factor passes again.
  */
 import type { ViewPolicy } from '../core/session-state.js';
-import { assertKnownKeys } from '../core/validate.js';
+import { assertKnownKeys, wholeNumber } from '../core/validate.js';
 
 /** `createStepup({ assurance })`: how `req.mfa.aal` is counted. */
 export interface AssuranceSettings {
@@ -38,12 +38,7 @@ export const NIST_AAL2_REAUTHENTICATION: Readonly<Required<ReauthenticationSetti
 
 function seconds(name: string, value: unknown): number | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 60 || value > 31_536_000) {
-    throw new TypeError(
-      `createStepup: reauthentication.${name} must be a whole number of seconds from 60 to 31536000, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
+  return wholeNumber(`createStepup: reauthentication.${name} (seconds)`, value, 60, 31_536_000);
 }
 
 export function resolveAssurance(

@@ -121,7 +121,7 @@ describe('stored form', () => {
 
 describe('recoveryCodes() options', () => {
   it.each([
-    [{ count: 4 }, /count must be an integer from 5 to 20/],
+    [{ count: 4 }, /count must be a whole number from 5 to 20/],
     [{ count: 21 }, /count/],
     [{ count: 7.5 }, /count/],
     [{ hmacKey: 'too-short' }, /at least 32 bytes \(got 9\)/],
