@@ -4,7 +4,7 @@
  * `npm test` and by the soak (`npm run soak`).
  */
 import fc from 'fast-check';
-import { commands } from './commands.js';
+import { commands } from './mix.js';
 import { makeReal } from './harness.js';
 import { Ledger } from './invariants.js';
 import { initialModel, stateKey, type Model } from './model.js';
@@ -14,9 +14,16 @@ export interface Tally {
   sequences: number;
   commands: number;
   readonly states: Set<string>;
+  /** Answers seen per `command:status:tag`: shows which paths the random sequences reached. */
+  readonly answers: Map<string, number>;
 }
 
-export const newTally = (): Tally => ({ sequences: 0, commands: 0, states: new Set() });
+export const newTally = (): Tally => ({
+  sequences: 0,
+  commands: 0,
+  states: new Set(),
+  answers: new Map(),
+});
 
 /** The property: every sequence of up to `maxCommands` commands agrees with the model. */
 export function modelProperty(tally: Tally, maxCommands = 40) {
@@ -33,6 +40,9 @@ export function modelProperty(tally: Tally, maxCommands = 40) {
       },
       toString: () => cmd.toString(),
     }));
-    await fc.asyncModelRun(() => ({ model, real: { real, ledger: new Ledger() } }), counted);
+    await fc.asyncModelRun(
+      () => ({ model, real: { real, ledger: new Ledger(), seen: tally.answers } }),
+      counted,
+    );
   });
 }
