@@ -63,10 +63,10 @@ export interface RealOptions {
 
 /** The stores of a sequence that several instances share (shared-stores.ts). */
 export interface SharedStores {
-  readonly store: MfaStore;
-  readonly credentials: CredentialStore;
-  /** A second handle on the same database (one pool per instance, as two processes have). */
-  readonly credentialsAgain: () => CredentialStore;
+  /** One MfaStore per instance, all on the same Redis keys. */
+  readonly stores: readonly MfaStore[];
+  /** Instance `i`'s handle on the one database (one pool per instance, as processes have). */
+  readonly credentials: (i: number) => CredentialStore;
 }
 
 /** The reset links go to this outbox; the model test reads them from it. */
@@ -163,8 +163,9 @@ export async function makeReal(options: RealOptions = {}) {
   const shared = options.shared;
   const apps = Array.from({ length: count }, (_, i) =>
     instance(records, clock, sessionStore, outbox, {
-      ...(shared ? { store: shared.store } : {}),
-      ...(shared ? { credentials: i === 0 ? shared.credentials : shared.credentialsAgain() } : {}),
+      ...(shared
+        ? { store: shared.stores[i % shared.stores.length], credentials: shared.credentials(i) }
+        : {}),
     }),
   );
   const route = { via: 0 };
