@@ -28,6 +28,12 @@ export type Action =
   | { t: 'clock'; ms: number }
   /** 11 wrong TOTP codes in a row from a CLI: the lockout, reached often (invariant 17). */
   | { t: 'burst'; user: UserName }
+  /**
+   * Forgot password, then the reset with the mailed link and a code, from one browser: the
+   * login epoch moves while the user keeps their factors, so a pending login elsewhere must be
+   * refused at its next good code (invariant 16), reached often.
+   */
+  | { t: 'recover'; c: number; user: UserName; ev: Evidence }
   | AccountAction;
 
 export interface World {
@@ -174,7 +180,8 @@ async function perform(
       await real.stepup.adminReset(undefined, idOf(a.user));
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
     case 'burst':
-      throw new Error('a burst runs as mints');
+    case 'recover':
+      throw new Error(`a ${a.t} runs as several commands`);
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
@@ -189,6 +196,9 @@ async function perform(
     }
   }
 }
+
+/** A verify sent to `c: PENDING_BROWSER` goes to the first browser with a pending login. */
+export const PENDING_BROWSER = 2;
 
 /** A step of a sequence: one action, its answer compared with the model's, then the checks. */
 export class Step implements fc.AsyncCommand<Model, World> {
@@ -210,6 +220,21 @@ export class Step implements fc.AsyncCommand<Model, World> {
   }
   async run(m: Model, w: World): Promise<void> {
     const a = this.a;
+    if (a.t === 'verify' && a.c === PENDING_BROWSER) {
+      // Most second factors are sent where a login waits for one, as browsers do.
+      const waiting = m.sessions.findIndex((_, i) => view(m, i).kind === 'pending');
+      await this.once({ ...a, c: Math.max(0, waiting) }, m, w);
+      return;
+    }
+    if (a.t === 'recover') {
+      // The story of invariant 16: the account is recovered in one browser while a login of
+      // it waits for its second factor in the other, so the reset targets that login's user.
+      const other = view(m, a.c === 0 ? 1 : 0);
+      const user = other.kind === 'pending' ? other.user : a.user;
+      await this.once({ t: 'forgot', c: a.c, user }, m, w);
+      await this.once({ t: 'reset', c: a.c, i: m.links.length - 1, ev: a.ev }, m, w);
+      return;
+    }
     const wrong: Action = {
       t: 'mint',
       user: a.t === 'burst' ? a.user : 'bob',
