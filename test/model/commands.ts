@@ -4,12 +4,13 @@
  * app reads it (`GET /auth/session`) must be the model's, and the model-free checks of
  * invariants.ts must hold.
  */
-import fc from 'fast-check';
+import type fc from 'fast-check';
 import request, { type Response } from 'supertest';
 import * as expect from './expect.js';
 import type { Evidence, Path } from './expect.js';
 import { enrolTotp, idOf, totpCode, type Real } from './harness.js';
 import type { Ledger } from './invariants.js';
+import { performAccount, type AccountAction } from './perform-account.js';
 import { currentStep, stepOf, view, type Answer, type Model, type UserName } from './model.js';
 
 export type Action =
@@ -26,11 +27,20 @@ export type Action =
   | { t: 'adminReset'; user: UserName }
   | { t: 'clock'; ms: number }
   /** 11 wrong TOTP codes in a row from a CLI: the lockout, reached often (invariant 17). */
-  | { t: 'burst'; user: UserName };
+  | { t: 'burst'; user: UserName }
+  /**
+   * Forgot password, then the reset with the mailed link and a code, from one browser: the
+   * login epoch moves while the user keeps their factors, so a pending login elsewhere must be
+   * refused at its next good code (invariant 16), reached often.
+   */
+  | { t: 'recover'; c: number; user: UserName; ev: Evidence }
+  | AccountAction;
 
 export interface World {
   readonly real: Real;
   readonly ledger: Ledger;
+  /** How often each kind of answer came back (`command:status:tag`), for the soak's report. */
+  readonly seen?: Map<string, number>;
 }
 
 /** The code or recovery code the real request carries for `evidence`, as the model picks it. */
@@ -62,8 +72,15 @@ function answerOf(res: Response): Answer {
 }
 
 /** Send the action to the real app; the model's answer is computed from the same model state. */
-async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; model: Answer }> {
+async function perform(
+  a: Action,
+  m: Model,
+  w: World,
+  via: number,
+): Promise<{ real: Answer; model: Answer }> {
   const { real } = w;
+  // Two instances behind one address: this command's requests go to instance `via`.
+  real.route.via = via;
   const browser = (i: number) => {
     const found = real.clients[i];
     if (!found) throw new Error(`no client ${i}`);
@@ -163,21 +180,37 @@ async function perform(a: Action, m: Model, w: World): Promise<{ real: Answer; m
       await real.stepup.adminReset(undefined, idOf(a.user));
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
     case 'burst':
-      throw new Error('a burst runs as mints');
+    case 'recover':
+      throw new Error(`a ${a.t} runs as several commands`);
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
       w.ledger.clockMoved();
       return { real: { code: 200 }, model: { code: 200 } };
+    default: {
+      const world = {
+        ...w,
+        codeFor: (mm: Model, u: UserName, ev: Evidence) => codeFor(mm, w, u, ev),
+      };
+      return performAccount(a, m, world, browser(a.c));
+    }
   }
 }
 
+/** A verify sent to `c: PENDING_BROWSER` goes to the first browser with a pending login. */
+export const PENDING_BROWSER = 2;
+
 /** A step of a sequence: one action, its answer compared with the model's, then the checks. */
 export class Step implements fc.AsyncCommand<Model, World> {
-  constructor(readonly a: Action) {}
+  constructor(
+    readonly a: Action,
+    /** The instance the requests go to (with one instance, always the first). */
+    readonly via = 0,
+  ) {}
   check(m: Readonly<Model>): boolean {
     const a = this.a;
     if (a.t === 'useToken' || a.t === 'revoke') return m.tokens.length > 0;
+    if (a.t === 'reset') return m.links.length > 0;
     if (a.t === 'enrol') {
       const s = view(m as Model, a.c);
       const user = s.kind === 'authenticated' || s.kind === 'satisfied' ? s.user : undefined;
@@ -187,6 +220,21 @@ export class Step implements fc.AsyncCommand<Model, World> {
   }
   async run(m: Model, w: World): Promise<void> {
     const a = this.a;
+    if (a.t === 'verify' && a.c === PENDING_BROWSER) {
+      // Most second factors are sent where a login waits for one, as browsers do.
+      const waiting = m.sessions.findIndex((_, i) => view(m, i).kind === 'pending');
+      await this.once({ ...a, c: Math.max(0, waiting) }, m, w);
+      return;
+    }
+    if (a.t === 'recover') {
+      // The story of invariant 16: the account is recovered in one browser while a login of
+      // it waits for its second factor in the other, so the reset targets that login's user.
+      const other = view(m, a.c === 0 ? 1 : 0);
+      const user = other.kind === 'pending' ? other.user : a.user;
+      await this.once({ t: 'forgot', c: a.c, user }, m, w);
+      await this.once({ t: 'reset', c: a.c, i: m.links.length - 1, ev: a.ev }, m, w);
+      return;
+    }
     const wrong: Action = {
       t: 'mint',
       user: a.t === 'burst' ? a.user : 'bob',
@@ -196,7 +244,9 @@ export class Step implements fc.AsyncCommand<Model, World> {
       await this.once(a.t === 'burst' ? wrong : a, m, w);
   }
   private async once(action: Action, m: Model, w: World): Promise<void> {
-    const { real, model } = await perform(action, m, w);
+    const { real, model } = await perform(action, m, w, this.via);
+    const seen = `${action.t}:${real.code}:${real.tag ?? ''}`;
+    w.seen?.set(seen, (w.seen.get(seen) ?? 0) + 1);
     if (real.code >= 500) throw new Error(`${this}: a ${real.code}`);
     if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
       throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
@@ -205,7 +255,7 @@ export class Step implements fc.AsyncCommand<Model, World> {
     w.ledger.assertHolds();
   }
   toString(): string {
-    return JSON.stringify(this.a);
+    return JSON.stringify(this.via === 0 ? this.a : { ...this.a, via: this.via });
   }
 }
 
@@ -219,64 +269,3 @@ async function compareSessions(m: Model, w: World, label: string): Promise<void>
     if (got !== want) throw new Error(`${label}: client ${i} is ${got}, model ${want}`);
   }
 }
-
-const client = fc.integer({ min: 0, max: 1 });
-const user = fc.constantFrom<UserName>('alice', 'bob', 'carol');
-const path = fc.constantFrom<Path>('/me', '/reports', '/billing');
-const evidence: fc.Arbitrary<Evidence> = fc.oneof(
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      factor: fc.constant('totp' as const),
-      kind: fc.constantFrom('current', 'previous', 'next', 'replay', 'other', 'wrong'),
-    }),
-  },
-  {
-    weight: 1,
-    arbitrary: fc.record({
-      factor: fc.constant('recovery-code' as const),
-      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong'),
-    }),
-  },
-);
-/** 30 s steps mostly; past the 5 min freshness, the 10 min pending TTL, a lock, a token's 8 h. */
-const clockMs = fc.constantFrom(
-  30_000,
-  30_000,
-  60_000,
-  330_000,
-  630_000,
-  16 * 60_000,
-  8 * 3600_000,
-);
-
-const step = (a: fc.Arbitrary<Action>, weight: number) => ({
-  weight,
-  arbitrary: a.map((x) => new Step(x)),
-});
-
-/** The command mix: sign-in traffic most, account-wide events less often. */
-export const commands = [
-  fc.oneof(
-    step(fc.record({ t: fc.constant('login' as const), c: client, user, right: fc.boolean() }), 5),
-    step(fc.record({ t: fc.constant('verify' as const), c: client, ev: evidence }), 8),
-    step(fc.record({ t: fc.constant('get' as const), c: client, path }), 5),
-    step(fc.record({ t: fc.constant('logout' as const), c: client }), 1),
-    step(
-      fc.record({
-        t: fc.constant('mint' as const),
-        user,
-        ev: fc.option(evidence, { nil: undefined }),
-      }),
-      3,
-    ),
-    step(fc.record({ t: fc.constant('useToken' as const), i: fc.nat(7), path }), 3),
-    step(fc.record({ t: fc.constant('revoke' as const), i: fc.nat(7) }), 1),
-    step(fc.record({ t: fc.constant('password' as const), c: client }), 1),
-    step(fc.record({ t: fc.constant('disable' as const), c: client, ev: evidence }), 1),
-    step(fc.record({ t: fc.constant('enrol' as const), c: client }), 2),
-    step(fc.record({ t: fc.constant('adminReset' as const), user }), 1),
-    step(fc.record({ t: fc.constant('clock' as const), ms: clockMs }), 4),
-    step(fc.record({ t: fc.constant('burst' as const), user }), 1),
-  ),
-];

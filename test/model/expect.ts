@@ -41,11 +41,11 @@ export function recoveryIndex(m: Model, user: UserName, kind: string): number | 
 }
 
 /** Outside the router's verify a replayed TOTP code is a plain `invalid_code` (no `reason`). */
-const plain = (a: Answer): Answer =>
+export const plain = (a: Answer): Answer =>
   a.tag?.startsWith('invalid_code') ? { code: a.code, tag: 'invalid_code' } : a;
 
 /** One reserved attempt with `evidence` for `user` (invariants 1, 17, 19). */
-function attempt(m: Model, user: UserName, evidence: Evidence): Answer {
+export function attempt(m: Model, user: UserName, evidence: Evidence): Answer {
   const locked = reserve(m, user);
   if (locked) return locked;
   const answer =
@@ -63,7 +63,7 @@ export function login(m: Model, c: number, user: UserName, right: boolean): Answ
     m.sessions[c] = { kind: 'pending', user, since: m.now, epoch: u.loginEpoch };
     return { code: 200, tag: 'mfa_required' };
   }
-  m.sessions[c] = { kind: 'authenticated', user };
+  m.sessions[c] = { kind: 'authenticated', user, listed: true };
   return { code: 200, tag: 'authenticated' };
 }
 
@@ -151,10 +151,15 @@ export function changePassword(m: Model, c: number): Answer {
   return { code: 204 };
 }
 
-/** The user's sessions list holds signed-in sessions; pending logins stay, void by the epoch. */
-function endOtherSessions(m: Model, c: number, user: UserName): void {
+/**
+ * The user's sessions list holds the sessions the library signed in; pending logins stay, void
+ * by the epoch; a session the app signed in by itself (`req.login`) is not on the list.
+ */
+export function endOtherSessions(m: Model, c: number, user: UserName): void {
   m.sessions.forEach((s, i) => {
-    if (i !== c && signedInUser(s) === user) m.sessions[i] = { kind: 'anonymous' };
+    if (i === c || signedInUser(s) !== user) return;
+    if (s.kind === 'authenticated' && !s.listed) return;
+    m.sessions[i] = { kind: 'anonymous' };
   });
 }
 

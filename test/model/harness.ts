@@ -6,7 +6,15 @@
 import express from 'express';
 import session from 'express-session';
 import request from 'supertest';
-import { hashPassword, type MfaStore, type PasswordUser } from '../../lib/index.js';
+import {
+  devOutbox,
+  hashPassword,
+  type CredentialStore,
+  type DevOutbox,
+  type MfaStore,
+  type PasswordUser,
+} from '../../lib/index.js';
+import { passwordResetOf } from '../../lib/password-reset/service.js';
 import { generateTotp } from '../../lib/totp/totp-core.js';
 import { recoveryCodes } from '../../strategies/recovery-code.js';
 import { totp } from '../../strategies/totp.js';
@@ -47,19 +55,31 @@ export type Client = Awaited<ReturnType<typeof client>>;
 
 export interface RealOptions {
   readonly clients?: number;
-  /** A shared MfaStore (several instances on one Redis). */
-  readonly store?: MfaStore;
+  /** Stores shared by every instance (two instances on one Redis and one SQL database). */
+  readonly shared?: SharedStores;
+  /** App instances behind one address; each request goes to `real.via` (commands pick it). */
+  readonly instances?: number;
 }
 
-/** One fresh app per sequence, bob and carol enrolled in TOTP through the real routes. */
-export async function makeReal(options: RealOptions = {}) {
-  const records = await hashedUsers();
-  const clock = fakeClock();
-  // A session store that cannot list its sessions (as many cannot): a password change then ends
-  // the sessions on the user's list, and only the login epoch voids pending logins
-  // (docs/architecture.md, invariant 16), which is the rule the model checks.
-  const sessionStore = new session.MemoryStore();
-  Object.defineProperty(sessionStore, 'all', { value: undefined });
+/** The stores of a sequence that several instances share (shared-stores.ts). */
+export interface SharedStores {
+  /** One MfaStore per instance, all on the same Redis keys. */
+  readonly stores: readonly MfaStore[];
+  /** Instance `i`'s handle on the one database (one pool per instance, as processes have). */
+  readonly credentials: (i: number) => CredentialStore;
+}
+
+/** The reset links go to this outbox; the model test reads them from it. */
+const emailOf = (username: string) => `${username}@example.test`;
+
+/** One instance of the app: the library with the model's factors on the shared clock. */
+function instance(
+  records: Directory,
+  clock: ReturnType<typeof fakeClock>,
+  sessionStore: session.Store,
+  outbox: DevOutbox,
+  shared: { store?: MfaStore; credentials?: CredentialStore },
+) {
   const built = makeApp({
     users: MODEL_USERS,
     sessionStore,
@@ -75,7 +95,21 @@ export async function makeReal(options: RealOptions = {}) {
     stepup: {
       now: clock.now,
       bearerTokens: {},
-      ...(options.store ? { store: options.store } : {}),
+      // Forgot/reset password (invariant 21), as test/helpers/reset-app.ts configures it. The
+      // request counters are not part of the model: their limits are set out of reach.
+      passwordReset: {
+        mailer: outbox,
+        findAccount: (username) =>
+          records.has(username) ? { id: `u-${username}`, email: emailOf(username) } : null,
+        // The model never changes a password hash: the old password keeps signing in.
+        setPasswordHash: () => undefined,
+        resetUrl: (token) => `https://app.example.test/reset-password?token=${token}`,
+        tokenKey: 'r'.repeat(32),
+        perAccountPerHour: 1000,
+        perIpPerHour: 1000,
+      },
+      ...(shared.store ? { store: shared.store } : {}),
+      ...(shared.credentials ? { credentials: shared.credentials } : {}),
     },
   });
   const { app, stepup } = built;
@@ -88,35 +122,99 @@ export async function makeReal(options: RealOptions = {}) {
       })
       .then(() => res.status(204).end(), next);
   });
+  mountKeepSessionRoutes(app);
   app.use(stepup.errorHandler());
+  return built;
+}
+
+/**
+ * An app that signs users in and out by itself with Passport's `keepSessionInfo` (an SSO
+ * callback, a shared-computer logout): the session's data, the MFA record with it, is copied
+ * to the new session id. Only the record's binding to its session id (lib/core/session-state.ts;
+ * docs/architecture.md, invariant 16) keeps the copy from vouching for the next login.
+ */
+function mountKeepSessionRoutes(app: express.Express): void {
+  app.post('/app/login', express.json(), (req, res, next) => {
+    const name = (req.body as { username?: unknown }).username;
+    const user = MODEL_USERS.find((u) => u.username === name);
+    if (!user) return void res.status(401).json({ error: 'unknown_user' });
+    req.login(
+      { id: user.id, username: user.username },
+      { session: true, keepSessionInfo: true },
+      (err) => (err ? next(err) : res.json({ status: 'ok' })),
+    );
+  });
+  app.post('/app/logout', (req, res, next) => {
+    req.logout({ keepSessionInfo: true }, (err) => (err ? next(err) : res.status(204).end()));
+  });
+}
+
+/** One fresh app per sequence, bob and carol enrolled in TOTP through the real routes. */
+export async function makeReal(options: RealOptions = {}) {
+  const records = await hashedUsers();
+  const clock = fakeClock();
+  // A session store that cannot list its sessions (as many cannot): a password change then ends
+  // the sessions on the user's list, and only the login epoch voids pending logins
+  // (docs/architecture.md, invariant 16), which is the rule the model checks. Instances share it.
+  const sessionStore = new session.MemoryStore();
+  Object.defineProperty(sessionStore, 'all', { value: undefined });
+  const outbox = devOutbox({ print: false, limit: 1000 });
+  const count = options.instances ?? 1;
+  const shared = options.shared;
+  const apps = Array.from({ length: count }, (_, i) =>
+    instance(records, clock, sessionStore, outbox, {
+      ...(shared
+        ? { store: shared.stores[i % shared.stores.length], credentials: shared.credentials(i) }
+        : {}),
+    }),
+  );
+  const route = { via: 0 };
+  // One address in front of the instances, as a load balancer: the command picks the instance.
+  const front = express();
+  front.use((req, res) => apps[route.via % count]?.app(req, res));
+  const first = apps[0];
+  if (!first) throw new Error('no instance');
 
   const secrets: Partial<Record<UserName, string>> = {};
   const codes: Partial<Record<UserName, string[]>> = {};
   const enrolledStep = Math.floor(clock.now() / 30_000);
   for (const name of ['bob', 'carol'] as const) {
-    const c = await client(app);
+    const c = await client(front);
     await c.login(name, `${name}-password-1`);
     const enrolled = await enrolTotp(c, clock.now);
     secrets[name] = enrolled.secret;
     codes[name] = enrolled.recoveryCodes;
   }
   const clients: Client[] = [];
-  for (let i = 0; i < (options.clients ?? 2); i++) clients.push(await client(app));
+  for (let i = 0; i < (options.clients ?? 2); i++) clients.push(await client(front));
   return {
-    app,
-    stepup,
+    app: front,
+    apps,
+    route,
+    stepup: first.stepup,
     clock,
     clients,
     secrets,
     codes,
     tokens: [] as string[],
+    /** The reset links mailed so far, in the order of the model's `links`. */
+    links: [] as string[],
     enrolledStep,
     /** `POST /auth/token` from a CLI: no cookie, no CSRF token. */
     mint: (body: object) =>
-      request(app).post('/auth/token').set('Accept', 'application/json').send(body),
+      request(front).post('/auth/token').set('Accept', 'application/json').send(body),
     bearer: (path: string, token: string) =>
-      request(app).get(path).set('Authorization', `Bearer ${token}`),
+      request(front).get(path).set('Authorization', `Bearer ${token}`),
     code: (name: UserName, step: number) => totpCode(secrets[name], step),
+    /** The newest reset link mailed to `name`, once every instance's mail work is done. */
+    async mailedLink(name: UserName): Promise<string | undefined> {
+      await Promise.all(apps.map((a) => passwordResetOf(a.stepup).idle()));
+      const mail = outbox
+        .messages()
+        .filter((m) => m.to === emailOf(name))
+        .at(-1);
+      return mail ? /token=([A-Za-z0-9_-]+)/.exec(mail.text)?.[1] : undefined;
+    },
   };
 }
 

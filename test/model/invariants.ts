@@ -1,6 +1,6 @@
 /**
  * Checks that need no model: they read only the real answers, so a wrong model cannot hide a
- * broken rule (docs/architecture.md, invariants 1, 2, 17). A violation throws.
+ * broken rule (docs/architecture.md, invariants 1, 2, 17, 21). A violation throws.
  */
 import type { Path } from './expect.js';
 import type { UserName } from './model.js';
@@ -12,6 +12,8 @@ export class Ledger {
   private readonly failures = new Map<UserName, number>();
   /** Per browser: a second factor passed since its last sign-in (invariant 2). */
   private readonly second = new Map<number, boolean>();
+  /** Reset links that reset a password (invariant 21: a link is single use). */
+  private readonly usedLinks = new Set<string>();
   private violation: string | undefined;
 
   /** An answer to a request that carried a code; `error` is the body's error code. */
@@ -39,6 +41,13 @@ export class Ledger {
     } else if (status === 429) {
       this.failures.set(user, 0);
     }
+  }
+
+  /** An answer to `POST /auth/password/reset` with `link`. */
+  resetAnswer(link: string, status: number): void {
+    if (status !== 200) return;
+    if (this.usedLinks.has(link)) this.fail('a reset link reset the password twice');
+    this.usedLinks.add(link);
   }
 
   /** A new login (or a logout) in browser `c`: no second factor yet. */

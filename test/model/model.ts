@@ -10,6 +10,7 @@ export const PENDING_TTL_MS = 600_000;
 export const FRESH_MS = 300_000;
 export const BILLING_MAX_AGE_MS = 300_000;
 export const TOKEN_TTL_MS = 8 * 3600_000;
+export const LINK_TTL_MS = 1800_000;
 const DAY_MS = 24 * 3600_000;
 const MAX_FAILURES = 10;
 const LOCK_MS = 900_000;
@@ -31,7 +32,8 @@ export interface UserModel {
 export type Session =
   | { kind: 'anonymous' }
   | { kind: 'pending'; user: UserName; since: number; epoch: number }
-  | { kind: 'authenticated'; user: UserName }
+  /** `listed`: on the user's sessions list (signed in by the library, not by the app itself). */
+  | { kind: 'authenticated'; user: UserName; listed: boolean }
   | { kind: 'satisfied'; user: UserName; mfaAt: number };
 
 export interface TokenModel {
@@ -42,8 +44,22 @@ export interface TokenModel {
   alive: boolean;
 }
 
+/** A password-reset link (invariant 21): voided by a newer one, the login epoch, its use. */
+export interface LinkModel {
+  user: UserName;
+  issuedAt: number;
+  epoch: number;
+  alive: boolean;
+}
+
 export interface Model {
   now: number;
+  /**
+   * Redis expires keys on its own clock, not the fake one: on a Redis MfaStore a lock and the
+   * failure period outlast any move of the clock within a sequence.
+   */
+  storeOnRealTime: boolean;
+  links: LinkModel[];
   users: Record<UserName, UserModel>;
   sessions: Session[];
   tokens: TokenModel[];
@@ -55,7 +71,12 @@ export interface Answer {
   readonly tag?: string | undefined;
 }
 
-export function initialModel(now: number, clients: number, enrolledStep: number): Model {
+export function initialModel(
+  now: number,
+  clients: number,
+  enrolledStep: number,
+  storeOnRealTime = false,
+): Model {
   const user = (hasTotp: boolean): UserModel => ({
     hasTotp,
     lastStep: hasTotp ? enrolledStep : -1,
@@ -68,6 +89,8 @@ export function initialModel(now: number, clients: number, enrolledStep: number)
   });
   return {
     now,
+    storeOnRealTime,
+    links: [],
     users: { alice: user(false), bob: user(true), carol: user(true) },
     sessions: Array.from({ length: clients }, () => ({ kind: 'anonymous' }) as Session),
     tokens: [],
@@ -96,7 +119,7 @@ export function reserve(m: Model, user: UserName): Answer | undefined {
   const u = m.users[user];
   if (u.lockUntil > m.now) return { code: 429, tag: 'too_many_attempts' };
   if (u.counter > 0 && m.now >= u.counterExpires) u.counter = 0;
-  if (u.counter === 0) u.counterExpires = m.now + DAY_MS;
+  if (u.counter === 0) u.counterExpires = m.storeOnRealTime ? Infinity : m.now + DAY_MS;
   u.counter += 1;
   u.streak += 1;
   return undefined;
@@ -118,7 +141,8 @@ export function settle(m: Model, user: UserName, ok: boolean): void {
   }
   if (u.counter >= MAX_FAILURES) {
     const n = Math.ceil(u.streak / MAX_FAILURES);
-    u.lockUntil = m.now + Math.min(DAY_MS, LOCK_MS * 2 ** Math.max(0, n - 1));
+    const lockMs = Math.min(DAY_MS, LOCK_MS * 2 ** Math.max(0, n - 1));
+    u.lockUntil = m.storeOnRealTime ? Infinity : m.now + lockMs;
     u.counter = 0;
   }
 }
@@ -177,6 +201,13 @@ export function tokenAlive(m: Model, i: number): boolean {
   return t !== undefined && t.alive && m.now < t.expiresAt;
 }
 
+/** A link opens a reset while unused, the newest of its user, in the epoch it was sent in. */
+export function linkAlive(m: Model, i: number): boolean {
+  const l = m.links[i];
+  if (!l || !l.alive || m.now - l.issuedAt >= LINK_TTL_MS) return false;
+  return l.epoch === m.users[l.user].loginEpoch;
+}
+
 /** A readable state key, for the soak's count of distinct states reached. */
 export function stateKey(m: Model): string {
   const users = USER_NAMES.map((n) => {
@@ -189,5 +220,6 @@ export function stateKey(m: Model): string {
     return s.kind === 'anonymous' ? 'a' : `${s.kind[0]}${s.user[0]}`;
   });
   const tokens = m.tokens.filter((_, i) => tokenAlive(m, i)).map((t) => t.user[0]);
-  return `${users.join(',')}|${sessions.join(',')}|${tokens.sort().join('')}`;
+  const links = m.links.filter((_, i) => linkAlive(m, i)).map((l) => l.user[0]);
+  return `${users.join(',')}|${sessions.join(',')}|${tokens.sort().join('')}|${links.join('')}`;
 }

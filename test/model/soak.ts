@@ -1,44 +1,65 @@
 /**
  * The long run of the model test (issue 29): `npm run soak` (SOAK_MINUTES, default 20). Random
- * sequences until the time is up; a failure is reported with its seed and path and the run goes
- * on with a new seed. Prints sequences, commands, distinct model states and violations.
+ * sequences until the time is up, in rounds that alternate between one instance on memory
+ * stores and two instances sharing Redis and SQLite (SOAK_VARIANT=one|two|both, default both);
+ * a failure is reported with its seed and path and the run goes on with a new seed. Prints, per
+ * variant, sequences, commands, distinct model states and violations.
  */
+import { cpus } from 'node:os';
 import fc from 'fast-check';
-import { modelProperty, newTally } from './property.js';
+import { modelProperty, newTally, type Tally } from './property.js';
+import { sharedBackends, type SharedBackends } from './shared-stores.js';
 
 const minutes = Number(process.env.SOAK_MINUTES ?? 20);
 const maxCommands = Number(process.env.SOAK_MAX_COMMANDS ?? 60);
-const end = Date.now() + minutes * 60_000;
-const tally = newTally();
-const violations: string[] = [];
+const variant = process.env.SOAK_VARIANT ?? 'both';
+const ROUND_MS = 60_000;
+const started = Date.now();
+const end = started + minutes * 60_000;
 
-while (Date.now() < end) {
+interface Run {
+  readonly name: 'one' | 'two';
+  readonly tally: Tally;
+  readonly violations: string[];
+  readonly shared?: SharedBackends;
+}
+const runs: Run[] = [];
+if (variant !== 'two') runs.push({ name: 'one', tally: newTally(), violations: [] });
+if (variant !== 'one') {
+  runs.push({ name: 'two', tally: newTally(), violations: [], shared: await sharedBackends() });
+}
+
+for (let round = 0; Date.now() < end; round++) {
+  const run = runs[round % runs.length];
+  if (!run) break;
   const seed = (Math.random() * 2 ** 31) | 0;
-  const details = await fc.check(modelProperty(tally, maxCommands), {
-    seed,
-    numRuns: 1_000_000_000,
-    interruptAfterTimeLimit: end - Date.now(),
-    markInterruptAsFailure: false,
-  });
+  const details = await fc.check(
+    modelProperty(run.tally, { maxCommands, ...(run.shared ? { shared: run.shared } : {}) }),
+    {
+      seed,
+      numRuns: 1_000_000_000,
+      interruptAfterTimeLimit: Math.min(ROUND_MS, end - Date.now()),
+      markInterruptAsFailure: false,
+    },
+  );
   if (details.failed) {
     const cause = details.errorInstance instanceof Error ? details.errorInstance.message : '';
-    const line = `seed ${details.seed} path ${details.counterexamplePath}: ${cause.split('\n')[0]}`;
-    violations.push(line);
+    const line = `${run.name}: seed ${details.seed} path ${details.counterexamplePath}: ${cause.split('\n')[0]}`;
+    run.violations.push(line);
     console.error(`VIOLATION ${line}`);
   }
 }
+for (const run of runs) await run.shared?.stop();
 
-console.log(
-  JSON.stringify(
-    {
-      minutes,
-      sequences: tally.sequences,
-      commands: tally.commands,
-      distinctStates: tally.states.size,
-      violations: violations.length,
-    },
-    null,
-    2,
-  ),
-);
-process.exit(violations.length > 0 ? 1 : 0);
+const report = runs.map(({ name, tally, violations }) => ({
+  variant: name === 'one' ? 'one instance, memory stores' : 'two instances, Redis + SQLite',
+  sequences: tally.sequences,
+  commands: tally.commands,
+  distinctStates: tally.states.size,
+  distinctAnswers: tally.answers.size,
+  violations: violations.length,
+}));
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`;
+const seconds = Math.round((Date.now() - started) / 1000);
+console.log(JSON.stringify({ minutes, seconds, machine, maxCommands, report }, null, 2));
+process.exit(runs.some((r) => r.violations.length > 0) ? 1 : 0);

@@ -1,0 +1,93 @@
+/**
+ * The real side of the account-recovery commands and of the app's own keepSessionInfo login
+ * and logout (expect-account.ts says what they must answer): each sends its request through the
+ * instance the command picked and returns the real answer next to the model's.
+ */
+import type { Response } from 'supertest';
+import type { Evidence } from './expect.js';
+import * as account from './expect-account.js';
+import type { Client, Real } from './harness.js';
+import type { Ledger } from './invariants.js';
+import { view, type Answer, type Model, type UserName } from './model.js';
+
+export type AccountAction =
+  | { t: 'forgot'; c: number; user: UserName }
+  | { t: 'reset'; c: number; i: number; ev: Evidence | undefined }
+  | { t: 'appLogin'; c: number; user: UserName }
+  | { t: 'appLogout'; c: number };
+
+export interface AccountWorld {
+  readonly real: Real;
+  readonly ledger: Ledger;
+  /** The code or recovery code a command sends for `ev`, as commands.ts picks it. */
+  readonly codeFor: (m: Model, user: UserName, ev: Evidence) => Promise<string>;
+}
+
+type Compared = { real: Answer; model: Answer };
+
+const tagOf = (res: Response): string | undefined => {
+  const body = (res.body ?? {}) as { error?: string; status?: string };
+  return body.error ?? body.status;
+};
+
+export async function performAccount(
+  a: AccountAction,
+  m: Model,
+  w: AccountWorld,
+  browser: Client,
+): Promise<Compared> {
+  const { real, ledger } = w;
+  switch (a.t) {
+    case 'forgot': {
+      const before = await real.mailedLink(a.user);
+      const res = await browser.post('/auth/password/forgot', { username: a.user });
+      const link = await real.mailedLink(a.user);
+      const sent = link !== undefined && link !== before;
+      if (sent) real.links.push(link);
+      return {
+        real: { code: res.status, tag: sent ? 'sent' : 'nothing mailed' },
+        model: account.forgot(m, a.user),
+      };
+    }
+    case 'reset': {
+      // Links are picked among those mailed so far (the same index on both sides).
+      const i = a.i % m.links.length;
+      const user = m.links[i]?.user ?? 'bob';
+      const code = a.ev ? await w.codeFor(m, user, a.ev) : undefined;
+      const own = view(m, a.c);
+      // An account without a second factor is reset with the link alone: no code is compared.
+      const factored = m.users[user].hasTotp || m.users[user].recovery.size > 0;
+      const res = await browser.post('/auth/password/reset', {
+        token: real.links[i] ?? 'none',
+        newPassword: 'a brand new passphrase 42',
+        ...(a.ev ? { factor: a.ev.factor, code } : {}),
+      });
+      await browser.refreshCsrf();
+      ledger.resetAnswer(real.links[i] ?? 'none', res.status);
+      // Only an answer past the link and the factor list compared a code.
+      const compared = res.status === 200 || tagOf(res) === 'invalid_code';
+      if (a.ev && code !== undefined && compared && factored) {
+        ledger.codeAnswer(user, a.ev.factor, code, res, 'reset');
+      }
+      if (res.status === 200 && own.kind !== 'anonymous' && own.user === user) {
+        ledger.loggedIn(a.c);
+      }
+      return { real: { code: res.status, tag: tagOf(res) }, model: account.reset(m, a.c, i, a.ev) };
+    }
+    case 'appLogin': {
+      const res = await browser.post('/app/login', { username: a.user });
+      await browser.refreshCsrf();
+      if (res.status === 200) ledger.loggedIn(a.c);
+      return {
+        real: { code: res.status, tag: tagOf(res) },
+        model: account.appLogin(m, a.c, a.user),
+      };
+    }
+    case 'appLogout': {
+      const res = await browser.post('/app/logout');
+      await browser.refreshCsrf();
+      ledger.loggedIn(a.c);
+      return { real: { code: res.status }, model: account.appLogout(m, a.c) };
+    }
+  }
+}
