@@ -9,7 +9,7 @@ import type { SecondFactor } from './core/context.js';
 import type { ElevationOutcome, FactorProof } from './core/login-flow.js';
 import { StepupError } from './core/errors.js';
 import type { StepupEvents } from './core/events.js';
-import type { PassportLike } from './core/passport-glue.js';
+import { failureError, readProof, type PassportLike } from './core/passport-glue.js';
 import { toStepupError } from './http/error-handler.js';
 import { refuseRememberedBrowser } from './remember-browser/service.js';
 import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
@@ -99,18 +99,4 @@ export function createLoginHandlers(parts: LoginHandlerParts): LoginHandlers {
     };
   };
   return { stepUp, authenticate };
-}
-
-function readProof(info: unknown): FactorProof | undefined {
-  const proof = (info as { stepup?: FactorProof } | null | undefined)?.stepup;
-  if (!proof || (proof.kind !== 'first' && proof.kind !== 'second')) return undefined;
-  return proof;
-}
-
-/** A strategy's `fail()` becomes a public error; unknown failures never say which part was wrong. */
-function failureError(info: unknown, status: unknown, isSecond: boolean): StepupError {
-  if (info instanceof StepupError) return info;
-  if (status === 429) return new StepupError('TOO_MANY_ATTEMPTS');
-  if (status === 400) return new StepupError('INVALID_REQUEST');
-  return new StepupError(isSecond ? 'INVALID_CODE' : 'INVALID_CREDENTIALS');
 }

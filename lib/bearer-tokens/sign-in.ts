@@ -18,6 +18,8 @@ import { withMfa } from '../core/assurance.js';
 import { StepupError } from '../core/errors.js';
 import { proveSecondFactor } from '../core/factor-proof.js';
 import type { FactorProof } from '../core/login-flow.js';
+import { failureError, readProof } from '../core/passport-glue.js';
+import type { SecondFactor } from '../core/context.js';
 import type { Amr, SecondFactorName } from '../core/types.js';
 import { basicCredentials } from '../http/csrf.js';
 import { toStepupError } from '../http/error-handler.js';
@@ -34,8 +36,6 @@ export const tokenBody = z.object({
 
 /** The factors a token request carries: codes a person types at a prompt. */
 export const TOKEN_FACTORS: readonly SecondFactorName[] = ['totp', 'recovery-code'];
-
-const AMR_OF: Readonly<Record<string, Amr>> = { totp: 'otp', 'recovery-code': 'rc' };
 
 /** Check the password, then the second factor, and mint a sign-in token. */
 export async function signInForToken(
@@ -77,7 +77,8 @@ export async function signInForToken(
       const factor = chooseFactor(enrolled, body);
       await proveSecondFactor(ctx, req, userId, factor, { code: body.code });
       factors = [factor];
-      amr = withMfa([proof.amr, AMR_OF[factor] as Amr]);
+      // The factor's own RFC 8176 method (chooseFactor picks among the registered ones).
+      amr = withMfa([proof.amr, (ctx.factors.get(factor) as SecondFactor).amr]);
     }
   }
   return tokens.mint(req, {
@@ -141,15 +142,12 @@ function firstFactor(
           return;
         }
         if (!user) {
-          const failure =
-            info instanceof StepupError
-              ? info
-              : new StepupError(status === 429 ? 'TOO_MANY_ATTEMPTS' : 'INVALID_CREDENTIALS');
+          const failure = failureError(info, status, false);
           ctx.events.emitFor(req, 'login.failed', { factor: strategy, reason: failure.code });
           reject(failure);
           return;
         }
-        const given = (info as { stepup?: FactorProof } | null | undefined)?.stepup;
+        const given = readProof(info);
         const proof: FactorProof =
           given?.kind === 'first' ? given : { kind: 'first', factor: strategy, amr: 'pwd' };
         resolve({ user, proof });

@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { StepupError } from './errors.js';
+import type { FactorProof } from './login-flow.js';
 import { regenerateSession, sessionBag, toError } from './session-state.js';
 
 /**
@@ -135,4 +136,19 @@ export function settleStrategy(
       else strategy.error(err instanceof Error ? err : new Error(String(err)));
     },
   );
+}
+
+/** What a strategy proved, from Passport's `info` (`{ stepup: proof }`), when it is ours. */
+export function readProof(info: unknown): FactorProof | undefined {
+  const proof = (info as { stepup?: FactorProof } | null | undefined)?.stepup;
+  if (!proof || (proof.kind !== 'first' && proof.kind !== 'second')) return undefined;
+  return proof;
+}
+
+/** A strategy's `fail()` becomes a public error; unknown failures never say which part was wrong. */
+export function failureError(info: unknown, status: unknown, isSecond: boolean): StepupError {
+  if (info instanceof StepupError) return info;
+  if (status === 429) return new StepupError('TOO_MANY_ATTEMPTS');
+  if (status === 400) return new StepupError('INVALID_REQUEST');
+  return new StepupError(isSecond ? 'INVALID_CODE' : 'INVALID_CREDENTIALS');
 }
