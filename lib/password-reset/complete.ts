@@ -14,8 +14,8 @@
  */
 import type { Request } from 'express';
 import { z } from 'zod';
-import type { Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
+import type { FactorKey, Hosted } from '../core/context.js';
 import { PASSKEY_ASSERTION, SMS_CODE } from '../core/factor-keys.js';
 import { proveSecondFactor } from '../core/factor-proof.js';
 import { regenerateSession } from '../core/session-state.js';
@@ -171,6 +171,26 @@ async function finish(
 }
 
 /**
+ * The link's account (checked, not used up) and its factor behind `key`, for the steps a reset
+ * takes before its factor is proven (passkey options, an SMS code bound to the link).
+ * @throws StepupError 400 `invalid_token`, 409 `factor_not_enrolled`.
+ */
+async function linkAndFactor<F extends { isEnrolled(userId: string): Promise<boolean> }>(
+  reset: PasswordReset,
+  input: { readonly token: unknown },
+  key: FactorKey<F>,
+): Promise<{ live: LiveToken; factor: F }> {
+  const { token } = parseBody(z.object({ token: text(128) }), input);
+  const live = await reset.tokens.peek(token);
+  if (!live) throw new StepupError('INVALID_TOKEN');
+  const factor = reset.host.context.factor(key);
+  if (!factor || !(await factor.isEnrolled(live.userId))) {
+    throw new StepupError('FACTOR_NOT_ENROLLED');
+  }
+  return { live, factor };
+}
+
+/**
  * Request options for a passkey assertion during a reset: the token is checked (not used up)
  * and the challenge is bound to this session and the token's user.
  * @throws StepupError 400 `invalid_token`, 409 `factor_not_enrolled`.
@@ -189,13 +209,7 @@ export async function passkeyOptionsWith(
   req: Request,
   input: { readonly token: unknown },
 ): Promise<unknown> {
-  const { token } = parseBody(z.object({ token: text(128) }), input);
-  const live = await reset.tokens.peek(token);
-  if (!live) throw new StepupError('INVALID_TOKEN');
-  const passkey = reset.host.context.factor(PASSKEY_ASSERTION);
-  if (!passkey || !(await passkey.isEnrolled(live.userId))) {
-    throw new StepupError('FACTOR_NOT_ENROLLED');
-  }
+  const { live, factor: passkey } = await linkAndFactor(reset, input, PASSKEY_ASSERTION);
   return passkey.authenticationOptions(req, live.userId);
 }
 
@@ -229,10 +243,6 @@ export async function sendSmsWith(
   req: Request,
   input: { readonly token: unknown },
 ): Promise<ResetSmsSent> {
-  const { token } = parseBody(z.object({ token: text(128) }), input);
-  const live = await reset.tokens.peek(token);
-  if (!live) throw new StepupError('INVALID_TOKEN');
-  const sms = reset.host.context.factor(SMS_CODE);
-  if (!sms || !(await sms.isEnrolled(live.userId))) throw new StepupError('FACTOR_NOT_ENROLLED');
+  const { live, factor: sms } = await linkAndFactor(reset, input, SMS_CODE);
   return sms.sendBound(req, live.userId, smsBinding(live));
 }
