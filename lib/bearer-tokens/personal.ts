@@ -93,21 +93,18 @@ export async function createPersonalTokenWith(
     );
   }
   const times = fresh.map((f) => view.factorTimes?.[f] ?? at);
-  return tokens
-    .mint(req, {
-      kind: 'personal',
-      userId,
-      user: req.user,
-      label: body.label,
-      ttlMs: body.expiresInDays * 86_400_000,
-      amr: view.amr.filter((a) => a !== 'rb') as Amr[],
-      factors: fresh as SecondFactorName[],
-      authTime: times.length > 0 ? Math.min(...times) : (view.authTime ?? at),
-    })
-    .then(async (issued) => {
-      await host.context.notify(req, userId, 'token_created', { label: body.label });
-      return issued;
-    });
+  const issued = await tokens.mint(req, {
+    kind: 'personal',
+    userId,
+    user: req.user,
+    label: body.label,
+    ttlMs: body.expiresInDays * 86_400_000,
+    amr: view.amr.filter((a) => a !== 'rb') as Amr[],
+    factors: fresh as SecondFactorName[],
+    authTime: times.length > 0 ? Math.min(...times) : (view.authTime ?? at),
+  });
+  await host.context.notify(req, userId, 'token_created', { label: body.label });
+  return issued;
 }
 
 /** The signed-in user's live tokens (never the tokens themselves). */
