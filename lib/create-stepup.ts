@@ -1,4 +1,4 @@
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import defaultPassport from 'passport';
 import { AttemptCounter } from './core/attempts.js';
 import { createErrorHandler } from './http/error-handler.js';
@@ -177,12 +177,19 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   });
 
   if (!options.credentials) warnMemoryCredentials();
+  const handlers = new Map<string, RequestHandler>();
   const host: FactorHost = {
     context,
     mfaOf,
     enrolledFactors,
     secondFactor: (req, proof) => elevation.secondFactor(req, proof),
-    authenticate: (strategy) => authenticate(strategy),
+    // One handler per strategy, built on first use: the routes and guards ask for it on every
+    // request, and building it checks options that cannot change after start-up.
+    authenticate: (strategy) => {
+      let handler = handlers.get(strategy);
+      if (!handler) handlers.set(strategy, (handler = authenticate(strategy)));
+      return handler;
+    },
     afterVerify,
   };
 
