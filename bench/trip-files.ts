@@ -80,38 +80,45 @@ function browser(base: string) {
   };
 }
 
-/** The library's files whose functions ran during `work` (module bodies excluded). */
-async function filesRun(
-  inspector: Session,
-  work: () => Promise<unknown>,
-): Promise<Map<string, string[]>> {
+/** How often each of the library's functions ran during `work`, by file. */
+type Calls = Map<string, Map<string, { name: string; count: number }>>;
+
+async function callsDuring(inspector: Session, work: () => Promise<unknown>): Promise<Calls> {
   await inspector.post('Profiler.takePreciseCoverage'); // resets the counters
   await work();
   const { result } = await inspector.post('Profiler.takePreciseCoverage');
-  const files = new Map<string, string[]>();
+  const calls: Calls = new Map();
   for (const script of result) {
     if (!script.url.startsWith('file:')) continue;
     const file = relative(ROOT, fileURLToPath(script.url));
     if (!/^(lib|strategies)\//.test(file)) continue;
     // Counters were reset before the request, so a module's own body (run at import) counts
     // 0 and only what the request called is above 0.
-    const ran = script.functions.filter((fn) => (fn.ranges[0]?.count ?? 0) > 0);
-    if (ran.length)
-      files.set(
-        file,
-        ran.map((fn) => fn.functionName || '(anonymous)'),
-      );
+    const fns = new Map<string, { name: string; count: number }>();
+    for (const fn of script.functions) {
+      const range = fn.ranges[0];
+      if (range && range.count > 0)
+        fns.set(String(range.startOffset), {
+          name: fn.functionName || '(anonymous)',
+          count: range.count,
+        });
+    }
+    if (fns.size) calls.set(file, fns);
   }
-  return new Map([...files].sort(([a], [b]) => a.localeCompare(b)));
+  return calls;
 }
 
 /** `--functions` also names the functions that ran in each file. */
-function report(name: string, files: Map<string, string[]>): void {
-  const folders = new Set([...files.keys()].map((f) => dirname(f)));
-  console.log(`${name}: ${files.size} files in ${folders.size} folders`);
-  for (const [file, fns] of files) {
-    const names = process.argv.includes('--functions') ? `  ${[...new Set(fns)].join(', ')}` : '';
-    console.log(`  ${file}${names}`);
+function report(name: string, calls: Calls): void {
+  const files = [...calls.keys()].sort();
+  const folders = new Set(files.map((f) => dirname(f)));
+  const stores = files.filter((f) => f.startsWith('lib/stores/')).length;
+  console.log(
+    `${name}: ${files.length} files in ${folders.size} folders (${stores} of them in lib/stores/)`,
+  );
+  for (const file of files) {
+    const names = [...new Set([...(calls.get(file)?.values() ?? [])].map((fn) => fn.name))];
+    console.log(`  ${file}${process.argv.includes('--functions') ? `  ${names.join(', ')}` : ''}`);
   }
 }
 
@@ -143,13 +150,13 @@ await warm('POST', '/auth/mfa/verify', { factor: 'totp', code: '000000' });
 
 const b = browser(base);
 await b('GET', '/auth/csrf');
-const signIn = await filesRun(inspector, async () => {
+const signIn = await callsDuring(inspector, async () => {
   const res = await b('POST', '/auth/login', { username: 'bob', password: PASSWORD });
   if (res.body.status !== 'mfa_required') throw new Error(`login: ${JSON.stringify(res)}`);
 });
 // The next step's code: the enrolment spent the current one (a replay would be refused).
 const code = totpCode(key, Date.now() + 30_000);
-const verify = await filesRun(inspector, async () => {
+const verify = await callsDuring(inspector, async () => {
   const res = await b('POST', '/auth/mfa/verify', { factor: 'totp', code });
   if (res.status !== 200) throw new Error(`verify: ${JSON.stringify(res)}`);
 });
