@@ -15,7 +15,7 @@ import { resolvePasswordReset } from './password-reset/options.js';
 import { attachPasswordReset, PasswordReset } from './password-reset/service.js';
 import { StepupError } from './core/errors.js';
 import type { PassportLike } from './core/passport-glue.js';
-import { createRequireAuth, createRequireMfa, type GuardDeps } from './step-up/require-mfa.js';
+import { createRequireAuth, createRequireMfa } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
 import { ANONYMOUS, mfaOfSession, touchActivity } from './core/session-state.js';
@@ -151,23 +151,6 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   };
 
   const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
-  const guardDeps: GuardDeps = {
-    now,
-    registered,
-    enrollable: registered.filter((name) => factors.get(name)?.enrollable !== false),
-    loginUrl: resolved.loginUrl,
-    challengeUrl: resolved.challengeUrl,
-    defaultReturnTo: resolved.defaultReturnTo,
-    htmlRedirects: resolved.htmlRedirects,
-    aal3: resolved.view.aal3,
-    ...(resolved.view.maxIdleMs !== undefined
-      ? { maxIdleSeconds: resolved.view.maxIdleMs / 1000 }
-      : {}),
-    mfaOf,
-    touch,
-    enrolledFactors,
-  };
-
   const { stepUp, authenticate } = createLoginHandlers({
     passport,
     factors,
@@ -191,6 +174,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
       return handler;
     },
     afterVerify,
+    touch,
   };
 
   // "Forgot password" reuses the password feature's policy, hash and session ending; the
@@ -273,8 +257,8 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     authenticate,
     rememberedBrowsers,
     sessions,
-    requireAuth: bearerAware(createRequireAuth(guardDeps), bearerTokens),
-    requireMfa: bearerAware(createRequireMfa(guardDeps), bearerTokens),
+    requireAuth: bearerAware(createRequireAuth(host), bearerTokens),
+    requireMfa: bearerAware(createRequireMfa(host), bearerTokens),
     router: (routerOptions) => createRouter(routerHost, routerOptions),
     errorHandler: (onInternal) => createErrorHandler(onInternal, log),
     mfaOf,

@@ -238,6 +238,8 @@ export interface FactorHost {
   authenticate(strategy: string): RequestHandler;
   /** The hooks configured to run after a second factor passed (remember this browser…). */
   afterVerify: AfterVerifyHook;
+  /** Note activity on a request a guard let through (`reauthentication.maxIdle`, sessions list). */
+  touch(req: Request): void;
 }
 
 /** The key under which `Stepup` carries its `FactorHost`. */

@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { hasBearerHeader } from '../core/bearer-view.js';
+import type { FactorHost, ResolvedOptions } from '../core/context.js';
 import { ERROR_CODES } from '../core/error-codes.js';
 import { safeReturnTo } from './return-to.js';
 import { stepUpChallenge } from './step-up-challenge.js';
@@ -7,29 +8,33 @@ import { evaluatePolicy, resolveRoutePolicy, type ResolvedRoutePolicy } from './
 import {
   PHISHING_RESISTANT_FACTORS,
   type MfaReason,
-  type MfaView,
   type RequireMfaOptions,
   type SecondFactorName,
 } from '../core/types.js';
 
-export interface GuardDeps {
-  readonly now: () => number;
+/**
+ * What the guards read of the host, worked out once when the guard is made: the registered
+ * factors, the ones a user can set up (not recovery codes: they back up another factor), and the
+ * option fields a refusal names.
+ */
+interface Guarding {
   readonly registered: readonly SecondFactorName[];
-  /** The registered factors a user can set up (not recovery codes): what `not_enrolled` lists. */
+  /** The registered factors a user can set up: what a `not_enrolled` refusal lists. */
   readonly enrollable: readonly SecondFactorName[];
-  readonly loginUrl: string;
-  readonly challengeUrl: string;
-  readonly defaultReturnTo: string;
-  /** False: no redirect for browsers either (`createStepup({ htmlRedirects: false })`). */
-  readonly htmlRedirects: boolean;
-  /** `createStepup({ assurance: { aal3: true } })`: routes may ask for `aal: 3`. */
-  readonly aal3: boolean;
+  readonly options: ResolvedOptions;
   /** `reauthentication.maxIdle` in seconds, reported as `max_age` of an `idle` refusal. */
-  readonly maxIdleSeconds?: number;
-  mfaOf(req: Request): MfaView;
-  /** Note activity on a request that passed a guard (reauthentication.maxIdle, sessions list). */
-  touch(req: Request): void;
-  enrolledFactors(userId: string): Promise<SecondFactorName[]>;
+  readonly maxIdleSeconds: number | undefined;
+}
+
+function guarding(host: FactorHost): Guarding {
+  const { factors, options } = host.context;
+  return {
+    registered: [...factors.keys()],
+    enrollable: [...factors.values()].filter((f) => f.enrollable !== false).map((f) => f.name),
+    options,
+    maxIdleSeconds:
+      options.view.maxIdleMs === undefined ? undefined : options.view.maxIdleMs / 1000,
+  };
 }
 
 const MFA_REQUIRED = ERROR_CODES.MFA_REQUIRED.code;
@@ -56,11 +61,12 @@ export function wantsJson(req: Request): boolean {
 }
 
 /** `requireAuth()`: signed in (any status but anonymous and pending). */
-export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
+export function createRequireAuth(host: FactorHost): () => RequestHandler {
+  const deps = guarding(host);
   return () => (req, res, next) => {
-    const view = deps.mfaOf(req);
+    const view = host.mfaOf(req);
     if (view.status === 'authenticated' || view.status === 'satisfied') {
-      deps.touch(req);
+      host.touch(req);
       next();
       return;
     }
@@ -74,10 +80,13 @@ export function createRequireAuth(deps: GuardDeps): () => RequestHandler {
 }
 
 /** `requireMfa(policy)`: options are validated here, once, when the route is declared. */
-export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions) => RequestHandler {
+export function createRequireMfa(
+  host: FactorHost,
+): (options?: RequireMfaOptions) => RequestHandler {
+  const deps = guarding(host);
   return (options = {}) => {
     const policy: ResolvedRoutePolicy = resolveRoutePolicy(options, deps.registered, {
-      aal3: deps.aal3,
+      aal3: deps.options.view.aal3,
     });
     const allowed = deps.registered.filter(
       (f) =>
@@ -86,10 +95,10 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
     );
     const toEnrol = allowed.filter((f) => deps.enrollable.includes(f));
     return (req: Request, res: Response, next: NextFunction) => {
-      const view = deps.mfaOf(req);
-      const decision = evaluatePolicy(view, policy, allowed, deps.now());
+      const view = host.mfaOf(req);
+      const decision = evaluatePolicy(view, policy, allowed, host.context.now());
       if (decision.ok) {
-        deps.touch(req);
+        host.touch(req);
         next();
         return;
       }
@@ -110,7 +119,7 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
         return;
       }
       // Only a refused request costs a store round trip: which factors can this user use?
-      deps.enrolledFactors(userId).then(
+      host.enrolledFactors(userId).then(
         (enrolled) => {
           const usable = allowed.filter((f) => enrolled.includes(f));
           let reason = decision.reason;
@@ -128,7 +137,7 @@ export function createRequireMfa(deps: GuardDeps): (options?: RequireMfaOptions)
 function refuse(
   req: Request,
   res: Response,
-  deps: GuardDeps,
+  deps: Guarding,
   reason: MfaReason,
   factors: readonly SecondFactorName[],
   error: string,
@@ -136,7 +145,7 @@ function refuse(
 ): void {
   res.set('Cache-Control', 'no-store');
   // An API-only app has no page to send a browser to: a redirect would land on a 404.
-  if (!deps.htmlRedirects || wantsJson(req)) {
+  if (!deps.options.htmlRedirects || wantsJson(req)) {
     const body: Record<string, unknown> = {
       error,
       message: REASON_MESSAGES[reason],
@@ -162,8 +171,9 @@ function refuse(
     res.status(401).json(body);
     return;
   }
-  const target = reason === 'not_authenticated' ? deps.loginUrl : deps.challengeUrl;
-  const returnTo = safeReturnTo(req.originalUrl, deps.defaultReturnTo);
+  const { loginUrl, challengeUrl, defaultReturnTo } = deps.options;
+  const target = reason === 'not_authenticated' ? loginUrl : challengeUrl;
+  const returnTo = safeReturnTo(req.originalUrl, defaultReturnTo);
   const params = new URLSearchParams({ returnTo, reason });
   res.redirect(302, `${target}?${params.toString()}`);
 }
