@@ -124,7 +124,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   const rememberedBrowsers = createRememberedBrowsers(context, options.rememberBrowser);
   const devices = new DeviceRegistry(store, process.env.NODE_ENV === 'production');
   const grace = options.grace;
-  const elevation = new Elevation(context, passport, factors, {
+  const elevation = new Elevation(context, passport, {
     loginHooks: [
       ...(rememberedBrowsers ? [rememberedBrowsers.loginHook] : []),
       ...(internals.loginHooks ?? []),
@@ -151,13 +151,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
   };
 
   const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
-  const { stepUp, authenticate } = createLoginHandlers({
-    passport,
-    factors,
-    events,
-    elevation,
-    firstFactor: resolved.firstFactor,
-  });
+  const { stepUp, authenticate } = createLoginHandlers(context, passport, elevation);
 
   if (!options.credentials) warnMemoryCredentials();
   const handlers = new Map<string, RequestHandler>();

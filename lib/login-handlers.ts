@@ -5,32 +5,30 @@
  * that decides what a session becomes (docs/architecture.md, "Session states").
  */
 import type { Request, RequestHandler } from 'express';
-import type { SecondFactor } from './core/context.js';
+import type { StepupContext } from './core/context.js';
 import type { ElevationOutcome, FactorProof } from './core/login-flow.js';
 import { StepupError } from './core/errors.js';
-import type { StepupEvents } from './core/events.js';
 import { failureError, readProof, type PassportLike } from './core/passport-glue.js';
 import { toStepupError } from './http/error-handler.js';
 import { refuseRememberedBrowser } from './remember-browser/service.js';
 import { resolveStepUpOptions, type StepUpOptions } from './remember-browser/options.js';
 import type { Elevation } from './step-up/elevation.js';
 
-export interface LoginHandlerParts {
-  readonly passport: PassportLike;
-  readonly factors: ReadonlyMap<string, SecondFactor>;
-  readonly events: StepupEvents;
-  readonly elevation: Elevation;
-  /** The first factor's strategy name (the `firstFactor` option). */
-  readonly firstFactor: string;
-}
-
 export interface LoginHandlers {
   stepUp(options?: StepUpOptions): RequestHandler;
   authenticate(strategy: string, options?: StepUpOptions): RequestHandler;
 }
 
-export function createLoginHandlers(parts: LoginHandlerParts): LoginHandlers {
-  const { passport, factors, events, elevation } = parts;
+/**
+ * The handlers over the context every factor gets (its factors, events and `firstFactor`
+ * option), the app's Passport, and the elevation rules.
+ */
+export function createLoginHandlers(
+  ctx: StepupContext,
+  passport: PassportLike,
+  elevation: Elevation,
+): LoginHandlers {
+  const { factors, events } = ctx;
   const record = (req: Request, user: unknown, proof: FactorProof): Promise<ElevationOutcome> =>
     proof.kind === 'second'
       ? elevation.secondFactor(req, proof)
@@ -49,7 +47,7 @@ export function createLoginHandlers(parts: LoginHandlerParts): LoginHandlers {
       // A strategy that is not ours proved a first factor (e.g. plain passport-local).
       const proof = readProof(req.authInfo) ?? {
         kind: 'first',
-        factor: parts.firstFactor,
+        factor: ctx.options.firstFactor,
         amr: 'pwd',
       };
       record(req, req.user, proof).then((outcome) => {

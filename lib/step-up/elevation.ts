@@ -3,7 +3,7 @@ import type { Request } from 'express';
 import type { PassportLike } from '../core/passport-glue.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
-import type { SecondFactor, StepupContext } from '../core/context.js';
+import type { StepupContext } from '../core/context.js';
 import type { ElevationOutcome, FactorProof } from '../core/login-flow.js';
 import { deserializeUser, logIn, serializeUser } from '../core/passport-glue.js';
 import { withMfa } from '../core/assurance.js';
@@ -26,7 +26,6 @@ export class Elevation {
   constructor(
     private readonly ctx: StepupContext,
     private readonly passport: PassportLike,
-    private readonly factors: ReadonlyMap<string, SecondFactor>,
     config: ElevationConfig = {},
   ) {
     this.policy = new LoginPolicy(ctx, config);
@@ -35,7 +34,7 @@ export class Elevation {
   /** The registered factors this user has enrolled, in registration order. */
   async enrolledFactors(userId: string): Promise<SecondFactorName[]> {
     const out: SecondFactorName[] = [];
-    for (const factor of this.factors.values()) {
+    for (const factor of this.ctx.factors.values()) {
       if (await factor.isEnrolled(userId)) out.push(factor.name);
     }
     return out;
