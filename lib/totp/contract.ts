@@ -5,7 +5,8 @@
  */
 import type { Request } from 'express';
 import type { CodeCheck } from '../core/attempts.js';
-import { factorKey, type SecondFactor } from '../core/context.js';
+import { factorKey } from '../core/context.js';
+import type { TotpCodeCheck } from '../core/factor-keys.js';
 
 /** What `POST /mfa/totp/enroll` answers: nothing is active until a code confirms it. */
 export interface TotpEnrollment {
@@ -24,15 +25,14 @@ export interface TotpEnrollment {
   readonly qrCodeSvg: string;
 }
 
-export interface TotpFactor extends SecondFactor {
+/** The TOTP factor: what any feature may ask of it ({@link TotpCodeCheck}), and its enrolment. */
+export interface TotpFactor extends TotpCodeCheck {
   /** A new secret, kept aside (encrypted) until `confirmEnrollment`; `add` keeps the others. */
   beginEnrollment(userId: string, options?: { readonly add?: boolean }): Promise<TotpEnrollment>;
   /** The enrolment waiting for its code, shown again; undefined when none is pending. */
   pendingEnrollment(userId: string): Promise<TotpEnrollment | undefined>;
   /** Activate the pending secret with a code of it; refused for a wrong or reused code, or none pending. */
   confirmEnrollment(req: Request, userId: string, code: string, label?: string): Promise<CodeCheck>;
-  /** Check (and consume) a current code of the enabled authenticator. */
-  verifyCurrent(req: Request | undefined, userId: string, code: string): Promise<boolean>;
   /** Remove the authenticator and any pending enrolment. */
   reset(userId: string): Promise<void>;
 }
