@@ -129,7 +129,19 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
     for (const row of rows) {
       const secret = this.secrets.tryOpen(req, userId, row);
       if (secret === undefined) continue;
-      const result = await verifyTotp({ secret, code, now: this.ctx.now(), window: this.window });
+      // The first match after the row's last accepted step: two steps of the window can share
+      // the digits, and the earlier one may be spent (test/totp/totp.shared-code).
+      const result = await verifyTotp({
+        secret,
+        code,
+        now: this.ctx.now(),
+        window: this.window,
+        ...(row.lastStep >= 0 ? { afterTimeStep: row.lastStep } : {}),
+      });
+      if (!result.valid && result.reason === 'replayed') {
+        this.ctx.events.emitFor(req, 'totp.replay', { userId });
+        return codeAlreadyUsed(row.lastStep, this.ctx.now());
+      }
       if (!result.valid) continue;
       const { credentials, now } = this.ctx;
       if (!(await credentials.advanceTotpStep(userId, row.id, result.timeStep, now()))) {
