@@ -34,6 +34,13 @@ export type Action =
    * refused at its next good code (invariant 16), reached often.
    */
   | { t: 'recover'; c: number; user: UserName; ev: Evidence }
+  /**
+   * The pattern of invariant 16 end to end: browser `c` signs in with the password and waits;
+   * then, from the other browser, a password change (signed in by the app), a forgot + reset
+   * with a recovery code, or an admin reset and a new enrolment; then a good TOTP code in `c`
+   * must be refused (the login epoch moved).
+   */
+  | { t: 'stale'; c: number; user: 'bob' | 'carol'; how: 'password' | 'recover' | 'admin' }
   | AccountAction;
 
 export interface World {
@@ -107,6 +114,9 @@ async function perform(
       if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'verify');
       await browser(a.c).refreshCsrf();
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
+      if (res.status === 401 && res.body?.error === 'mfa_session_expired') {
+        w.ledger.staleLoginRefused(a.c, user);
+      }
       if (res.status === 200) w.ledger.secondFactor(a.c);
       return { real: answerOf(res), model: expect.verify(m, a.c, a.ev) };
     }
@@ -178,9 +188,11 @@ async function perform(
     }
     case 'adminReset':
       await real.stepup.adminReset(undefined, idOf(a.user));
+      w.ledger.adminReset(a.user);
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
     case 'burst':
     case 'recover':
+    case 'stale':
       throw new Error(`a ${a.t} runs as several commands`);
     case 'clock':
       real.clock.advance(a.ms);
@@ -235,6 +247,10 @@ export class Step implements fc.AsyncCommand<Model, World> {
       await this.once({ t: 'reset', c: a.c, i: m.links.length - 1, ev: a.ev }, m, w);
       return;
     }
+    if (a.t === 'stale') {
+      await this.stale(a, m, w);
+      return;
+    }
     const wrong: Action = {
       t: 'mint',
       user: a.t === 'burst' ? a.user : 'bob',
@@ -242,6 +258,28 @@ export class Step implements fc.AsyncCommand<Model, World> {
     };
     for (let k = 0; k < (a.t === 'burst' ? 11 : 1); k++)
       await this.once(a.t === 'burst' ? wrong : a, m, w);
+  }
+  private async stale(a: Extract<Action, { t: 'stale' }>, m: Model, w: World): Promise<void> {
+    const other = a.c === 0 ? 1 : 0;
+    await this.once({ t: 'login', c: a.c, user: a.user, right: true }, m, w);
+    if (a.how === 'password') {
+      await this.once({ t: 'appLogin', c: other, user: a.user }, m, w);
+      await this.once({ t: 'password', c: other }, m, w);
+    } else if (a.how === 'recover') {
+      await this.once({ t: 'forgot', c: other, user: a.user }, m, w);
+      const ev: Evidence = { factor: 'recovery-code', kind: 'fresh' };
+      await this.once({ t: 'reset', c: other, i: m.links.length - 1, ev }, m, w);
+    } else {
+      await this.once({ t: 'adminReset', user: a.user }, m, w);
+      await this.once({ t: 'appLogin', c: other, user: a.user }, m, w);
+      // Enrolment needs an account without a factor: the admin reset just made it one.
+      const u = m.users[a.user];
+      if (!u.hasTotp && u.recovery.size === 0) await this.once({ t: 'enrol', c: other }, m, w);
+    }
+    // A code the replay marker lets through, so the answer is the login epoch's.
+    const u = m.users[a.user];
+    const kind = u.lastStep < currentStep(m) ? 'current' : 'next';
+    await this.once({ t: 'verify', c: a.c, ev: { factor: 'totp', kind } }, m, w);
   }
   private async once(action: Action, m: Model, w: World): Promise<void> {
     const { real, model } = await perform(action, m, w, this.via);
@@ -263,6 +301,7 @@ export class Step implements fc.AsyncCommand<Model, World> {
 async function compareSessions(m: Model, w: World, label: string): Promise<void> {
   for (const [i, c] of w.real.clients.entries()) {
     const body = (await c.get('/auth/session')).body as { status: string; userId?: string };
+    w.ledger.sessionRead(i, body.status);
     const s = view(m, i);
     const want = s.kind === 'anonymous' ? 'anonymous' : `${s.kind}:${idOf(s.user)}`;
     const got = body.status === 'anonymous' ? 'anonymous' : `${body.status}:${body.userId}`;

@@ -10,6 +10,8 @@ export class Ledger {
   private readonly accepted = new Map<UserName, Set<string>>();
   /** Per user: invalid-code answers since a success, a 429 or a clock move (invariant 17). */
   private readonly failures = new Map<UserName, number>();
+  /** Per browser: the session's status as the app last read it (`GET /auth/session`). */
+  private readonly status = new Map<number, string>();
   /** Per browser: a second factor passed since its last sign-in (invariant 2). */
   private readonly second = new Map<number, boolean>();
   /** Reset links that reset a password (invariant 21: a link is single use). */
@@ -41,6 +43,20 @@ export class Ledger {
     } else if (status === 429) {
       this.failures.set(user, 0);
     }
+  }
+
+  /** What the app said browser `c`'s session is, after the last command. */
+  sessionRead(c: number, status: string): void {
+    this.status.set(c, status);
+  }
+
+  /**
+   * A verify from browser `c` answered `mfa_session_expired`: when the session was pending, the
+   * code was compared and passed, and only the login epoch refused it (invariant 16); a passed
+   * code ends the failure streak as a success does.
+   */
+  staleLoginRefused(c: number, user: UserName): void {
+    if (this.status.get(c) === 'pending') this.failures.set(user, 0);
   }
 
   /** An answer to `POST /auth/password/reset` with `link`. */
@@ -75,6 +91,11 @@ export class Ledger {
   /** A lock may have ended: the count of failures before the next lock restarts. */
   clockMoved(): void {
     this.failures.clear();
+  }
+
+  /** An admin reset clears the user's lockout (docs/architecture.md, invariant 20). */
+  adminReset(user: UserName): void {
+    this.failures.set(user, 0);
   }
 
   /** A TOTP code can come back after a re-enrolment (a new secret): forget the old ones. */

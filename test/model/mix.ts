@@ -107,6 +107,15 @@ export const commands = [
       }),
       3,
     ),
+    step(
+      fc.record({
+        t: fc.constant('stale' as const),
+        c: client,
+        user: fc.constantFrom<'bob' | 'carol'>('bob', 'carol'),
+        how: fc.constantFrom<'password' | 'recover' | 'admin'>('password', 'recover', 'admin'),
+      }),
+      2,
+    ),
     step(fc.record({ t: fc.constant('appLogin' as const), c: client, user }), 2),
     step(fc.record({ t: fc.constant('appLogout' as const), c: client }), 1),
   ),

@@ -18,6 +18,9 @@ export interface Tally {
   readonly states: Set<string>;
   /** Answers seen per `command:status:tag`: shows which paths the random sequences reached. */
   readonly answers: Map<string, number>;
+  /** When the first sequence failed: sequences run and milliseconds since the tally began. */
+  firstFailure?: { sequences: number; ms: number };
+  readonly startedAt: number;
 }
 
 export const newTally = (): Tally => ({
@@ -25,6 +28,7 @@ export const newTally = (): Tally => ({
   commands: 0,
   states: new Set(),
   answers: new Map(),
+  startedAt: Date.now(),
 });
 
 export interface PropertyOptions {
@@ -59,6 +63,9 @@ export function modelProperty(tally: Tally, options: PropertyOptions = {}) {
       }));
       const world = { real, ledger: new Ledger(), seen: tally.answers };
       await fc.asyncModelRun(() => ({ model, real: world }), counted);
+    } catch (err) {
+      tally.firstFailure ??= { sequences: tally.sequences, ms: Date.now() - tally.startedAt };
+      throw err;
     } finally {
       await stores?.close();
     }

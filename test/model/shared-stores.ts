@@ -20,7 +20,10 @@ export interface SharedBackends {
   stop(): Promise<void>;
 }
 
-export async function sharedBackends(): Promise<SharedBackends> {
+export async function sharedBackends(
+  credentials: 'sqlite' | 'postgres' = 'sqlite',
+): Promise<SharedBackends> {
+  void credentials;
   const redis: RedisServer = await startRedis();
   const clients = [redis.client(), redis.client()];
   const dir = await mkdtemp(join(tmpdir(), 'stepup-model-'));
