@@ -11,11 +11,20 @@ import type { Evidence, Path } from './expect.js';
 import { enrolTotp, idOf, totpCode, type Real } from './harness.js';
 import type { Ledger } from './invariants.js';
 import { performAccount, type AccountAction } from './perform-account.js';
-import { currentStep, stepOf, view, type Answer, type Model, type UserName } from './model.js';
+import {
+  currentStep,
+  hasFactor,
+  stepOf,
+  view,
+  type Answer,
+  type Model,
+  type UserName,
+} from './model.js';
 
 export type Action =
   | { t: 'login'; c: number; user: UserName; right: boolean }
-  | { t: 'verify'; c: number; ev: Evidence }
+  /** `rb`: with "remember this browser" ticked (invariant 4). */
+  | { t: 'verify'; c: number; ev: Evidence; rb?: boolean }
   | { t: 'get'; c: number; path: Path }
   | { t: 'logout'; c: number }
   | { t: 'mint'; user: UserName; ev: Evidence | undefined }
@@ -41,7 +50,16 @@ export type Action =
    * must be refused (the login epoch moved).
    */
   | { t: 'stale'; c: number; user: 'bob' | 'carol'; how: 'password' | 'recover' | 'admin' }
+  /**
+   * Invariant 4 end to end: browser `c` signs in with a code and "remember this browser"; then
+   * a credential event (or the 30 days, or nothing); then a logout and a password sign-in in
+   * the same browser, which the cookie satisfies only if nothing revoked it.
+   */
+  | { t: 'remembered'; c: number; user: 'bob' | 'carol'; how: RememberEnd }
   | AccountAction;
+
+export type RememberEnd =
+  'none' | 'password' | 'reset' | 'disable' | 'admin' | 'recovery' | 'expiry';
 
 export interface World {
   readonly real: Real;
@@ -104,21 +122,29 @@ async function perform(
       if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'login');
       await browser(a.c).refreshCsrf();
       if (res.status === 200) w.ledger.loggedIn(a.c);
+      if (res.status === 200 && res.body?.status === 'authenticated') {
+        w.ledger.signedInWithoutCode(a.c, a.user);
+      }
       return { real: answerOf(res), model: expect.login(m, a.c, a.user, a.right) };
     }
     case 'verify': {
       const user = subjectOf(m, a.c);
       const code = await codeFor(m, w, user, a.ev);
       const before = browser(a.c).sessionId();
-      const res = await browser(a.c).post('/auth/mfa/verify', { factor: a.ev.factor, code });
+      const res = await browser(a.c).post('/auth/mfa/verify', {
+        factor: a.ev.factor,
+        code,
+        ...(a.rb ? { rememberBrowser: true } : {}),
+      });
       if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'verify');
       await browser(a.c).refreshCsrf();
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
       if (res.status === 401 && res.body?.error === 'mfa_session_expired') {
-        w.ledger.staleLoginRefused(a.c, user);
+        w.ledger.staleLoginRefused(a.c, user, a.ev.factor);
       }
       if (res.status === 200) w.ledger.secondFactor(a.c);
-      return { real: answerOf(res), model: expect.verify(m, a.c, a.ev) };
+      if (res.status === 200 && a.rb) w.ledger.rememberedBy(a.c, user);
+      return { real: answerOf(res), model: expect.verify(m, a.c, a.ev, a.rb) };
     }
     case 'get': {
       const res = await browser(a.c).get(a.path);
@@ -165,7 +191,9 @@ async function perform(
       return { real: answerOf(del), model: expect.revoke(m, i) };
     }
     case 'password': {
+      const user = subjectOf(m, a.c);
       const res = await browser(a.c).post('/password');
+      if (res.status === 204) w.ledger.credentialEvent(user);
       return { real: { code: res.status }, model: expect.changePassword(m, a.c) };
     }
     case 'disable': {
@@ -173,6 +201,7 @@ async function perform(
       const code = await codeFor(m, w, user, a.ev);
       const res = await browser(a.c).post('/auth/mfa/totp/disable', { code });
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'disable');
+      if (res.status === 200) w.ledger.credentialEvent(user);
       return { real: answerOf(res), model: expect.disable(m, a.c, a.ev) };
     }
     case 'enrol': {
@@ -189,15 +218,17 @@ async function perform(
     case 'adminReset':
       await real.stepup.adminReset(undefined, idOf(a.user));
       w.ledger.adminReset(a.user);
+      w.ledger.credentialEvent(a.user);
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
     case 'burst':
     case 'recover':
     case 'stale':
+    case 'remembered':
       throw new Error(`a ${a.t} runs as several commands`);
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
-      w.ledger.clockMoved();
+      w.ledger.clockMoved(a.ms);
       return { real: { code: 200 }, model: { code: 200 } };
     default: {
       const world = {
@@ -251,6 +282,10 @@ export class Step implements fc.AsyncCommand<Model, World> {
       await this.stale(a, m, w);
       return;
     }
+    if (a.t === 'remembered') {
+      await this.remembered(a, m, w);
+      return;
+    }
     const wrong: Action = {
       t: 'mint',
       user: a.t === 'burst' ? a.user : 'bob',
@@ -280,6 +315,56 @@ export class Step implements fc.AsyncCommand<Model, World> {
     const u = m.users[a.user];
     const kind = u.lastStep < currentStep(m) ? 'current' : 'next';
     await this.once({ t: 'verify', c: a.c, ev: { factor: 'totp', kind } }, m, w);
+  }
+  private async remembered(
+    a: Extract<Action, { t: 'remembered' }>,
+    m: Model,
+    w: World,
+  ): Promise<void> {
+    const { c, user } = a;
+    const other = c === 0 ? 1 : 0;
+    // Past the step of any code used so far, so the codes below meet the rule, not the marker.
+    const clear = async () => {
+      while (m.users[user].lastStep >= currentStep(m)) {
+        await this.once({ t: 'clock', ms: 30_000 }, m, w);
+      }
+    };
+    await this.once({ t: 'login', c, user, right: true }, m, w);
+    await clear();
+    await this.once({ t: 'verify', c, ev: { factor: 'totp', kind: 'current' }, rb: true }, m, w);
+    await clear();
+    const current: Evidence = { factor: 'totp', kind: 'current' };
+    switch (a.how) {
+      case 'password':
+        await this.once({ t: 'password', c }, m, w);
+        break;
+      case 'reset':
+        await this.once({ t: 'forgot', c: other, user }, m, w);
+        await this.once({ t: 'reset', c: other, i: m.links.length - 1, ev: current }, m, w);
+        break;
+      case 'disable':
+      case 'admin':
+        // The user enrols again: only an account with a factor consults the cookie.
+        if (a.how === 'disable') await this.once({ t: 'disable', c, ev: current }, m, w);
+        else await this.once({ t: 'adminReset', user }, m, w);
+        if (!hasFactor(m.users[user])) await this.once({ t: 'enrol', c }, m, w);
+        break;
+      case 'recovery':
+        await this.once({ t: 'login', c: other, user, right: true }, m, w);
+        await this.once(
+          { t: 'verify', c: other, ev: { factor: 'recovery-code', kind: 'fresh' } },
+          m,
+          w,
+        );
+        break;
+      case 'expiry':
+        await this.once({ t: 'clock', ms: 31 * 24 * 3600_000 }, m, w);
+        break;
+      case 'none':
+        break;
+    }
+    await this.once({ t: 'logout', c }, m, w);
+    await this.once({ t: 'login', c, user, right: true }, m, w);
   }
   private async once(action: Action, m: Model, w: World): Promise<void> {
     const { real, model } = await perform(action, m, w, this.via);

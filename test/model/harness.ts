@@ -108,6 +108,8 @@ function instance(
         perAccountPerHour: 1000,
         perIpPerHour: 1000,
       },
+      // Remembered browsers (invariant 4), with one secret for every instance.
+      rememberBrowser: { secret: 'remember-browser-model-secret-0123456789' },
       ...(shared.store ? { store: shared.store } : {}),
       ...(shared.credentials ? { credentials: shared.credentials } : {}),
     },
@@ -121,6 +123,10 @@ function instance(
         setPasswordHash: () => undefined,
       })
       .then(() => res.status(204).end(), next);
+  });
+  // A route a remembered browser alone does not open (AAL1 is not enough here).
+  app.get('/vault', stepup.requireMfa({ allowRememberBrowser: false }), (_req, res) => {
+    res.json({ ok: true });
   });
   mountKeepSessionRoutes(app);
   app.use(stepup.errorHandler());

@@ -14,6 +14,13 @@ export class Ledger {
   private readonly status = new Map<number, string>();
   /** Per browser: a second factor passed since its last sign-in (invariant 2). */
   private readonly second = new Map<number, boolean>();
+  /**
+   * Per browser: the user a real second factor remembered it for with `rememberBrowser`, and
+   * when (invariant 4: until a credential event of that user or 30 days on the clock).
+   */
+  private readonly remembered = new Map<number, { user: UserName; at: number }>();
+  /** The clock as the commands moved it (ms since the sequence began). */
+  private clock = 0;
   /** Reset links that reset a password (invariant 21: a link is single use). */
   private readonly usedLinks = new Set<string>();
   private violation: string | undefined;
@@ -30,6 +37,7 @@ export class Ledger {
     const key = `${factor}:${code}`;
     const seen = this.accepted.get(user) ?? new Set<string>();
     this.accepted.set(user, seen);
+    if (status === 200 && factor === 'recovery-code') this.credentialEvent(user);
     if (status === 200) {
       // A TOTP code is the same string in a later step only by chance (10^-6); none of the
       // model's sequences sends such a code twice on purpose and expects a success.
@@ -55,8 +63,33 @@ export class Ledger {
    * code was compared and passed, and only the login epoch refused it (invariant 16); a passed
    * code ends the failure streak as a success does.
    */
-  staleLoginRefused(c: number, user: UserName): void {
-    if (this.status.get(c) === 'pending') this.failures.set(user, 0);
+  staleLoginRefused(c: number, user: UserName, factor: string): void {
+    if (this.status.get(c) !== 'pending') return;
+    this.failures.set(user, 0);
+    if (factor === 'recovery-code') this.credentialEvent(user);
+  }
+
+  /** A second factor passed in browser `c` with "remember this browser" ticked. */
+  rememberedBy(c: number, user: UserName): void {
+    this.remembered.set(c, { user, at: this.clock });
+  }
+
+  /**
+   * A password change or reset, a factor removed, a recovery code used or an admin reset:
+   * the user's remembered browsers no longer vouch (invariant 4).
+   */
+  credentialEvent(user: UserName): void {
+    for (const [c, r] of this.remembered) if (r.user === user) this.remembered.delete(c);
+  }
+
+  /**
+   * A password sign-in of `user` in browser `c` answered `authenticated`: without a second
+   * factor; with one only when this browser was remembered for this user by a real factor,
+   * with no credential event since, less than 30 days ago (invariant 4).
+   */
+  signedInWithoutCode(c: number, user: UserName): void {
+    const r = this.remembered.get(c);
+    if (r?.user === user && this.clock - r.at < 30 * 24 * 3600_000) this.secondFactor(c);
   }
 
   /** An answer to `POST /auth/password/reset` with `link`. */
@@ -89,7 +122,8 @@ export class Ledger {
   }
 
   /** A lock may have ended: the count of failures before the next lock restarts. */
-  clockMoved(): void {
+  clockMoved(ms: number): void {
+    this.clock += ms;
     this.failures.clear();
   }
 
