@@ -7,6 +7,7 @@
 import type fc from 'fast-check';
 import request, { type Response } from 'supertest';
 import * as expect from './expect.js';
+import * as faults from './expect-faults.js';
 import type { Evidence, Path } from './expect.js';
 import { enrolTotp, idOf, totpCode, type Real } from './harness.js';
 import type { Ledger } from './invariants.js';
@@ -56,7 +57,17 @@ export type Action =
    * the same browser, which the cookie satisfies only if nothing revoked it.
    */
   | { t: 'remembered'; c: number; user: 'bob' | 'carol'; how: RememberEnd }
+  /** FLUSHALL on the shared Redis (two instances only). */
+  | { t: 'flush' }
+  /** `inner` sent while the credential database is unreachable (two instances only). */
+  | { t: 'outage'; inner: OutageAction }
   | AccountAction;
+
+/** What a command may send while the credential database is down. */
+export type OutageAction = Extract<
+  Action,
+  { t: 'login' | 'verify' | 'get' | 'mint' | 'useToken' | 'password' | 'disable' | 'reset' }
+>;
 
 export type RememberEnd =
   'none' | 'password' | 'reset' | 'disable' | 'admin' | 'recovery' | 'expiry';
@@ -95,6 +106,10 @@ function answerOf(res: Response): Answer {
     tag: tag && body.reason === 'code_already_used' ? `${tag}:${body.reason}` : tag,
   };
 }
+
+/** The status alone, but a 503's error code too (the only 5xx allowed, under faults). */
+const shortAnswer = (res: Response): Answer =>
+  res.status === 503 ? answerOf(res) : { code: res.status };
 
 /** Send the action to the real app; the model's answer is computed from the same model state. */
 async function perform(
@@ -149,7 +164,7 @@ async function perform(
     case 'get': {
       const res = await browser(a.c).get(a.path);
       w.ledger.guarded(a.c, a.path, res.status);
-      return { real: { code: res.status }, model: expect.get(m, a.c, a.path) };
+      return { real: shortAnswer(res), model: expect.get(m, a.c, a.path) };
     }
     case 'logout': {
       const res = await browser(a.c).post('/auth/logout');
@@ -194,7 +209,7 @@ async function perform(
       const user = subjectOf(m, a.c);
       const res = await browser(a.c).post('/password');
       if (res.status === 204) w.ledger.credentialEvent(user);
-      return { real: { code: res.status }, model: expect.changePassword(m, a.c) };
+      return { real: shortAnswer(res), model: expect.changePassword(m, a.c) };
     }
     case 'disable': {
       const user = subjectOf(m, a.c);
@@ -224,7 +239,13 @@ async function perform(
     case 'recover':
     case 'stale':
     case 'remembered':
+    case 'outage':
       throw new Error(`a ${a.t} runs as several commands`);
+    case 'flush':
+      if (!real.faults) throw new Error('a flush needs the shared stores');
+      await real.faults.flush();
+      w.ledger.flushed();
+      return { real: { code: 200 }, model: faults.flush(m) };
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
@@ -254,6 +275,9 @@ export class Step implements fc.AsyncCommand<Model, World> {
     const a = this.a;
     if (a.t === 'useToken' || a.t === 'revoke') return m.tokens.length > 0;
     if (a.t === 'reset') return m.links.length > 0;
+    // Faults exist only where the stores are shared (Redis keeps its own time there).
+    if (a.t === 'flush') return m.storeOnRealTime;
+    if (a.t === 'outage') return m.storeOnRealTime && new Step(a.inner).check(m);
     if (a.t === 'enrol') {
       const s = view(m as Model, a.c);
       const user = s.kind === 'authenticated' || s.kind === 'satisfied' ? s.user : undefined;
@@ -284,6 +308,14 @@ export class Step implements fc.AsyncCommand<Model, World> {
     }
     if (a.t === 'remembered') {
       await this.remembered(a, m, w);
+      return;
+    }
+    if (a.t === 'outage') {
+      const { inner } = a;
+      if (inner.t === 'verify' && inner.c === PENDING_BROWSER) {
+        const waiting = m.sessions.findIndex((_, i) => view(m, i).kind === 'pending');
+        await this.outage({ ...inner, c: Math.max(0, waiting) }, m, w);
+      } else await this.outage(inner, m, w);
       return;
     }
     const wrong: Action = {
@@ -365,6 +397,45 @@ export class Step implements fc.AsyncCommand<Model, World> {
     }
     await this.once({ t: 'logout', c }, m, w);
     await this.once({ t: 'login', c, user, right: true }, m, w);
+  }
+  /**
+   * `inner` while the credential database is down: the answer is a 503 and changes nothing,
+   * or it is the model's answer (a request that needs no credential); never a 500, never a
+   * sign-in or an account that reads as not enrolled. Afterwards every browser is the model's.
+   */
+  private async outage(inner: OutageAction, m: Model, w: World): Promise<void> {
+    const outage = w.real.faults;
+    if (!outage) throw new Error('an outage needs the shared stores');
+    const maybe = structuredClone(m);
+    await outage.credentialsDown();
+    let out: { real: Answer; model: Answer };
+    try {
+      out = await perform(inner, maybe, w, this.via);
+    } finally {
+      await outage.credentialsUp();
+    }
+    const { real, model } = out;
+    const seen = `outage:${inner.t}:${real.code}:${real.tag ?? ''}`;
+    w.seen?.set(seen, (w.seen.get(seen) ?? 0) + 1);
+    if (real.code === 503) {
+      if (real.tag !== 'service_unavailable') throw new Error(`${this}: a 503 ${real.tag}`);
+      if (inner.t === 'password') {
+        // A password change answered 503 has stored the new hash (the app's setPasswordHash
+        // runs first) and moved the epochs, but ended neither the other sessions nor the
+        // tokens (lib/password/change.ts: credentialsChanged fails at the tokens). The user
+        // sends it again once the database is back, and only then is the model's state
+        // reached; between the two the account is in a state the model does not have.
+        await this.once(inner, m, w);
+        return;
+      }
+    } else if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
+      throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
+    } else {
+      Object.assign(m, maybe);
+    }
+    if (real.code >= 500 && real.code !== 503) throw new Error(`${this}: a ${real.code}`);
+    await compareSessions(m, w, String(this));
+    w.ledger.assertHolds();
   }
   private async once(action: Action, m: Model, w: World): Promise<void> {
     const { real, model } = await perform(action, m, w, this.via);

@@ -22,6 +22,7 @@ import { client, makeApp, type TestUser } from '../helpers/app.js';
 import { fakeClock } from '../helpers/clock.js';
 import { KEYS } from '../helpers/totp-app.js';
 import type { UserName } from './model.js';
+import type { Faults } from './shared-stores.js';
 
 export const MODEL_USERS: readonly TestUser[] = (['alice', 'bob', 'carol'] as const).map((n) => ({
   id: `u-${n}`,
@@ -62,7 +63,7 @@ export interface RealOptions {
 }
 
 /** The stores of a sequence that several instances share (shared-stores.ts). */
-export interface SharedStores {
+export interface SharedStores extends Partial<Faults> {
   /** One MfaStore per instance, all on the same Redis keys. */
   readonly stores: readonly MfaStore[];
   /** Instance `i`'s handle on the one database (one pool per instance, as processes have). */
@@ -198,6 +199,11 @@ export async function makeReal(options: RealOptions = {}) {
     apps,
     route,
     stepup: first.stepup,
+    /** The faults of the shared stores (two instances only). */
+    faults:
+      shared?.flush && shared.credentialsDown && shared.credentialsUp
+        ? (shared as Faults)
+        : undefined,
     clock,
     clients,
     secrets,

@@ -127,6 +127,15 @@ export class Ledger {
     this.failures.clear();
   }
 
+  /**
+   * The MfaStore lost every key (FLUSHALL): counters restart, remembered-browser records are
+   * gone (docs/architecture.md, "Where state lives").
+   */
+  flushed(): void {
+    this.failures.clear();
+    this.remembered.clear();
+  }
+
   /** An admin reset clears the user's lockout (docs/architecture.md, invariant 20). */
   adminReset(user: UserName): void {
     this.failures.set(user, 0);

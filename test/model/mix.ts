@@ -4,7 +4,13 @@
  * commands.ts; `via` picks the app instance when there are two.
  */
 import fc from 'fast-check';
-import { PENDING_BROWSER, Step, type Action, type RememberEnd } from './commands.js';
+import {
+  PENDING_BROWSER,
+  Step,
+  type Action,
+  type OutageAction,
+  type RememberEnd,
+} from './commands.js';
 import type { Evidence, Path } from './expect.js';
 import type { UserName } from './model.js';
 
@@ -53,6 +59,18 @@ const clockMs = fc.constantFrom(
   8 * 3600_000,
   // Past a remembered browser's 30 days.
   31 * 24 * 3600_000,
+);
+
+/** What is sent while the credential database is down. */
+const outageInner: fc.Arbitrary<OutageAction> = fc.oneof(
+  fc.record({ t: fc.constant('login' as const), c: client, user, right }),
+  fc.record({ t: fc.constant('verify' as const), c: verifier, ev: evidence }),
+  fc.record({ t: fc.constant('get' as const), c: client, path }),
+  fc.record({ t: fc.constant('mint' as const), user, ev: fc.option(evidence, { nil: undefined }) }),
+  fc.record({ t: fc.constant('useToken' as const), i: fc.nat(7), path }),
+  fc.record({ t: fc.constant('password' as const), c: client }),
+  fc.record({ t: fc.constant('disable' as const), c: client, ev: evidence }),
+  fc.record({ t: fc.constant('reset' as const), c: client, i: fc.nat(7), ev: evidence }),
 );
 
 const instance = fc.nat(1);
@@ -145,6 +163,9 @@ export const commands = [
       2,
     ),
     step(fc.record({ t: fc.constant('appLogin' as const), c: client, user }), 2),
+    // Faults, where the stores are shared (the commands' check() drops them elsewhere).
+    step(fc.record({ t: fc.constant('flush' as const) }), 1),
+    step(fc.record({ t: fc.constant('outage' as const), inner: outageInner }), 2),
     step(fc.record({ t: fc.constant('appLogout' as const), c: client }), 1),
   ),
 ];

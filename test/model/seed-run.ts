@@ -1,7 +1,7 @@
 /**
  * One random run of the model test from a given seed, stopping at the first failure: how the
  * mutation table of docs/SECURITY.md ("Proof by model") is measured. `npm run model:seed`, with
- * SEED (default 1), SECONDS (default 30), VARIANT (one | two | postgres, default one) and
+ * SEED (default 1), SECONDS (default 30), VARIANT (one, sqlite: two instances on Redis and SQLite, postgres: on Redis and PostgreSQL; default one) and
  * MAX_COMMANDS (default 40, as in `npm test`). Prints the sequences run and the seconds up to
  * the first failure, then the failing sequence once shrunk; exits 1 on a failure.
  */
@@ -17,7 +17,7 @@ const maxCommands = Number(process.env.MAX_COMMANDS ?? 40);
 const shared =
   variant === 'one'
     ? undefined
-    : await sharedBackends(variant === 'postgres' ? 'postgres' : 'sqlite');
+    : await sharedBackends(variant === 'sqlite' ? 'sqlite' : 'postgres');
 const tally = newTally();
 const details = await fc.check(
   modelProperty(tally, { maxCommands, ...(shared ? { shared } : {}) }),
