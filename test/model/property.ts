@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { makeReal } from './harness.js';
 import { Ledger } from './invariants.js';
+import type { World } from './commands.js';
 import { commands } from './mix.js';
 import { initialModel, stateKey, type Model } from './model.js';
 import type { SharedBackends } from './shared-stores.js';
@@ -21,6 +22,17 @@ export interface Tally {
   /** When the first sequence failed: sequences run and milliseconds since the tally began. */
   firstFailure?: { sequences: number; ms: number };
   readonly startedAt: number;
+  /**
+   * Sequences still running. fast-check's `interruptAfterTimeLimit` stops waiting for the
+   * sequence under way but does not stop it: it goes on in the background, on the same Redis
+   * (where a `flush` would wipe the next run's keys). `idle()` waits for them.
+   */
+  readonly running: Set<Promise<void>>;
+}
+
+/** Wait until no sequence of `tally` runs any more (see `Tally.running`). */
+export async function idle(tally: Tally): Promise<void> {
+  while (tally.running.size > 0) await Promise.allSettled([...tally.running]);
 }
 
 export const newTally = (): Tally => ({
@@ -29,6 +41,7 @@ export const newTally = (): Tally => ({
   states: new Set(),
   answers: new Map(),
   startedAt: Date.now(),
+  running: new Set(),
 });
 
 export interface PropertyOptions {
@@ -41,6 +54,16 @@ export interface PropertyOptions {
 export function modelProperty(tally: Tally, options: PropertyOptions = {}) {
   const { maxCommands = 40, shared } = options;
   return fc.asyncProperty(fc.commands(commands, { maxCommands, size: 'max' }), async (cmds) => {
+    const run = sequence(cmds);
+    tally.running.add(run);
+    try {
+      await run;
+    } finally {
+      tally.running.delete(run);
+    }
+  });
+
+  async function sequence(cmds: Iterable<fc.AsyncCommand<Model, World>>): Promise<void> {
     const stores = await shared?.next();
     try {
       const real = await makeReal(stores ? { shared: stores, instances: 2 } : {});
@@ -69,5 +92,5 @@ export function modelProperty(tally: Tally, options: PropertyOptions = {}) {
     } finally {
       await stores?.close();
     }
-  });
+  }
 }

@@ -6,7 +6,7 @@
  * the first failure, then the failing sequence once shrunk; exits 1 on a failure.
  */
 import fc from 'fast-check';
-import { modelProperty, newTally } from './property.js';
+import { idle, modelProperty, newTally } from './property.js';
 import { sharedBackends } from './shared-stores.js';
 
 const seed = Number(process.env.SEED ?? 1);
@@ -28,6 +28,7 @@ const details = await fc.check(
     markInterruptAsFailure: false,
   },
 );
+await idle(tally);
 await shared?.stop();
 const cause = details.errorInstance instanceof Error ? details.errorInstance.message : '';
 console.log(
