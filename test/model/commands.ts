@@ -7,15 +7,25 @@
 import type fc from 'fast-check';
 import request, { type Response } from 'supertest';
 import * as expect from './expect.js';
+import * as faults from './expect-faults.js';
 import type { Evidence, Path } from './expect.js';
 import { enrolTotp, idOf, totpCode, type Real } from './harness.js';
 import type { Ledger } from './invariants.js';
 import { performAccount, type AccountAction } from './perform-account.js';
-import { currentStep, stepOf, view, type Answer, type Model, type UserName } from './model.js';
+import {
+  currentStep,
+  hasFactor,
+  stepOf,
+  view,
+  type Answer,
+  type Model,
+  type UserName,
+} from './model.js';
 
 export type Action =
   | { t: 'login'; c: number; user: UserName; right: boolean }
-  | { t: 'verify'; c: number; ev: Evidence }
+  /** `rb`: with "remember this browser" ticked (invariant 4). */
+  | { t: 'verify'; c: number; ev: Evidence; rb?: boolean }
   | { t: 'get'; c: number; path: Path }
   | { t: 'logout'; c: number }
   | { t: 'mint'; user: UserName; ev: Evidence | undefined }
@@ -34,7 +44,33 @@ export type Action =
    * refused at its next good code (invariant 16), reached often.
    */
   | { t: 'recover'; c: number; user: UserName; ev: Evidence }
+  /**
+   * The pattern of invariant 16 end to end: browser `c` signs in with the password and waits;
+   * then, from the other browser, a password change (signed in by the app), a forgot + reset
+   * with a recovery code, or an admin reset and a new enrolment; then a good TOTP code in `c`
+   * must be refused (the login epoch moved).
+   */
+  | { t: 'stale'; c: number; user: 'bob' | 'carol'; how: 'password' | 'recover' | 'admin' }
+  /**
+   * Invariant 4 end to end: browser `c` signs in with a code and "remember this browser"; then
+   * a credential event (or the 30 days, or nothing); then a logout and a password sign-in in
+   * the same browser, which the cookie satisfies only if nothing revoked it.
+   */
+  | { t: 'remembered'; c: number; user: 'bob' | 'carol'; how: RememberEnd }
+  /** FLUSHALL on the shared Redis (two instances only). */
+  | { t: 'flush' }
+  /** `inner` sent while the credential database is unreachable (two instances only). */
+  | { t: 'outage'; inner: OutageAction }
   | AccountAction;
+
+/** What a command may send while the credential database is down. */
+export type OutageAction = Extract<
+  Action,
+  { t: 'login' | 'verify' | 'get' | 'mint' | 'useToken' | 'password' | 'disable' | 'reset' }
+>;
+
+export type RememberEnd =
+  'none' | 'password' | 'reset' | 'disable' | 'admin' | 'recovery' | 'expiry';
 
 export interface World {
   readonly real: Real;
@@ -71,6 +107,10 @@ function answerOf(res: Response): Answer {
   };
 }
 
+/** The status alone, but a 503's error code too (the only 5xx allowed, under faults). */
+const shortAnswer = (res: Response): Answer =>
+  res.status === 503 ? answerOf(res) : { code: res.status };
+
 /** Send the action to the real app; the model's answer is computed from the same model state. */
 async function perform(
   a: Action,
@@ -97,23 +137,34 @@ async function perform(
       if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'login');
       await browser(a.c).refreshCsrf();
       if (res.status === 200) w.ledger.loggedIn(a.c);
+      if (res.status === 200 && res.body?.status === 'authenticated') {
+        w.ledger.signedInWithoutCode(a.c, a.user);
+      }
       return { real: answerOf(res), model: expect.login(m, a.c, a.user, a.right) };
     }
     case 'verify': {
       const user = subjectOf(m, a.c);
       const code = await codeFor(m, w, user, a.ev);
       const before = browser(a.c).sessionId();
-      const res = await browser(a.c).post('/auth/mfa/verify', { factor: a.ev.factor, code });
+      const res = await browser(a.c).post('/auth/mfa/verify', {
+        factor: a.ev.factor,
+        code,
+        ...(a.rb ? { rememberBrowser: true } : {}),
+      });
       if (res.status === 200) w.ledger.rotated(a.c, before, browser(a.c).sessionId(), 'verify');
       await browser(a.c).refreshCsrf();
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'session');
+      if (res.status === 401 && res.body?.error === 'mfa_session_expired') {
+        w.ledger.staleLoginRefused(a.c, user, a.ev.factor);
+      }
       if (res.status === 200) w.ledger.secondFactor(a.c);
-      return { real: answerOf(res), model: expect.verify(m, a.c, a.ev) };
+      if (res.status === 200 && a.rb) w.ledger.rememberedBy(a.c, user);
+      return { real: answerOf(res), model: expect.verify(m, a.c, a.ev, a.rb) };
     }
     case 'get': {
       const res = await browser(a.c).get(a.path);
       w.ledger.guarded(a.c, a.path, res.status);
-      return { real: { code: res.status }, model: expect.get(m, a.c, a.path) };
+      return { real: shortAnswer(res), model: expect.get(m, a.c, a.path) };
     }
     case 'logout': {
       const res = await browser(a.c).post('/auth/logout');
@@ -155,14 +206,17 @@ async function perform(
       return { real: answerOf(del), model: expect.revoke(m, i) };
     }
     case 'password': {
+      const user = subjectOf(m, a.c);
       const res = await browser(a.c).post('/password');
-      return { real: { code: res.status }, model: expect.changePassword(m, a.c) };
+      if (res.status === 204) w.ledger.credentialEvent(user);
+      return { real: shortAnswer(res), model: expect.changePassword(m, a.c) };
     }
     case 'disable': {
       const user = subjectOf(m, a.c);
       const code = await codeFor(m, w, user, a.ev);
       const res = await browser(a.c).post('/auth/mfa/totp/disable', { code });
       w.ledger.codeAnswer(user, a.ev.factor, code, res, 'disable');
+      if (res.status === 200) w.ledger.credentialEvent(user);
       return { real: answerOf(res), model: expect.disable(m, a.c, a.ev) };
     }
     case 'enrol': {
@@ -178,14 +232,24 @@ async function perform(
     }
     case 'adminReset':
       await real.stepup.adminReset(undefined, idOf(a.user));
+      w.ledger.adminReset(a.user);
+      w.ledger.credentialEvent(a.user);
       return { real: { code: 200 }, model: expect.adminReset(m, a.user) };
     case 'burst':
     case 'recover':
+    case 'stale':
+    case 'remembered':
+    case 'outage':
       throw new Error(`a ${a.t} runs as several commands`);
+    case 'flush':
+      if (!real.faults) throw new Error('a flush needs the shared stores');
+      await real.faults.flush();
+      w.ledger.flushed();
+      return { real: { code: 200 }, model: faults.flush(m) };
     case 'clock':
       real.clock.advance(a.ms);
       m.now += a.ms;
-      w.ledger.clockMoved();
+      w.ledger.clockMoved(a.ms);
       return { real: { code: 200 }, model: { code: 200 } };
     default: {
       const world = {
@@ -211,6 +275,9 @@ export class Step implements fc.AsyncCommand<Model, World> {
     const a = this.a;
     if (a.t === 'useToken' || a.t === 'revoke') return m.tokens.length > 0;
     if (a.t === 'reset') return m.links.length > 0;
+    // Faults exist only where the stores are shared (Redis keeps its own time there).
+    if (a.t === 'flush') return m.storeOnRealTime;
+    if (a.t === 'outage') return m.storeOnRealTime && new Step(a.inner).check(m);
     if (a.t === 'enrol') {
       const s = view(m as Model, a.c);
       const user = s.kind === 'authenticated' || s.kind === 'satisfied' ? s.user : undefined;
@@ -235,6 +302,22 @@ export class Step implements fc.AsyncCommand<Model, World> {
       await this.once({ t: 'reset', c: a.c, i: m.links.length - 1, ev: a.ev }, m, w);
       return;
     }
+    if (a.t === 'stale') {
+      await this.stale(a, m, w);
+      return;
+    }
+    if (a.t === 'remembered') {
+      await this.remembered(a, m, w);
+      return;
+    }
+    if (a.t === 'outage') {
+      const { inner } = a;
+      if (inner.t === 'verify' && inner.c === PENDING_BROWSER) {
+        const waiting = m.sessions.findIndex((_, i) => view(m, i).kind === 'pending');
+        await this.outage({ ...inner, c: Math.max(0, waiting) }, m, w);
+      } else await this.outage(inner, m, w);
+      return;
+    }
     const wrong: Action = {
       t: 'mint',
       user: a.t === 'burst' ? a.user : 'bob',
@@ -242,6 +325,117 @@ export class Step implements fc.AsyncCommand<Model, World> {
     };
     for (let k = 0; k < (a.t === 'burst' ? 11 : 1); k++)
       await this.once(a.t === 'burst' ? wrong : a, m, w);
+  }
+  private async stale(a: Extract<Action, { t: 'stale' }>, m: Model, w: World): Promise<void> {
+    const other = a.c === 0 ? 1 : 0;
+    await this.once({ t: 'login', c: a.c, user: a.user, right: true }, m, w);
+    if (a.how === 'password') {
+      await this.once({ t: 'appLogin', c: other, user: a.user }, m, w);
+      await this.once({ t: 'password', c: other }, m, w);
+    } else if (a.how === 'recover') {
+      await this.once({ t: 'forgot', c: other, user: a.user }, m, w);
+      const ev: Evidence = { factor: 'recovery-code', kind: 'fresh' };
+      await this.once({ t: 'reset', c: other, i: m.links.length - 1, ev }, m, w);
+    } else {
+      await this.once({ t: 'adminReset', user: a.user }, m, w);
+      await this.once({ t: 'appLogin', c: other, user: a.user }, m, w);
+      // Enrolment needs an account without a factor: the admin reset just made it one.
+      const u = m.users[a.user];
+      if (!u.hasTotp && u.recovery.size === 0) await this.once({ t: 'enrol', c: other }, m, w);
+    }
+    // A code the replay marker lets through, so the answer is the login epoch's.
+    const u = m.users[a.user];
+    const kind = u.lastStep < currentStep(m) ? 'current' : 'next';
+    await this.once({ t: 'verify', c: a.c, ev: { factor: 'totp', kind } }, m, w);
+  }
+  private async remembered(
+    a: Extract<Action, { t: 'remembered' }>,
+    m: Model,
+    w: World,
+  ): Promise<void> {
+    const { c, user } = a;
+    const other = c === 0 ? 1 : 0;
+    // Past the step of any code used so far, so the codes below meet the rule, not the marker.
+    const clear = async () => {
+      while (m.users[user].lastStep >= currentStep(m)) {
+        await this.once({ t: 'clock', ms: 30_000 }, m, w);
+      }
+    };
+    await this.once({ t: 'login', c, user, right: true }, m, w);
+    await clear();
+    await this.once({ t: 'verify', c, ev: { factor: 'totp', kind: 'current' }, rb: true }, m, w);
+    await clear();
+    const current: Evidence = { factor: 'totp', kind: 'current' };
+    switch (a.how) {
+      case 'password':
+        await this.once({ t: 'password', c }, m, w);
+        break;
+      case 'reset':
+        await this.once({ t: 'forgot', c: other, user }, m, w);
+        await this.once({ t: 'reset', c: other, i: m.links.length - 1, ev: current }, m, w);
+        break;
+      case 'disable':
+      case 'admin':
+        // The user enrols again: only an account with a factor consults the cookie.
+        if (a.how === 'disable') await this.once({ t: 'disable', c, ev: current }, m, w);
+        else await this.once({ t: 'adminReset', user }, m, w);
+        if (!hasFactor(m.users[user])) await this.once({ t: 'enrol', c }, m, w);
+        break;
+      case 'recovery':
+        await this.once({ t: 'login', c: other, user, right: true }, m, w);
+        await this.once(
+          { t: 'verify', c: other, ev: { factor: 'recovery-code', kind: 'fresh' } },
+          m,
+          w,
+        );
+        break;
+      case 'expiry':
+        await this.once({ t: 'clock', ms: 31 * 24 * 3600_000 }, m, w);
+        break;
+      case 'none':
+        break;
+    }
+    await this.once({ t: 'logout', c }, m, w);
+    await this.once({ t: 'login', c, user, right: true }, m, w);
+  }
+  /**
+   * `inner` while the credential database is down: the answer is a 503 and changes nothing,
+   * or it is the model's answer (a request that needs no credential); never a 500, never a
+   * sign-in or an account that reads as not enrolled. Afterwards every browser is the model's.
+   */
+  private async outage(inner: OutageAction, m: Model, w: World): Promise<void> {
+    const outage = w.real.faults;
+    if (!outage) throw new Error('an outage needs the shared stores');
+    const maybe = structuredClone(m);
+    await outage.credentialsDown();
+    let out: { real: Answer; model: Answer };
+    try {
+      out = await perform(inner, maybe, w, this.via);
+    } finally {
+      await outage.credentialsUp();
+    }
+    const { real, model } = out;
+    const seen = `outage:${inner.t}:${real.code}:${real.tag ?? ''}`;
+    w.seen?.set(seen, (w.seen.get(seen) ?? 0) + 1);
+    if (real.code === 503) {
+      if (real.tag !== 'service_unavailable') throw new Error(`${this}: a 503 ${real.tag}`);
+      if (inner.t === 'password') {
+        // A password change answered 503 has stored the new hash (the app's setPasswordHash
+        // runs first) and moved the epochs, but ended neither the other sessions nor the
+        // tokens (lib/password/change.ts: credentialsChanged fails at the tokens). The user
+        // sends it again once the database is back, and only then is the model's state
+        // reached; between the two the account is in a state the model does not have.
+        await this.once(inner, m, w);
+        return;
+      }
+    } else if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
+      throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
+    } else {
+      Object.assign(m, maybe);
+    }
+    if (real.code >= 500 && real.code !== 503) throw new Error(`${this}: a ${real.code}`);
+    await compareSessions(m, w, String(this));
+    w.ledger.assertHolds();
   }
   private async once(action: Action, m: Model, w: World): Promise<void> {
     const { real, model } = await perform(action, m, w, this.via);
@@ -263,6 +457,7 @@ export class Step implements fc.AsyncCommand<Model, World> {
 async function compareSessions(m: Model, w: World, label: string): Promise<void> {
   for (const [i, c] of w.real.clients.entries()) {
     const body = (await c.get('/auth/session')).body as { status: string; userId?: string };
+    w.ledger.sessionRead(i, body.status);
     const s = view(m, i);
     const want = s.kind === 'anonymous' ? 'anonymous' : `${s.kind}:${idOf(s.user)}`;
     const got = body.status === 'anonymous' ? 'anonymous' : `${body.status}:${body.userId}`;

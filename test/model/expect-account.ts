@@ -37,6 +37,7 @@ export function reset(m: Model, c: number, i: number, evidence: Evidence | undef
   }
   for (const l of m.links) if (l.user === user) l.alive = false;
   u.loginEpoch += 1;
+  u.credEpoch += 1;
   endTokens(m, user);
   endOtherSessions(m, c, user);
   // The request's own session keeps nothing of the user (pending or signed in).

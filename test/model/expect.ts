@@ -10,6 +10,8 @@ import {
   endTokens,
   FRESH_MS,
   hasFactor,
+  REMEMBER_MS,
+  rememberedFor,
   release,
   reserve,
   settle,
@@ -24,7 +26,8 @@ import {
   type UserName,
 } from './model.js';
 
-export type Path = '/me' | '/reports' | '/billing';
+/** `/vault`: `requireMfa({ allowRememberBrowser: false })`, a real factor only. */
+export type Path = '/me' | '/reports' | '/billing' | '/vault';
 /** A second factor as a command sends it: a TOTP code of some kind, or a recovery code. */
 export type Evidence =
   | { factor: 'totp'; kind: TotpKind }
@@ -60,6 +63,16 @@ export function login(m: Model, c: number, user: UserName, right: boolean): Answ
   if (!right) return { code: 401, tag: 'invalid_credentials' };
   const u = m.users[user];
   if (hasFactor(u)) {
+    const cookie = m.cookies[c];
+    if (cookie?.user === user) {
+      // The cookie of this user is taken: it vouches once and is replaced by a new one of the
+      // same epoch and expiry; expired or revoked, it is cleared (invariant 4).
+      if (rememberedFor(m, c) === user) {
+        m.sessions[c] = { kind: 'satisfied', user, mfaAt: undefined, listed: true };
+        return { code: 200, tag: 'authenticated' };
+      }
+      m.cookies[c] = null;
+    }
     m.sessions[c] = { kind: 'pending', user, since: m.now, epoch: u.loginEpoch };
     return { code: 200, tag: 'mfa_required' };
   }
@@ -68,7 +81,7 @@ export function login(m: Model, c: number, user: UserName, right: boolean): Answ
 }
 
 /** POST /auth/mfa/verify: the subject is the session's, never the body's (invariant 2, 16). */
-export function verify(m: Model, c: number, evidence: Evidence): Answer {
+export function verify(m: Model, c: number, evidence: Evidence, remember = false): Answer {
   const s = view(m, c);
   if (s.kind === 'anonymous') return { code: 401, tag: 'mfa_session_expired' };
   const u = m.users[s.user];
@@ -86,7 +99,10 @@ export function verify(m: Model, c: number, evidence: Evidence): Answer {
   if (s.kind === 'pending' && s.epoch !== u.loginEpoch) {
     return { code: 401, tag: 'mfa_session_expired' };
   }
-  m.sessions[c] = { kind: 'satisfied', user: s.user, mfaAt: m.now };
+  m.sessions[c] = { kind: 'satisfied', user: s.user, mfaAt: m.now, listed: true };
+  if (remember) {
+    m.cookies[c] = { user: s.user, epoch: u.credEpoch, expiresAt: m.now + REMEMBER_MS };
+  }
   return { code: 200, tag: 'authenticated' };
 }
 
@@ -95,7 +111,9 @@ export function get(m: Model, c: number, path: Path): Answer {
   const s = view(m, c);
   if (path === '/me') return signedInUser(s) ? { code: 200 } : { code: 401 };
   if (s.kind !== 'satisfied') return { code: 401 };
-  if (path === '/billing' && m.now - s.mfaAt > BILLING_MAX_AGE_MS) return { code: 401 };
+  // A remembered browser is AAL1: not for a route with maxAge or allowRememberBrowser: false.
+  if (path !== '/reports' && s.mfaAt === undefined) return { code: 401 };
+  if (path === '/billing' && m.now - (s.mfaAt ?? 0) > BILLING_MAX_AGE_MS) return { code: 401 };
   return { code: 200 };
 }
 
@@ -146,6 +164,7 @@ export function changePassword(m: Model, c: number): Answer {
   const user = signedInUser(view(m, c));
   if (!user) return { code: 401 };
   m.users[user].loginEpoch += 1;
+  m.users[user].credEpoch += 1;
   endTokens(m, user);
   endOtherSessions(m, c, user);
   return { code: 204 };
@@ -158,7 +177,7 @@ export function changePassword(m: Model, c: number): Answer {
 export function endOtherSessions(m: Model, c: number, user: UserName): void {
   m.sessions.forEach((s, i) => {
     if (i === c || signedInUser(s) !== user) return;
-    if (s.kind === 'authenticated' && !s.listed) return;
+    if ((s.kind === 'authenticated' || s.kind === 'satisfied') && !s.listed) return;
     m.sessions[i] = { kind: 'anonymous' };
   });
 }
@@ -170,7 +189,7 @@ export function disable(m: Model, c: number, evidence: Evidence): Answer {
   if (!user) return { code: 401, tag: 'authentication_required' };
   const u = m.users[user];
   if (hasFactor(u)) {
-    if (s.kind !== 'satisfied' || m.now - s.mfaAt > FRESH_MS) {
+    if (s.kind !== 'satisfied' || s.mfaAt === undefined || m.now - s.mfaAt > FRESH_MS) {
       return { code: 401, tag: 'mfa_required' };
     }
   }
@@ -178,6 +197,7 @@ export function disable(m: Model, c: number, evidence: Evidence): Answer {
   const answer = attempt(m, user, evidence);
   if (answer.code !== 200) return plain(answer);
   u.hasTotp = false;
+  u.credEpoch += 1;
   // Recovery codes go with the last authenticator; tokens carrying either end (invariant 22).
   u.recovery.clear();
   endTokens(m, user, 'totp');
@@ -197,7 +217,7 @@ export function enrol(m: Model, c: number): Answer {
   u.hasTotp = true;
   u.lastStep = currentStep(m);
   u.recovery = new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-  m.sessions[c] = { kind: 'satisfied', user, mfaAt: m.now };
+  m.sessions[c] = { kind: 'satisfied', user, mfaAt: m.now, listed: true };
   return { code: 200 };
 }
 
@@ -207,6 +227,7 @@ export function adminReset(m: Model, user: UserName): Answer {
   Object.assign(u, { hasTotp: false, counter: 0, streak: 0, lockUntil: 0 });
   u.recovery.clear();
   u.loginEpoch += 1;
+  u.credEpoch += 1;
   endTokens(m, user);
   return { code: 200 };
 }

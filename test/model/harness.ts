@@ -22,6 +22,7 @@ import { client, makeApp, type TestUser } from '../helpers/app.js';
 import { fakeClock } from '../helpers/clock.js';
 import { KEYS } from '../helpers/totp-app.js';
 import type { UserName } from './model.js';
+import type { Faults } from './shared-stores.js';
 
 export const MODEL_USERS: readonly TestUser[] = (['alice', 'bob', 'carol'] as const).map((n) => ({
   id: `u-${n}`,
@@ -62,7 +63,7 @@ export interface RealOptions {
 }
 
 /** The stores of a sequence that several instances share (shared-stores.ts). */
-export interface SharedStores {
+export interface SharedStores extends Partial<Faults> {
   /** One MfaStore per instance, all on the same Redis keys. */
   readonly stores: readonly MfaStore[];
   /** Instance `i`'s handle on the one database (one pool per instance, as processes have). */
@@ -108,6 +109,8 @@ function instance(
         perAccountPerHour: 1000,
         perIpPerHour: 1000,
       },
+      // Remembered browsers (invariant 4), with one secret for every instance.
+      rememberBrowser: { secret: 'remember-browser-model-secret-0123456789' },
       ...(shared.store ? { store: shared.store } : {}),
       ...(shared.credentials ? { credentials: shared.credentials } : {}),
     },
@@ -121,6 +124,10 @@ function instance(
         setPasswordHash: () => undefined,
       })
       .then(() => res.status(204).end(), next);
+  });
+  // A route a remembered browser alone does not open (AAL1 is not enough here).
+  app.get('/vault', stepup.requireMfa({ allowRememberBrowser: false }), (_req, res) => {
+    res.json({ ok: true });
   });
   mountKeepSessionRoutes(app);
   app.use(stepup.errorHandler());
@@ -192,6 +199,11 @@ export async function makeReal(options: RealOptions = {}) {
     apps,
     route,
     stepup: first.stepup,
+    /** The faults of the shared stores (two instances only). */
+    faults:
+      shared?.flush && shared.credentialsDown && shared.credentialsUp
+        ? (shared as Faults)
+        : undefined,
     clock,
     clients,
     secrets,

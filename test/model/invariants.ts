@@ -10,8 +10,17 @@ export class Ledger {
   private readonly accepted = new Map<UserName, Set<string>>();
   /** Per user: invalid-code answers since a success, a 429 or a clock move (invariant 17). */
   private readonly failures = new Map<UserName, number>();
+  /** Per browser: the session's status as the app last read it (`GET /auth/session`). */
+  private readonly status = new Map<number, string>();
   /** Per browser: a second factor passed since its last sign-in (invariant 2). */
   private readonly second = new Map<number, boolean>();
+  /**
+   * Per browser: the user a real second factor remembered it for with `rememberBrowser`, and
+   * when (invariant 4: until a credential event of that user or 30 days on the clock).
+   */
+  private readonly remembered = new Map<number, { user: UserName; at: number }>();
+  /** The clock as the commands moved it (ms since the sequence began). */
+  private clock = 0;
   /** Reset links that reset a password (invariant 21: a link is single use). */
   private readonly usedLinks = new Set<string>();
   private violation: string | undefined;
@@ -28,6 +37,7 @@ export class Ledger {
     const key = `${factor}:${code}`;
     const seen = this.accepted.get(user) ?? new Set<string>();
     this.accepted.set(user, seen);
+    if (status === 200 && factor === 'recovery-code') this.credentialEvent(user);
     if (status === 200) {
       // A TOTP code is the same string in a later step only by chance (10^-6); none of the
       // model's sequences sends such a code twice on purpose and expects a success.
@@ -41,6 +51,45 @@ export class Ledger {
     } else if (status === 429) {
       this.failures.set(user, 0);
     }
+  }
+
+  /** What the app said browser `c`'s session is, after the last command. */
+  sessionRead(c: number, status: string): void {
+    this.status.set(c, status);
+  }
+
+  /**
+   * A verify from browser `c` answered `mfa_session_expired`: when the session was pending, the
+   * code was compared and passed, and only the login epoch refused it (invariant 16); a passed
+   * code ends the failure streak as a success does.
+   */
+  staleLoginRefused(c: number, user: UserName, factor: string): void {
+    if (this.status.get(c) !== 'pending') return;
+    this.failures.set(user, 0);
+    if (factor === 'recovery-code') this.credentialEvent(user);
+  }
+
+  /** A second factor passed in browser `c` with "remember this browser" ticked. */
+  rememberedBy(c: number, user: UserName): void {
+    this.remembered.set(c, { user, at: this.clock });
+  }
+
+  /**
+   * A password change or reset, a factor removed, a recovery code used or an admin reset:
+   * the user's remembered browsers no longer vouch (invariant 4).
+   */
+  credentialEvent(user: UserName): void {
+    for (const [c, r] of this.remembered) if (r.user === user) this.remembered.delete(c);
+  }
+
+  /**
+   * A password sign-in of `user` in browser `c` answered `authenticated`: without a second
+   * factor; with one only when this browser was remembered for this user by a real factor,
+   * with no credential event since, less than 30 days ago (invariant 4).
+   */
+  signedInWithoutCode(c: number, user: UserName): void {
+    const r = this.remembered.get(c);
+    if (r?.user === user && this.clock - r.at < 30 * 24 * 3600_000) this.secondFactor(c);
   }
 
   /** An answer to `POST /auth/password/reset` with `link`. */
@@ -73,8 +122,23 @@ export class Ledger {
   }
 
   /** A lock may have ended: the count of failures before the next lock restarts. */
-  clockMoved(): void {
+  clockMoved(ms: number): void {
+    this.clock += ms;
     this.failures.clear();
+  }
+
+  /**
+   * The MfaStore lost every key (FLUSHALL): counters restart, remembered-browser records are
+   * gone (docs/architecture.md, "Where state lives").
+   */
+  flushed(): void {
+    this.failures.clear();
+    this.remembered.clear();
+  }
+
+  /** An admin reset clears the user's lockout (docs/architecture.md, invariant 20). */
+  adminReset(user: UserName): void {
+    this.failures.set(user, 0);
   }
 
   /** A TOTP code can come back after a re-enrolment (a new secret): forget the old ones. */

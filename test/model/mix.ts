@@ -4,7 +4,13 @@
  * commands.ts; `via` picks the app instance when there are two.
  */
 import fc from 'fast-check';
-import { PENDING_BROWSER, Step, type Action } from './commands.js';
+import {
+  PENDING_BROWSER,
+  Step,
+  type Action,
+  type OutageAction,
+  type RememberEnd,
+} from './commands.js';
 import type { Evidence, Path } from './expect.js';
 import type { UserName } from './model.js';
 
@@ -14,7 +20,7 @@ const user = fc.constantFrom<UserName>('alice', 'bob', 'carol');
 const verifier = fc.constantFrom(0, 1, PENDING_BROWSER, PENDING_BROWSER);
 /** The right password three times in four: pending logins are where the rules are. */
 const right = fc.constantFrom(true, true, true, false);
-const path = fc.constantFrom<Path>('/me', '/reports', '/billing');
+const path = fc.constantFrom<Path>('/me', '/reports', '/billing', '/vault');
 const evidence: fc.Arbitrary<Evidence> = fc.oneof(
   {
     weight: 3,
@@ -51,6 +57,20 @@ const clockMs = fc.constantFrom(
   630_000,
   16 * 60_000,
   8 * 3600_000,
+  // Past a remembered browser's 30 days.
+  31 * 24 * 3600_000,
+);
+
+/** What is sent while the credential database is down. */
+const outageInner: fc.Arbitrary<OutageAction> = fc.oneof(
+  fc.record({ t: fc.constant('login' as const), c: client, user, right }),
+  fc.record({ t: fc.constant('verify' as const), c: verifier, ev: evidence }),
+  fc.record({ t: fc.constant('get' as const), c: client, path }),
+  fc.record({ t: fc.constant('mint' as const), user, ev: fc.option(evidence, { nil: undefined }) }),
+  fc.record({ t: fc.constant('useToken' as const), i: fc.nat(7), path }),
+  fc.record({ t: fc.constant('password' as const), c: client }),
+  fc.record({ t: fc.constant('disable' as const), c: client, ev: evidence }),
+  fc.record({ t: fc.constant('reset' as const), c: client, i: fc.nat(7), ev: evidence }),
 );
 
 const instance = fc.nat(1);
@@ -63,7 +83,16 @@ const step = (a: fc.Arbitrary<Action>, weight: number) => ({
 export const commands = [
   fc.oneof(
     step(fc.record({ t: fc.constant('login' as const), c: client, user, right }), 5),
-    step(fc.record({ t: fc.constant('verify' as const), c: verifier, ev: evidence }), 8),
+    step(
+      fc.record({
+        t: fc.constant('verify' as const),
+        c: verifier,
+        ev: evidence,
+        // "Remember this browser" ticked one time in three (invariant 4).
+        rb: fc.constantFrom(false, false, true),
+      }),
+      8,
+    ),
     step(fc.record({ t: fc.constant('get' as const), c: client, path }), 5),
     step(fc.record({ t: fc.constant('logout' as const), c: client }), 1),
     step(
@@ -107,7 +136,36 @@ export const commands = [
       }),
       3,
     ),
+    step(
+      fc.record({
+        t: fc.constant('stale' as const),
+        c: client,
+        user: fc.constantFrom<'bob' | 'carol'>('bob', 'carol'),
+        how: fc.constantFrom<'password' | 'recover' | 'admin'>('password', 'recover', 'admin'),
+      }),
+      2,
+    ),
+    step(
+      fc.record({
+        t: fc.constant('remembered' as const),
+        c: client,
+        user: fc.constantFrom<'bob' | 'carol'>('bob', 'carol'),
+        how: fc.constantFrom<RememberEnd>(
+          'none',
+          'password',
+          'reset',
+          'disable',
+          'admin',
+          'recovery',
+          'expiry',
+        ),
+      }),
+      2,
+    ),
     step(fc.record({ t: fc.constant('appLogin' as const), c: client, user }), 2),
+    // Faults, where the stores are shared (the commands' check() drops them elsewhere).
+    step(fc.record({ t: fc.constant('flush' as const) }), 1),
+    step(fc.record({ t: fc.constant('outage' as const), inner: outageInner }), 2),
     step(fc.record({ t: fc.constant('appLogout' as const), c: client }), 1),
   ),
 ];

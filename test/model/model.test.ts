@@ -7,7 +7,7 @@
 // path: replay with MODEL_SEED=<seed> MODEL_PATH=<path>.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { modelProperty, newTally, type PropertyOptions } from './property.js';
+import { idle, modelProperty, newTally, type PropertyOptions } from './property.js';
 import { sharedBackends, type SharedBackends } from './shared-stores.js';
 
 /** Seeds that always run, so every CI run covers the same ground first. */
@@ -26,14 +26,19 @@ function replay(): fc.Parameters<[unknown]> {
 
 async function bounded(budgetMs: number, options: PropertyOptions = {}) {
   const tally = newTally();
-  await fc.assert(modelProperty(tally, options), {
-    numRuns: 1_000_000,
-    interruptAfterTimeLimit: budgetMs,
-    // Running out of time is the budget, not a failure.
-    markInterruptAsFailure: false,
-    verbose: 1,
-    ...replay(),
-  });
+  try {
+    await fc.assert(modelProperty(tally, options), {
+      numRuns: 1_000_000,
+      interruptAfterTimeLimit: budgetMs,
+      // Running out of time is the budget, not a failure.
+      markInterruptAsFailure: false,
+      verbose: 1,
+      ...replay(),
+    });
+  } finally {
+    // The sequence the time limit cut short still runs; the stores must outlive it.
+    await idle(tally);
+  }
   console.log(
     `model: ${tally.sequences} sequences, ${tally.commands} commands, ${tally.states.size} states`,
   );

@@ -11,6 +11,8 @@ export const FRESH_MS = 300_000;
 export const BILLING_MAX_AGE_MS = 300_000;
 export const TOKEN_TTL_MS = 8 * 3600_000;
 export const LINK_TTL_MS = 1800_000;
+/** A remembered browser's absolute lifetime (rememberBrowser.lifetimeDays, default 30). */
+export const REMEMBER_MS = 30 * 24 * 3600_000;
 const DAY_MS = 24 * 3600_000;
 const MAX_FAILURES = 10;
 const LOCK_MS = 900_000;
@@ -27,6 +29,18 @@ export interface UserModel {
   streak: number;
   lockUntil: number;
   loginEpoch: number;
+  /**
+   * Invariant 4: bumped by a password change or reset, a factor removed, a recovery code used
+   * and an admin reset; a remembered browser of an older epoch no longer vouches.
+   */
+  credEpoch: number;
+}
+
+/** A browser's remembered-browser cookie: whose, of which credential epoch, until when. */
+export interface Remembered {
+  user: UserName;
+  epoch: number;
+  expiresAt: number;
 }
 
 export type Session =
@@ -34,7 +48,8 @@ export type Session =
   | { kind: 'pending'; user: UserName; since: number; epoch: number }
   /** `listed`: on the user's sessions list (signed in by the library, not by the app itself). */
   | { kind: 'authenticated'; user: UserName; listed: boolean }
-  | { kind: 'satisfied'; user: UserName; mfaAt: number };
+  /** `mfaAt` undefined: only a remembered browser vouched (AAL1, no real factor). */
+  | { kind: 'satisfied'; user: UserName; mfaAt: number | undefined; listed: boolean };
 
 export interface TokenModel {
   user: UserName;
@@ -62,6 +77,8 @@ export interface Model {
   links: LinkModel[];
   users: Record<UserName, UserModel>;
   sessions: Session[];
+  /** Per browser, its remembered-browser cookie (null: none, or one that can never vouch). */
+  cookies: (Remembered | null)[];
   tokens: TokenModel[];
 }
 
@@ -86,6 +103,7 @@ export function initialModel(
     streak: 0,
     lockUntil: 0,
     loginEpoch: 0,
+    credEpoch: 0,
   });
   return {
     now,
@@ -93,6 +111,7 @@ export function initialModel(
     links: [],
     users: { alice: user(false), bob: user(true), carol: user(true) },
     sessions: Array.from({ length: clients }, () => ({ kind: 'anonymous' }) as Session),
+    cookies: Array.from({ length: clients }, () => null),
     tokens: [],
   };
 }
@@ -186,6 +205,8 @@ export function checkRecovery(m: Model, user: UserName, index: number | undefine
   const u = m.users[user];
   if (index === undefined || !u.recovery.has(index)) return { code: 401, tag: 'invalid_code' };
   u.recovery.delete(index);
+  // A recovery code in use often means a lost device: remembered browsers end (invariant 4).
+  u.credEpoch += 1;
   return { code: 200 };
 }
 
@@ -208,6 +229,13 @@ export function linkAlive(m: Model, i: number): boolean {
   return l.epoch === m.users[l.user].loginEpoch;
 }
 
+/** The user browser `c`'s remembered-browser cookie vouches for, if any (invariant 4). */
+export function rememberedFor(m: Model, c: number): UserName | undefined {
+  const r = m.cookies[c];
+  if (!r || m.now >= r.expiresAt || r.epoch !== m.users[r.user].credEpoch) return undefined;
+  return r.user;
+}
+
 /** A readable state key, for the soak's count of distinct states reached. */
 export function stateKey(m: Model): string {
   const users = USER_NAMES.map((n) => {
@@ -219,7 +247,9 @@ export function stateKey(m: Model): string {
     const s = view(m, i);
     return s.kind === 'anonymous' ? 'a' : `${s.kind[0]}${s.user[0]}`;
   });
+  const cookies = m.cookies.map((_, i) => (rememberedFor(m, i) ?? '-')[0]).join('');
   const tokens = m.tokens.filter((_, i) => tokenAlive(m, i)).map((t) => t.user[0]);
   const links = m.links.filter((_, i) => linkAlive(m, i)).map((l) => l.user[0]);
-  return `${users.join(',')}|${sessions.join(',')}|${tokens.sort().join('')}|${links.join('')}`;
+  const parts = [users.join(','), sessions.join(','), tokens.sort().join(''), links.join('')];
+  return [...parts, cookies].join('|');
 }

@@ -64,6 +64,7 @@ export async function performAccount(
       });
       await browser.refreshCsrf();
       ledger.resetAnswer(real.links[i] ?? 'none', res.status);
+      if (res.status === 200) ledger.credentialEvent(user);
       // Only an answer past the link and the factor list compared a code.
       const compared = res.status === 200 || tagOf(res) === 'invalid_code';
       if (a.ev && code !== undefined && compared && factored) {

@@ -7,6 +7,7 @@
 import fc from 'fast-check';
 import { makeReal } from './harness.js';
 import { Ledger } from './invariants.js';
+import type { World } from './commands.js';
 import { commands } from './mix.js';
 import { initialModel, stateKey, type Model } from './model.js';
 import type { SharedBackends } from './shared-stores.js';
@@ -18,6 +19,20 @@ export interface Tally {
   readonly states: Set<string>;
   /** Answers seen per `command:status:tag`: shows which paths the random sequences reached. */
   readonly answers: Map<string, number>;
+  /** When the first sequence failed: sequences run and milliseconds since the tally began. */
+  firstFailure?: { sequences: number; ms: number };
+  readonly startedAt: number;
+  /**
+   * Sequences still running. fast-check's `interruptAfterTimeLimit` stops waiting for the
+   * sequence under way but does not stop it: it goes on in the background, on the same Redis
+   * (where a `flush` would wipe the next run's keys). `idle()` waits for them.
+   */
+  readonly running: Set<Promise<void>>;
+}
+
+/** Wait until no sequence of `tally` runs any more (see `Tally.running`). */
+export async function idle(tally: Tally): Promise<void> {
+  while (tally.running.size > 0) await Promise.allSettled([...tally.running]);
 }
 
 export const newTally = (): Tally => ({
@@ -25,6 +40,8 @@ export const newTally = (): Tally => ({
   commands: 0,
   states: new Set(),
   answers: new Map(),
+  startedAt: Date.now(),
+  running: new Set(),
 });
 
 export interface PropertyOptions {
@@ -37,6 +54,16 @@ export interface PropertyOptions {
 export function modelProperty(tally: Tally, options: PropertyOptions = {}) {
   const { maxCommands = 40, shared } = options;
   return fc.asyncProperty(fc.commands(commands, { maxCommands, size: 'max' }), async (cmds) => {
+    const run = sequence(cmds);
+    tally.running.add(run);
+    try {
+      await run;
+    } finally {
+      tally.running.delete(run);
+    }
+  });
+
+  async function sequence(cmds: Iterable<fc.AsyncCommand<Model, World>>): Promise<void> {
     const stores = await shared?.next();
     try {
       const real = await makeReal(stores ? { shared: stores, instances: 2 } : {});
@@ -59,8 +86,11 @@ export function modelProperty(tally: Tally, options: PropertyOptions = {}) {
       }));
       const world = { real, ledger: new Ledger(), seen: tally.answers };
       await fc.asyncModelRun(() => ({ model, real: world }), counted);
+    } catch (err) {
+      tally.firstFailure ??= { sequences: tally.sequences, ms: Date.now() - tally.startedAt };
+      throw err;
     } finally {
       await stores?.close();
     }
-  });
+  }
 }
