@@ -24,6 +24,7 @@ const INTEGRATION = [
   'test/sessions/**/*.test.ts',
   'test/stores/**/*.test.ts',
   'test/totp/totp.race.test.ts',
+  'test/step-up/bypass.pending-invalidated.flush.test.ts',
   // The package build and the docs' snippets (tsc).
   'test/project/{package.exports,readme.snippets}.test.ts',
   // Long budgets: fuzzing, timing medians, the model-based test.

@@ -201,11 +201,19 @@ export interface StepupContext {
   /** The user's credential epoch (0 when never bumped). */
   credentialEpoch(userId: string): Promise<number>;
   /**
-   * The user's login epoch: moves on a password change and an admin reset. A pending login
-   * started before it moved is void at its second factor (allauth-2fa #70: a thief holding the
-   * old password must not finish a login after the victim changed it).
+   * The user's login epoch: moves on a password change, a reset and an admin reset. A pending
+   * login started before it moved is void at its second factor (allauth-2fa #70: a thief holding
+   * the old password must not finish a login after the victim changed it). `null` when the
+   * MfaStore holds none: never started, or lost (a flushed or evicted key), which voids every
+   * login and link that recorded one (docs/architecture.md, invariant 16).
    */
-  loginEpoch(userId: string): Promise<number>;
+  loginEpoch(userId: string): Promise<number | null>;
+  /**
+   * The login epoch a new pending login or reset link records: the current one, started at a
+   * random value when the MfaStore holds none, so that an epoch lost and started again never
+   * repeats a value an older login recorded.
+   */
+  startLoginEpoch(userId: string): Promise<number>;
   /** The MFA-store key of the login epoch, to read it with other keys of the user at once. */
   loginEpochKey(userId: string): string;
   /** Send a security notice through the app's notifier; failures are reported, never thrown. */

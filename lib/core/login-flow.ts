@@ -38,9 +38,10 @@ export interface FactorProof {
   };
   /**
    * Second factor of a pending login: the user's login epoch, read in the same round trip as the
-   * lockout state, so that `secondFactor` need not read it again.
+   * lockout state, so that `secondFactor` need not read it again; `null` when the MfaStore holds
+   * none (lost), which voids the login.
    */
-  readonly loginEpoch?: number;
+  readonly loginEpoch?: number | null;
 }
 
 /** What a login or verify request achieved (the `status` of the JSON contract). */

@@ -3,6 +3,7 @@
  * stores, the clock, the events and the lockout, plus the credential and login epochs and the
  * security notices. Built once by the composition root.
  */
+import { randomInt } from 'node:crypto';
 import type { Request } from 'express';
 import {
   lookupFactor,
@@ -21,6 +22,15 @@ import type { MfaView } from './types.js';
 
 /** Epoch counters are in effect permanent (see credentialsChanged). */
 const EPOCH_TTL_MS = 100 * 365 * 24 * 3600 * 1000;
+
+/**
+ * Where a login epoch starts: a random 47-bit whole number, so that one lost with the MfaStore
+ * and started again does not meet a value an older login recorded (2^-47 per pair), and a
+ * century of increments stays a safe integer.
+ */
+function randomEpoch(): string {
+  return String(randomInt(1, 2 ** 47));
+}
 
 /** What `createContext` is built from: the context's own parts, and what it wraps. */
 export interface ContextParts extends Pick<
@@ -55,6 +65,9 @@ export function createContext(parts: ContextParts): StepupContext {
         reason === 'password_reset' ||
         reason === 'admin_reset'
       ) {
+        // Started at a random value when missing (lost with a flushed store): a count from 1
+        // could meet the value an older, voided login recorded.
+        await store.setIfAbsent(loginEpochKey(userId), randomEpoch(), EPOCH_TTL_MS);
         await store.increment(loginEpochKey(userId), EPOCH_TTL_MS);
       }
       events.emitFor(req, 'credentials.changed', { userId, reason });
@@ -64,7 +77,13 @@ export function createContext(parts: ContextParts): StepupContext {
     factors,
     factor: (key) => lookupFactor(factors, key),
     async loginEpoch(userId) {
-      return parseEpoch(await store.get(loginEpochKey(userId)));
+      const raw = await store.get(loginEpochKey(userId));
+      return raw === null ? null : parseEpoch(raw);
+    },
+    async startLoginEpoch(userId) {
+      const key = loginEpochKey(userId);
+      await store.setIfAbsent(key, randomEpoch(), EPOCH_TTL_MS);
+      return parseEpoch(await store.get(key));
     },
     loginEpochKey,
     async credentialEpoch(userId) {

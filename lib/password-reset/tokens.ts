@@ -59,7 +59,7 @@ export class ResetTokens {
     const digest = this.digestOf(token);
     const record: TokenRecord = {
       userId,
-      epoch: await this.ctx.loginEpoch(userId),
+      epoch: await this.ctx.startLoginEpoch(userId),
       createdAt: this.ctx.now(),
       ...(username !== undefined ? { username } : {}),
     };

@@ -64,8 +64,12 @@ export async function changePassword(
     );
   }
   const hash = await hashPassword(input.newPassword as string, input.params);
-  await input.setPasswordHash(input.userId, hash);
+  // What the old password opened is voided before the new hash is stored, as the reset does:
+  // should a store fail on the way (503), the password is unchanged and only old credentials
+  // were voided (fail closed). The other order told the user "failed" after the password had
+  // changed, with the other sessions and tokens alive (test/password/password.change-outage).
   await ctx.credentialsChanged(req, input.userId, 'password_changed');
+  await input.setPasswordHash(input.userId, hash);
   const otherSessionsEnded = await endUserSessions(ctx, req, input.userId);
   ctx.events.emitFor(req, 'password.changed', { userId: input.userId, otherSessionsEnded });
   await ctx.notify(req, input.userId, 'password_changed', {});

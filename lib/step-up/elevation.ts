@@ -127,7 +127,7 @@ export class Elevation {
     const serializedUser = await serializeUser(this.passport, req, user);
     // Read before the session changes: a store outage must fail the login before the old
     // session (and its CSRF token) is gone.
-    const loginEpoch = await this.ctx.loginEpoch(userId);
+    const loginEpoch = await this.ctx.startLoginEpoch(userId);
     await regenerateSession(req);
     const next = enrolled.length === 0 ? 'enroll' : 'mfa';
     writeRecord(req, {
@@ -169,8 +169,13 @@ export class Elevation {
     if (subject.status === 'pending') {
       if (!record || record.status !== 'pending') throw new StepupError('MFA_SESSION_EXPIRED');
       // A password change or an admin reset since the password passed voids this login.
-      const epoch = proof.loginEpoch ?? (await this.ctx.loginEpoch(subject.userId));
-      if ((record.loginEpoch ?? 0) !== epoch) {
+      // No epoch in the MfaStore (flushed, evicted) voids the login too: it cannot be told
+      // from one a password change voided (fail closed; the user signs in again).
+      const epoch =
+        proof.loginEpoch !== undefined
+          ? proof.loginEpoch
+          : await this.ctx.loginEpoch(subject.userId);
+      if (epoch === null || record.loginEpoch !== epoch) {
         throw new StepupError('MFA_SESSION_EXPIRED');
       }
       user = await deserializeUser(this.passport, req, record.serializedUser);

@@ -50,7 +50,12 @@ export type Action =
    * with a recovery code, or an admin reset and a new enrolment; then a good TOTP code in `c`
    * must be refused (the login epoch moved).
    */
-  | { t: 'stale'; c: number; user: 'bob' | 'carol'; how: 'password' | 'recover' | 'admin' }
+  | {
+      t: 'stale';
+      c: number;
+      user: 'bob' | 'carol';
+      how: 'password' | 'recover' | 'admin' | 'flush';
+    }
   /**
    * Invariant 4 end to end: browser `c` signs in with a code and "remember this browser"; then
    * a credential event (or the 30 days, or nothing); then a logout and a password sign-in in
@@ -276,7 +281,7 @@ export class Step implements fc.AsyncCommand<Model, World> {
     if (a.t === 'useToken' || a.t === 'revoke') return m.tokens.length > 0;
     if (a.t === 'reset') return m.links.length > 0;
     // Faults exist only where the stores are shared (Redis keeps its own time there).
-    if (a.t === 'flush') return m.storeOnRealTime;
+    if (a.t === 'flush' || (a.t === 'stale' && a.how === 'flush')) return m.storeOnRealTime;
     if (a.t === 'outage') return m.storeOnRealTime && new Step(a.inner).check(m);
     if (a.t === 'enrol') {
       const s = view(m as Model, a.c);
@@ -329,9 +334,12 @@ export class Step implements fc.AsyncCommand<Model, World> {
   private async stale(a: Extract<Action, { t: 'stale' }>, m: Model, w: World): Promise<void> {
     const other = a.c === 0 ? 1 : 0;
     await this.once({ t: 'login', c: a.c, user: a.user, right: true }, m, w);
-    if (a.how === 'password') {
+    if (a.how === 'password' || a.how === 'flush') {
       await this.once({ t: 'appLogin', c: other, user: a.user }, m, w);
       await this.once({ t: 'password', c: other }, m, w);
+      // The MfaStore loses the epoch the change moved: the login stays void (found by this
+      // model: a lost epoch once read as 0, the voided login's own).
+      if (a.how === 'flush') await this.once({ t: 'flush' }, m, w);
     } else if (a.how === 'recover') {
       await this.once({ t: 'forgot', c: other, user: a.user }, m, w);
       const ev: Evidence = { factor: 'recovery-code', kind: 'fresh' };
@@ -407,6 +415,7 @@ export class Step implements fc.AsyncCommand<Model, World> {
     const outage = w.real.faults;
     if (!outage) throw new Error('an outage needs the shared stores');
     const maybe = structuredClone(m);
+    const hashesBefore = w.real.hashes.stored;
     await outage.credentialsDown();
     let out: { real: Answer; model: Answer };
     try {
@@ -419,15 +428,9 @@ export class Step implements fc.AsyncCommand<Model, World> {
     w.seen?.set(seen, (w.seen.get(seen) ?? 0) + 1);
     if (real.code === 503) {
       if (real.tag !== 'service_unavailable') throw new Error(`${this}: a 503 ${real.tag}`);
-      if (inner.t === 'password') {
-        // A password change answered 503 has stored the new hash (the app's setPasswordHash
-        // runs first) and moved the epochs, but ended neither the other sessions nor the
-        // tokens (lib/password/change.ts: credentialsChanged fails at the tokens). The user
-        // sends it again once the database is back, and only then is the model's state
-        // reached; between the two the account is in a state the model does not have.
-        await this.once(inner, m, w);
-        return;
-      }
+      // A change or reset that failed changed no password (the user is told it failed).
+      if (w.real.hashes.stored !== hashesBefore) throw new Error(`${this}: a 503 stored a hash`);
+      if (inner.t === 'password') faults.passwordChangeFailed(m, inner.c);
     } else if (real.code !== model.code || (model.tag !== undefined && real.tag !== model.tag)) {
       throw new Error(`${this}: app ${JSON.stringify(real)}, model ${JSON.stringify(model)}`);
     } else {

@@ -80,6 +80,7 @@ function instance(
   sessionStore: session.Store,
   outbox: DevOutbox,
   shared: { store?: MfaStore; credentials?: CredentialStore },
+  hashes: { stored: number },
 ) {
   const built = makeApp({
     users: MODEL_USERS,
@@ -102,8 +103,9 @@ function instance(
         mailer: outbox,
         findAccount: (username) =>
           records.has(username) ? { id: `u-${username}`, email: emailOf(username) } : null,
-        // The model never changes a password hash: the old password keeps signing in.
-        setPasswordHash: () => undefined,
+        // The model never changes a password hash: the old password keeps signing in. Each
+        // hash stored is counted: an answer of 503 must have stored none.
+        setPasswordHash: () => void hashes.stored++,
         resetUrl: (token) => `https://app.example.test/reset-password?token=${token}`,
         tokenKey: 'r'.repeat(32),
         perAccountPerHour: 1000,
@@ -121,7 +123,7 @@ function instance(
       .changePassword(req, {
         userId: req.mfa?.userId ?? '',
         newPassword: 'a brand new passphrase 42',
-        setPasswordHash: () => undefined,
+        setPasswordHash: () => void hashes.stored++,
       })
       .then(() => res.status(204).end(), next);
   });
@@ -166,14 +168,22 @@ export async function makeReal(options: RealOptions = {}) {
   const sessionStore = new session.MemoryStore();
   Object.defineProperty(sessionStore, 'all', { value: undefined });
   const outbox = devOutbox({ print: false, limit: 1000 });
+  const hashes = { stored: 0 };
   const count = options.instances ?? 1;
   const shared = options.shared;
   const apps = Array.from({ length: count }, (_, i) =>
-    instance(records, clock, sessionStore, outbox, {
-      ...(shared
-        ? { store: shared.stores[i % shared.stores.length], credentials: shared.credentials(i) }
-        : {}),
-    }),
+    instance(
+      records,
+      clock,
+      sessionStore,
+      outbox,
+      {
+        ...(shared
+          ? { store: shared.stores[i % shared.stores.length], credentials: shared.credentials(i) }
+          : {}),
+      },
+      hashes,
+    ),
   );
   const route = { via: 0 };
   // One address in front of the instances, as a load balancer: the command picks the instance.
@@ -205,6 +215,8 @@ export async function makeReal(options: RealOptions = {}) {
         ? (shared as Faults)
         : undefined,
     clock,
+    /** How many password hashes the app stored (a change or a reset), for the faults' check. */
+    hashes,
     clients,
     secrets,
     codes,

@@ -141,7 +141,12 @@ export const commands = [
         t: fc.constant('stale' as const),
         c: client,
         user: fc.constantFrom<'bob' | 'carol'>('bob', 'carol'),
-        how: fc.constantFrom<'password' | 'recover' | 'admin'>('password', 'recover', 'admin'),
+        how: fc.constantFrom<'password' | 'recover' | 'admin' | 'flush'>(
+          'password',
+          'recover',
+          'admin',
+          'flush',
+        ),
       }),
       2,
     ),

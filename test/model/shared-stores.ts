@@ -16,8 +16,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqlCredentialStore } from '../../lib/stores/credentials/sql.js';
-import type { CredentialStore } from '../../lib/stores/credentials/types.js';
 import { RedisStore } from '../../lib/stores/redis.js';
+import { replaceablePool } from '../helpers/replaceable-pool.js';
 import { startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { postgresAdminUrl } from '../helpers/sql-databases.js';
 import type { SharedStores } from './harness.js';
@@ -61,29 +61,6 @@ async function postgresDatabase(): Promise<{ url: string; drop(): Promise<void> 
   return {
     url: url.toString(),
     drop: () => admin(`drop database if exists "${name}" with (force)`),
-  };
-}
-
-/**
- * A credential store whose pool can be closed and replaced while the app holds the store: each
- * call goes to the pool of the moment (a closed one answers CredentialStoreUnavailableError).
- */
-function replaceablePool(open: () => CredentialStore) {
-  let pool = open();
-  const store = new Proxy({} as CredentialStore, {
-    get(_target, key) {
-      const value = Reflect.get(pool, key) as unknown;
-      return typeof value === 'function'
-        ? (value as (...a: unknown[]) => unknown).bind(pool)
-        : value;
-    },
-  });
-  return {
-    store,
-    pool: () => pool,
-    reopen() {
-      pool = open();
-    },
   };
 }
 
