@@ -100,8 +100,9 @@ async function codeFor(m: Model, w: World, user: UserName, ev: Evidence): Promis
     if (ev.kind === 'other') return w.real.codes[other]?.[0] ?? 'none-none';
     const i = expect.recoveryIndex(m, user, ev.kind);
     // A spent code when none of the set is: one of a set a regeneration replaced, if any.
-    const retired = ev.kind === 'spent' ? w.real.retired[user]?.[0] : undefined;
-    if (i === undefined) return retired ?? 'aaaa-bbbb-cccc';
+    const retired = ev.kind === 'spent' || ev.kind === 'retired' ? w.real.retired[user] : undefined;
+    if (ev.kind === 'retired') return retired?.at(-1) ?? 'aaaa-bbbb-cccc';
+    if (i === undefined) return retired?.[0] ?? 'aaaa-bbbb-cccc';
     return w.real.codes[user]?.[i] ?? 'aaaa-bbbb-cccc';
   }
   if (ev.kind === 'other') return totpCode(w.real.secrets[other], currentStep(m));

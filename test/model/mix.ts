@@ -44,7 +44,7 @@ const evidence: fc.Arbitrary<Evidence> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       factor: fc.constant('recovery-code' as const),
-      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong'),
+      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong', 'retired'),
     }),
   },
 );
