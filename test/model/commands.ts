@@ -69,7 +69,10 @@ export type Action =
    * `c` lists the sessions and ends the other one, or all others.
    */
   | { t: 'endOther'; c: number; user: UserName; verified: boolean; all: boolean }
-  /** Issue 29: browser `c` signed in by the app as `user`, then a regeneration with `kind`. */
+  /**
+   * Issue 29: browser `c` signed in by the app as `user`, a regeneration with `kind`, then a
+   * token asked for with a code of the set it replaced.
+   */
   | { t: 'regenerateAs'; c: number; user: UserName; kind: TotpKind | undefined }
   /** FLUSHALL on the shared Redis (two instances only). */
   | { t: 'flush' }
@@ -340,6 +343,9 @@ export class Step implements fc.AsyncCommand<Model, World> {
     if (a.t === 'regenerateAs') {
       await this.once({ t: 'appLogin', c: a.c, user: a.user }, m, w);
       await this.once({ t: 'regenerate', c: a.c, kind: a.kind }, m, w);
+      // A code of the replaced set, from a CLI: refused (the old set is spent at once).
+      const ev: Evidence = { factor: 'recovery-code', kind: 'retired' };
+      await this.once({ t: 'mint', user: a.user, ev }, m, w);
       return;
     }
     if (a.t === 'remembered') {
