@@ -19,6 +19,7 @@ import {
   view,
   type Answer,
   type Model,
+  type TotpKind,
   type UserName,
 } from './model.js';
 
@@ -62,6 +63,17 @@ export type Action =
    * the same browser, which the cookie satisfies only if nothing revoked it.
    */
   | { t: 'remembered'; c: number; user: 'bob' | 'carol'; how: RememberEnd }
+  /**
+   * Issue 29, ending a session from another: browser `c` signed in by the app (off the list),
+   * the other browser signs in as the same user (pending, or with a code when `verified`), then
+   * `c` lists the sessions and ends the other one, or all others.
+   */
+  | { t: 'endOther'; c: number; user: UserName; verified: boolean; all: boolean }
+  /**
+   * Issue 29: browser `c` signed in by the app as `user`, a regeneration with `kind`, then a
+   * token asked for with a code of the set it replaced.
+   */
+  | { t: 'regenerateAs'; c: number; user: UserName; kind: TotpKind | undefined }
   /** FLUSHALL on the shared Redis (two instances only). */
   | { t: 'flush' }
   /** `inner` sent while the credential database is unreachable (two instances only). */
@@ -90,7 +102,11 @@ async function codeFor(m: Model, w: World, user: UserName, ev: Evidence): Promis
   if (ev.factor === 'recovery-code') {
     if (ev.kind === 'other') return w.real.codes[other]?.[0] ?? 'none-none';
     const i = expect.recoveryIndex(m, user, ev.kind);
-    return i === undefined ? 'aaaa-bbbb-cccc' : (w.real.codes[user]?.[i] ?? 'aaaa-bbbb-cccc');
+    // A spent code when none of the set is: one of a set a regeneration replaced, if any.
+    const retired = ev.kind === 'spent' || ev.kind === 'retired' ? w.real.retired[user] : undefined;
+    if (ev.kind === 'retired') return retired?.at(-1) ?? 'aaaa-bbbb-cccc';
+    if (i === undefined) return retired?.[0] ?? 'aaaa-bbbb-cccc';
+    return w.real.codes[user]?.[i] ?? 'aaaa-bbbb-cccc';
   }
   if (ev.kind === 'other') return totpCode(w.real.secrets[other], currentStep(m));
   if (ev.kind === 'wrong') return '000000';
@@ -245,6 +261,8 @@ async function perform(
     case 'stale':
     case 'remembered':
     case 'outage':
+    case 'endOther':
+    case 'regenerateAs':
       throw new Error(`a ${a.t} runs as several commands`);
     case 'flush':
       if (!real.faults) throw new Error('a flush needs the shared stores');
@@ -309,6 +327,25 @@ export class Step implements fc.AsyncCommand<Model, World> {
     }
     if (a.t === 'stale') {
       await this.stale(a, m, w);
+      return;
+    }
+    if (a.t === 'endOther') {
+      const other = a.c === 0 ? 1 : 0;
+      await this.once({ t: 'appLogin', c: a.c, user: a.user }, m, w);
+      await this.once({ t: 'login', c: other, user: a.user, right: true }, m, w);
+      if (a.verified) {
+        const ev: Evidence = { factor: 'totp', kind: 'next' };
+        await this.once({ t: 'verify', c: other, ev }, m, w);
+      }
+      await this.once({ t: 'endSession', c: a.c, all: a.all }, m, w);
+      return;
+    }
+    if (a.t === 'regenerateAs') {
+      await this.once({ t: 'appLogin', c: a.c, user: a.user }, m, w);
+      await this.once({ t: 'regenerate', c: a.c, kind: a.kind }, m, w);
+      // A code of the replaced set, from a CLI: refused (the old set is spent at once).
+      const ev: Evidence = { factor: 'recovery-code', kind: 'retired' };
+      await this.once({ t: 'mint', user: a.user, ev }, m, w);
       return;
     }
     if (a.t === 'remembered') {

@@ -31,7 +31,8 @@ export type Path = '/me' | '/reports' | '/billing' | '/vault';
 /** A second factor as a command sends it: a TOTP code of some kind, or a recovery code. */
 export type Evidence =
   | { factor: 'totp'; kind: TotpKind }
-  | { factor: 'recovery-code'; kind: 'fresh' | 'spent' | 'other' | 'wrong' };
+  /** `retired`: a code of a set a regeneration replaced (none of the user's codes). */
+  | { factor: 'recovery-code'; kind: 'fresh' | 'spent' | 'other' | 'wrong' | 'retired' };
 
 /** The recovery code a command sends: an index into the user's set, or none of theirs. */
 export function recoveryIndex(m: Model, user: UserName, kind: string): number | undefined {

@@ -201,6 +201,8 @@ export async function makeReal(options: RealOptions = {}) {
     const enrolled = await enrolTotp(c, clock.now);
     secrets[name] = enrolled.secret;
     codes[name] = enrolled.recoveryCodes;
+    // Signed out again: the setup's sessions stay off the users' sessions lists the model keeps.
+    await c.post('/auth/logout');
   }
   const clients: Client[] = [];
   for (let i = 0; i < (options.clients ?? 2); i++) clients.push(await client(front));
@@ -220,6 +222,8 @@ export async function makeReal(options: RealOptions = {}) {
     clients,
     secrets,
     codes,
+    /** Each user's recovery codes a regeneration replaced: sent as spent codes, never valid. */
+    retired: {} as Partial<Record<UserName, string[]>>,
     tokens: [] as string[],
     /** The reset links mailed so far, in the order of the model's `links`. */
     links: [] as string[],

@@ -12,7 +12,7 @@ import {
   type RememberEnd,
 } from './commands.js';
 import type { Evidence, Path } from './expect.js';
-import type { UserName } from './model.js';
+import type { TotpKind, UserName } from './model.js';
 
 const client = fc.integer({ min: 0, max: 1 });
 const user = fc.constantFrom<UserName>('alice', 'bob', 'carol');
@@ -44,7 +44,7 @@ const evidence: fc.Arbitrary<Evidence> = fc.oneof(
     weight: 1,
     arbitrary: fc.record({
       factor: fc.constant('recovery-code' as const),
-      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong'),
+      kind: fc.constantFrom('fresh', 'spent', 'other', 'wrong', 'retired'),
     }),
   },
 );
@@ -172,5 +172,46 @@ export const commands = [
     step(fc.record({ t: fc.constant('flush' as const) }), 1),
     step(fc.record({ t: fc.constant('outage' as const), inner: outageInner }), 2),
     step(fc.record({ t: fc.constant('appLogout' as const), c: client }), 1),
+    step(
+      fc.record({
+        t: fc.constant('endSession' as const),
+        c: client,
+        all: fc.constantFrom(false, false, true),
+      }),
+      2,
+    ),
+    step(
+      fc.record({
+        t: fc.constant('endOther' as const),
+        c: client,
+        user,
+        verified: fc.boolean(),
+        all: fc.boolean(),
+      }),
+      2,
+    ),
+    step(
+      fc.record({
+        t: fc.constant('regenerateAs' as const),
+        c: client,
+        user,
+        kind: fc.constantFrom<TotpKind | undefined>(undefined, 'current', 'next', 'wrong'),
+      }),
+      1,
+    ),
+    step(
+      fc.record({
+        t: fc.constant('regenerate' as const),
+        c: client,
+        kind: fc.constantFrom<TotpKind | undefined>(
+          undefined,
+          undefined,
+          'current',
+          'next',
+          'wrong',
+        ),
+      }),
+      2,
+    ),
   ),
 ];

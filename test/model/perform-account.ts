@@ -8,13 +8,20 @@ import type { Evidence } from './expect.js';
 import * as account from './expect-account.js';
 import type { Client, Real } from './harness.js';
 import type { Ledger } from './invariants.js';
-import { view, type Answer, type Model, type UserName } from './model.js';
+import { view, type Answer, type Model, type TotpKind, type UserName } from './model.js';
 
 export type AccountAction =
   | { t: 'forgot'; c: number; user: UserName }
   | { t: 'reset'; c: number; i: number; ev: Evidence | undefined }
   | { t: 'appLogin'; c: number; user: UserName }
-  | { t: 'appLogout'; c: number };
+  | { t: 'appLogout'; c: number }
+  /**
+   * From browser `c`: the sessions list, then the end of another session on it (the first one
+   * not `current`, or a well-formed id of none when there is no other), or of all others.
+   */
+  | { t: 'endSession'; c: number; all: boolean }
+  /** A new set of recovery codes from browser `c`, with an inline TOTP code of `kind` or none. */
+  | { t: 'regenerate'; c: number; kind: TotpKind | undefined };
 
 export interface AccountWorld {
   readonly real: Real;
@@ -82,6 +89,45 @@ export async function performAccount(
       return {
         real: { code: res.status, tag: tagOf(res) },
         model: account.appLogin(m, a.c, a.user),
+      };
+    }
+    case 'endSession': {
+      const list = await browser.get('/auth/sessions');
+      if (list.status !== 200) {
+        return {
+          real: { code: list.status, tag: tagOf(list) },
+          model: account.endSession(m, a.c, a.all),
+        };
+      }
+      const listed = ((list.body as { sessions?: { id: string; current: boolean }[] }).sessions ??
+        []) as { id: string; current: boolean }[];
+      const others = listed.filter((s) => !s.current);
+      const path = a.all ? '/auth/sessions' : `/auth/sessions/${others[0]?.id ?? 'A'.repeat(22)}`;
+      const res = await browser.agent
+        .delete(path)
+        .set('x-csrf-token', browser.csrf)
+        .set('Accept', 'application/json');
+      const tag = `${others.length} others listed${res.status === 204 ? '' : `, ${tagOf(res)}`}`;
+      return { real: { code: res.status, tag }, model: account.endSession(m, a.c, a.all) };
+    }
+    case 'regenerate': {
+      const own = view(m, a.c);
+      const user = own.kind === 'anonymous' ? 'bob' : own.user;
+      const code = a.kind ? await w.codeFor(m, user, { factor: 'totp', kind: a.kind }) : undefined;
+      const res = await browser.post(
+        '/auth/mfa/recovery-codes/regenerate',
+        code === undefined ? {} : { code },
+      );
+      await browser.refreshCsrf();
+      const fresh = (res.body as { recoveryCodes?: string[] }).recoveryCodes;
+      if (res.status === 200 && fresh) {
+        real.retired[user] = real.codes[user] ?? [];
+        real.codes[user] = fresh;
+        if (code !== undefined) ledger.secondFactor(a.c);
+      }
+      return {
+        real: { code: res.status, tag: tagOf(res) },
+        model: account.regenerate(m, a.c, a.kind),
       };
     }
     case 'appLogout': {
