@@ -271,3 +271,11 @@ export function hostOf(from: Hosted): FactorHost {
 export function parseEpoch(raw: string | null | undefined): number {
   return Number.parseInt(raw ?? '0', 10) || 0;
 }
+
+/**
+ * A login epoch's stored value; `null` when the MfaStore holds none (never started, or lost),
+ * which voids every login that recorded one (`StepupContext.loginEpoch`).
+ */
+export function parseLoginEpoch(raw: string | null | undefined): number | null {
+  return raw === null || raw === undefined ? null : parseEpoch(raw);
+}

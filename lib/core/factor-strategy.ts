@@ -1,11 +1,7 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
 import { refusal, type CodeCheck } from './attempts.js';
-import { parseEpoch } from './context.js';
-
-/** A login epoch as the reservation read it; `null` when the MfaStore holds none. */
-const epochOf = (raw: string | null | undefined): number | null =>
-  raw === null || raw === undefined ? null : parseEpoch(raw);
+import { parseLoginEpoch } from './context.js';
 import type { FactorHost, SecondFactor, StepupContext } from './context.js';
 import type { FactorProof, Subject } from './login-flow.js';
 import { StepupError } from './errors.js';
@@ -135,7 +131,7 @@ export abstract class SecondFactorStrategy<E = true, I = string>
       amr: check.amr ?? this.amr,
       ...(check.moreAmr ? { moreAmr: check.moreAmr } : {}),
       // `null`: the MfaStore holds no epoch (lost): the elevation voids the login.
-      ...(epochKeys.length ? { loginEpoch: epochOf(reservation.values[0]) } : {}),
+      ...(epochKeys.length ? { loginEpoch: parseLoginEpoch(reservation.values[0]) } : {}),
     };
     return { user, proof };
   }

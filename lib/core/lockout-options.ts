@@ -6,8 +6,7 @@
  * attempts on one account.
  */
 import type { Request } from 'express';
-import { assertKnownKeys } from './validate.js';
-import { wholeNumber } from './validate.js';
+import { assertKnownKeys, wholeNumber } from './validate.js';
 
 export const DAY_MS = 24 * 3600 * 1000;
 

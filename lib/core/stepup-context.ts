@@ -8,6 +8,7 @@ import type { Request } from 'express';
 import {
   lookupFactor,
   parseEpoch,
+  parseLoginEpoch,
   type Notifier,
   type SecondFactor,
   type StepupContext,
@@ -77,11 +78,14 @@ export function createContext(parts: ContextParts): StepupContext {
     factors,
     factor: (key) => lookupFactor(factors, key),
     async loginEpoch(userId) {
-      const raw = await store.get(loginEpochKey(userId));
-      return raw === null ? null : parseEpoch(raw);
+      return parseLoginEpoch(await store.get(loginEpochKey(userId)));
     },
     async startLoginEpoch(userId) {
+      // One read on every sign-in; the start (and a second read, as another request may have
+      // started it first) only when the store holds none.
       const key = loginEpochKey(userId);
+      const current = parseLoginEpoch(await store.get(key));
+      if (current !== null) return current;
       await store.setIfAbsent(key, randomEpoch(), EPOCH_TTL_MS);
       return parseEpoch(await store.get(key));
     },
