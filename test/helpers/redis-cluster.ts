@@ -86,10 +86,21 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     // Six ports reserved together (3 client ports, 3 cluster-bus ports), so that no two of them
     // collide; `--cluster-port` sets the bus port (the default, port + 10000, may exceed 65535).
-    const ports = await freePorts(MASTERS * 2);
-    const nodes = ports.slice(0, MASTERS).map((port) => ({ host: HOST, port }));
-    for (const [i, node] of nodes.entries()) {
-      children.push(await spawnNode(serverBin, dir, node.port, ports[MASTERS + i] ?? 0));
+    // Another process may take a port between our probe and redis-server's bind (as in
+    // redis-server.ts): then the nodes started so far stop and six new ports are tried.
+    let nodes: { host: string; port: number }[] = [];
+    for (let attempt = 1; nodes.length === 0; attempt++) {
+      const ports = await freePorts(MASTERS * 2);
+      const chosen = ports.slice(0, MASTERS).map((port) => ({ host: HOST, port }));
+      try {
+        for (const [i, node] of chosen.entries()) {
+          children.push(await spawnNode(serverBin, dir, node.port, ports[MASTERS + i] ?? 0));
+        }
+        nodes = chosen;
+      } catch (err) {
+        if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
+        await Promise.all(children.splice(0).map((child) => terminate(child)));
+      }
     }
     await run(cliBin, [
       '--cluster',
