@@ -16,6 +16,7 @@ import {
   type MfaStore,
   type TotpStrategy,
 } from '../lib/index.js';
+import { hostOf } from '../lib/core/context.js';
 import { storeKey } from '../lib/stores/types.js';
 import { generateTotpSecret } from '../lib/totp/totp-core.js';
 import { cloneSessionsRoute } from './session-clones.js';
@@ -86,6 +87,7 @@ export function oursApp(options: OursOptions): Express {
   });
   const factor = stepup.factors.get('totp') as TotpStrategy;
   const cipher = createCipher(KEYS);
+  const { attempts } = hostOf(stepup).context;
 
   /**
    * Enrol TOTP for `id`: what `beginEnrollment()` stores, minus its QR code (about 25 ms of
@@ -97,8 +99,13 @@ export function oursApp(options: OursOptions): Express {
     const secret = generateTotpSecret();
     const pending = { secret: cipher.encrypt(secret, `totp:${id}`), createdAt: Date.now() };
     await stepup.store.set(storeKey(id, 'totp', 'pending'), JSON.stringify(pending), 900_000);
+    // Through the attempt counter, as `POST /auth/mfa/totp/confirm` (`confirmTotp`) does: it
+    // seeds the user's lockout state, so the measured verify is a returning user's, not the
+    // first-ever check (which also reads the durable failure streak once).
     const confirm = () =>
-      factor.confirmEnrollment(req, id, totpCode(base32Decode(secret), Date.now() - 30_000));
+      attempts.attempt(req, id, 'totp', () =>
+        factor.confirmEnrollment(req, id, totpCode(base32Decode(secret), Date.now() - 30_000)),
+      );
     // A 30 s step boundary between making the code and checking it makes it two steps old:
     // once in a while, so one retry with a fresh code (the wrong one consumed nothing).
     if (!(await confirm()).ok && !(await confirm()).ok) {

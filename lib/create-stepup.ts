@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { Request } from 'express';
 import defaultPassport from 'passport';
 import { AttemptCounter } from './core/attempts.js';
 import { createErrorHandler } from './http/error-handler.js';
@@ -6,7 +6,7 @@ import { StepupEvents } from './core/events.js';
 import { HOST, type FactorHost, type SecondFactor, type StepupContext } from './core/context.js';
 import type { AfterVerifyHook } from './core/login-flow.js';
 import { createContext } from './core/stepup-context.js';
-import { createLoginHandlers } from './login-handlers.js';
+import { createLoginHandlers, inOrder } from './login-handlers.js';
 import { resolveOptions, type StepupOptions } from './options.js';
 import { changePassword, endUserSessions } from './password/change.js';
 import { hashPassword } from './password/hash.js';
@@ -18,14 +18,12 @@ import type { PassportLike } from './core/passport-glue.js';
 import { createRequireAuth, createRequireMfa } from './step-up/require-mfa.js';
 import { createRouter, type RouterHost } from './router/create-router.js';
 import { ActiveSessions } from './sessions/service.js';
-import { ANONYMOUS, mfaOfSession, touchActivity } from './core/session-state.js';
 import { defaultLogger, warnMemoryCredentials } from './create-stepup-defaults.js';
-import { bearerViewOf, hasBearerHeader } from './core/bearer-view.js';
 import { bearerAware } from './bearer-tokens/guard.js';
 import { attachBearerTokens } from './bearer-tokens/personal.js';
 import { BearerTokens } from './bearer-tokens/service.js';
 import { resolveBearerTokenOptions } from './bearer-tokens/options.js';
-import { exposeView } from './core/request-view.js';
+import { createRequestViews } from './core/request-view.js';
 import { Elevation } from './step-up/elevation.js';
 import { createRememberedBrowsers } from './remember-browser/service.js';
 import { DeviceRegistry } from './step-up/when-rules.js';
@@ -35,7 +33,7 @@ import { RedisStore } from './stores/redis.js';
 import { MemoryCredentialStore } from './stores/credentials/memory.js';
 import { storeKey } from './stores/types.js';
 import { PasswordStrategy } from '../strategies/password.js';
-import type { MfaView, SecondFactorName } from './core/types.js';
+import type { SecondFactorName } from './core/types.js';
 import type { Stepup, StepupInternals } from './stepup-api.js';
 
 export type { AfterVerifyHook } from './core/login-flow.js';
@@ -72,16 +70,14 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     now,
     credentials,
   );
-  // With bearer tokens on, a request that carries one is judged by its token alone: anonymous
-  // until a guard has checked it, never by the cookie session (docs/architecture.md, inv. 22).
   const bearerOn = options.bearerTokens !== undefined;
-  const mfaOf = (req: Request): MfaView =>
-    bearerOn && hasBearerHeader(req)
-      ? (bearerViewOf(req) ?? ANONYMOUS)
-      : mfaOfSession(req, now(), resolved.getUserId, resolved.view);
-  const touch = (req: Request): void => {
-    if (!bearerOn || !hasBearerHeader(req)) touchActivity(req, now(), resolved.view);
-  };
+  const views = createRequestViews({
+    bearerTokens: bearerOn,
+    now,
+    getUserId: resolved.getUserId,
+    policy: resolved.view,
+  });
+  const { mfaOf, touch } = views;
 
   const factors = new Map<string, SecondFactor>();
   const context: StepupContext = createContext({
@@ -136,7 +132,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
         ? { until: grace.until instanceof Date ? grace.until.getTime() : grace.until }
         : {}),
     },
-    deviceBinding: (userId) => ({ registry: devices, userId }),
+    devices,
   });
   // Run by `POST /mfa/verify` (and an app's own verify page) after a second factor passed:
   // newDevice() learns this browser; the remember-this-browser cookie is issued when asked.
@@ -146,27 +142,18 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
       : []),
     ...(rememberedBrowsers ? [rememberedBrowsers.afterVerify] : []),
   ];
-  const afterVerify: AfterVerifyHook = async (req, res, info) => {
-    for (const hook of afterVerifyHooks) await hook(req, res, info);
-  };
+  const afterVerify = inOrder(afterVerifyHooks);
 
   const enrolledFactors = (userId: string) => elevation.enrolledFactors(userId);
-  const { stepUp, authenticate } = createLoginHandlers(context, passport, elevation);
+  const { stepUp, authenticate, handlerFor } = createLoginHandlers(context, passport, elevation);
 
   if (!options.credentials) warnMemoryCredentials();
-  const handlers = new Map<string, RequestHandler>();
   const host: FactorHost = {
     context,
     mfaOf,
     enrolledFactors,
     secondFactor: (req, proof) => elevation.secondFactor(req, proof),
-    // One handler per strategy, built on first use: the routes and guards ask for it on every
-    // request, and building it checks options that cannot change after start-up.
-    authenticate: (strategy) => {
-      let handler = handlers.get(strategy);
-      if (!handler) handlers.set(strategy, (handler = authenticate(strategy)));
-      return handler;
-    },
+    authenticate: handlerFor,
     afterVerify,
     touch,
   };
@@ -242,11 +229,7 @@ export function buildStepup(options: StepupOptions, internals: StepupInternals):
     factors,
     enrolledFactors,
     afterVerify,
-    middleware: () => (req, _res, next) => {
-      touch(req);
-      exposeView(req, mfaOf);
-      next();
-    },
+    middleware: () => views.middleware,
     stepUp,
     authenticate,
     rememberedBrowsers,

@@ -6,7 +6,7 @@
  */
 import type { Request, RequestHandler } from 'express';
 import type { StepupContext } from './core/context.js';
-import type { ElevationOutcome, FactorProof } from './core/login-flow.js';
+import type { AfterVerifyHook, ElevationOutcome, FactorProof } from './core/login-flow.js';
 import { StepupError } from './core/errors.js';
 import { failureError, readProof, type PassportLike } from './core/passport-glue.js';
 import { toStepupError } from './http/error-handler.js';
@@ -17,6 +17,11 @@ import type { Elevation } from './step-up/elevation.js';
 export interface LoginHandlers {
   stepUp(options?: StepUpOptions): RequestHandler;
   authenticate(strategy: string, options?: StepUpOptions): RequestHandler;
+  /**
+   * `authenticate(strategy)` built once per strategy: the routes and guards ask for it on every
+   * request, and building it checks options that cannot change after start-up.
+   */
+  handlerFor(strategy: string): RequestHandler;
 }
 
 /**
@@ -96,5 +101,18 @@ export function createLoginHandlers(
       handler(req, res, next);
     };
   };
-  return { stepUp, authenticate };
+  const built = new Map<string, RequestHandler>();
+  const handlerFor = (strategy: string): RequestHandler => {
+    let handler = built.get(strategy);
+    if (!handler) built.set(strategy, (handler = authenticate(strategy)));
+    return handler;
+  };
+  return { stepUp, authenticate, handlerFor };
+}
+
+/** The `afterVerify` hooks (new device, remember this browser) as one, run one after another. */
+export function inOrder(hooks: readonly AfterVerifyHook[]): AfterVerifyHook {
+  return async (req, res, info) => {
+    for (const hook of hooks) await hook(req, res, info);
+  };
 }

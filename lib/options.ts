@@ -5,6 +5,7 @@ import type { EventListener } from './core/events.js';
 import type { FactorFactory, Logger, Notifier, ResolvedOptions } from './core/context.js';
 import type { CredentialStore } from './stores/credentials/types.js';
 import { assertKnownKeys, wholeNumber } from './core/validate.js';
+import { defaultGetUserId } from './core/stepup-context.js';
 import type { MfaStore } from './stores/types.js';
 import type { PasswordOptions } from './password/options.js';
 import type { PasswordResetOptions } from './password-reset/options.js';
@@ -243,13 +244,4 @@ export function resolveOptions(options: StepupOptions): ResolvedOptions {
     isAdmin: options.isAdmin ?? (() => false),
     ...(options.userExists ? { userExists: options.userExists } : {}),
   };
-}
-
-function defaultGetUserId(user: unknown): string {
-  const id = (user as { id?: unknown } | null | undefined)?.id;
-  if (typeof id === 'string' && id.length > 0) return id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  throw new TypeError(
-    'passport-stepup: the user has no usable `id`; pass getUserId to createStepup',
-  );
 }

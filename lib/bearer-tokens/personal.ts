@@ -14,7 +14,7 @@ import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import type { Amr, SecondFactorName } from '../core/types.js';
 import { assertFreshMfa, assertSignedIn } from '../http/guards.js';
-import { labelField, parseBody } from '../http/schemas.js';
+import { labelField, parseBody } from '../http/edge.js';
 import type { BearerTokens, IssuedToken, TokenSummary } from './service.js';
 
 const registry = new WeakMap<FactorHost, BearerTokens>();

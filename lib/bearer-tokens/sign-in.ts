@@ -23,7 +23,7 @@ import type { SecondFactor } from '../core/context.js';
 import type { Amr, SecondFactorName } from '../core/types.js';
 import { basicCredentials } from '../http/csrf.js';
 import { toStepupError } from '../http/error-handler.js';
-import { parseBody, text } from '../http/schemas.js';
+import { parseBody, text } from '../http/edge.js';
 import type { BearerTokens, IssuedToken } from './service.js';
 
 /** `POST /auth/token`; with HTTP Basic, `username` and `password` come from the header. */

@@ -266,16 +266,3 @@ export type Hosted = HasHost | FactorHost;
 export function hostOf(from: Hosted): FactorHost {
   return HOST in from ? (from as HasHost)[HOST] : (from as FactorHost);
 }
-
-/** An epoch counter's stored value (absent: 0). */
-export function parseEpoch(raw: string | null | undefined): number {
-  return Number.parseInt(raw ?? '0', 10) || 0;
-}
-
-/**
- * A login epoch's stored value; `null` when the MfaStore holds none (never started, or lost),
- * which voids every login that recorded one (`StepupContext.loginEpoch`).
- */
-export function parseLoginEpoch(raw: string | null | undefined): number | null {
-  return raw === null || raw === undefined ? null : parseEpoch(raw);
-}

@@ -1,7 +1,7 @@
 import { Strategy } from 'passport-strategy';
 import type { Request, Router } from 'express';
 import { refusal, type CodeCheck } from './attempts.js';
-import { parseLoginEpoch } from './context.js';
+import { parseLoginEpoch } from './stepup-context.js';
 import type { FactorHost, SecondFactor, StepupContext } from './context.js';
 import type { FactorProof, Subject } from './login-flow.js';
 import { StepupError } from './errors.js';
@@ -62,7 +62,7 @@ export abstract class SecondFactorStrategy<E = true, I = string>
    * MAX_CODE_LENGTH characters. A factor whose proof is not a code (a passkey's signed
    * `response`) reads its own field; a malformed one is a 400, before any attempt is counted and
    * before the session is looked at. This is the one check of the field: the router's zod body
-   * (lib/http/schemas.ts) leaves it to the strategy, which an app's own route reaches too.
+   * (lib/http/edge.ts) leaves it to the strategy, which an app's own route reaches too.
    */
   protected readInput(body: Record<string, unknown> | undefined): I | StepupError {
     const code = body?.code;

@@ -9,7 +9,9 @@
  * somehow had it overwritten could not open a route; still, on a request our middleware saw,
  * assigning `req.mfa` throws, as it did before. Other requests may keep a `req.mfa` of their own.
  */
-import type { Request } from 'express';
+import type { Request, RequestHandler } from 'express';
+import { bearerViewOf, hasBearerHeader } from './bearer-view.js';
+import { ANONYMOUS, mfaOfSession, touchActivity, type ViewPolicy } from './session-state.js';
 import type { MfaView } from './types.js';
 
 const VIEW_OF = Symbol('passport-stepup.mfaOf');
@@ -55,4 +57,43 @@ export function exposeView(req: Request, mfaOf: (req: Request) => MfaView): void
     configurable: true,
     enumerable: false,
   });
+}
+
+/** How a request's MFA view is read and kept: built once by `createStepup`. */
+export interface RequestViews {
+  /** The request's view (what `req.mfa` reads, and the guards ask directly). */
+  readonly mfaOf: (req: Request) => MfaView;
+  /** Record the session's activity for the idle limit; a bearer request has no session. */
+  readonly touch: (req: Request) => void;
+  /** `stepup.middleware()`: record the activity, then give the request its `req.mfa`. */
+  readonly middleware: RequestHandler;
+}
+
+/**
+ * With bearer tokens on, a request that carries one is judged by its token alone: anonymous
+ * until a guard has checked it, never by the cookie session (docs/architecture.md, inv. 22).
+ */
+export function createRequestViews(options: {
+  readonly bearerTokens: boolean;
+  readonly now: () => number;
+  readonly getUserId: (user: unknown) => string;
+  readonly policy: ViewPolicy;
+}): RequestViews {
+  const { bearerTokens, now, getUserId, policy } = options;
+  const mfaOf = (req: Request): MfaView =>
+    bearerTokens && hasBearerHeader(req)
+      ? (bearerViewOf(req) ?? ANONYMOUS)
+      : mfaOfSession(req, now(), getUserId, policy);
+  const touch = (req: Request): void => {
+    if (!bearerTokens || !hasBearerHeader(req)) touchActivity(req, now(), policy);
+  };
+  return {
+    mfaOf,
+    touch,
+    middleware: (req, _res, next) => {
+      touch(req);
+      exposeView(req, mfaOf);
+      next();
+    },
+  };
 }

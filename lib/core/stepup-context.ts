@@ -5,14 +5,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { Request } from 'express';
-import {
-  lookupFactor,
-  parseEpoch,
-  parseLoginEpoch,
-  type Notifier,
-  type SecondFactor,
-  type StepupContext,
-} from './context.js';
+import { lookupFactor, type Notifier, type SecondFactor, type StepupContext } from './context.js';
 import type { Subject } from './login-flow.js';
 import { SessionIndex } from './session-index.js';
 import { readRecord } from './session-state.js';
@@ -164,5 +157,28 @@ async function endTokens(
     userId,
     now(),
     (t) => t.factors.includes(factor) || (codesGone && t.factors.includes('recovery-code')),
+  );
+}
+
+/** An epoch counter's stored value (absent: 0). */
+export function parseEpoch(raw: string | null | undefined): number {
+  return Number.parseInt(raw ?? '0', 10) || 0;
+}
+
+/**
+ * A login epoch's stored value; `null` when the MfaStore holds none (never started, or lost),
+ * which voids every login that recorded one (`StepupContext.loginEpoch`).
+ */
+export function parseLoginEpoch(raw: string | null | undefined): number | null {
+  return raw === null || raw === undefined ? null : parseEpoch(raw);
+}
+
+/** The user's id when the app gives no `getUserId`: `user.id`, a non-empty string or a finite number. */
+export function defaultGetUserId(user: unknown): string {
+  const id = (user as { id?: unknown } | null | undefined)?.id;
+  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  throw new TypeError(
+    'passport-stepup: the user has no usable `id`; pass getUserId to createStepup',
   );
 }

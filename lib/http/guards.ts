@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { runMiddleware } from './handler.js';
+import { runMiddleware } from './edge.js';
 import { hostOf, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 

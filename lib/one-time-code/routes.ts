@@ -13,8 +13,7 @@ import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
 import { StepupError } from '../core/errors.js';
 import type { Subject } from '../core/login-flow.js';
-import { route } from '../http/handler.js';
-import { codeBody, parseBody } from '../http/schemas.js';
+import { codeBody, parseBody, route } from '../http/edge.js';
 import type { Issued } from './engine.js';
 import { beginEmail, confirmEmail, removeEmail, type EnrollingFactor } from './email-service.js';
 

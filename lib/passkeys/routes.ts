@@ -12,8 +12,7 @@ import type { Router } from 'express';
 import type { FactorHost } from '../core/context.js';
 import type { ElevationOutcome } from '../core/login-flow.js';
 import { csrfToken } from '../http/csrf.js';
-import { route, runMiddleware } from '../http/handler.js';
-import { parseBody } from '../http/schemas.js';
+import { parseBody, route, runMiddleware } from '../http/edge.js';
 import { loginBody, registerBody } from './schemas.js';
 import {
   beginPasskeyRegistration,

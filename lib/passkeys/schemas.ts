@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
 import { isWellFormedText } from '../core/unicode.js';
-import { labelField } from '../http/schemas.js';
+import { labelField } from '../http/edge.js';
 
 const b64url = (max: number) =>
   z

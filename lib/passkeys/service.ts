@@ -9,7 +9,7 @@ import { hostOf, type FactorHost, type Hosted } from '../core/context.js';
 import { StepupError } from '../core/errors.js';
 import { enableFactor } from '../core/factor-lifecycle.js';
 import { assertCanEnroll } from '../http/guards.js';
-import { parseLabel } from '../http/schemas.js';
+import { parseLabel } from '../http/edge.js';
 import { CredentialConflictError } from '../stores/credentials/types.js';
 import { PASSKEY, type PasskeyFactor } from './contract.js';
 import type { RegistrationResponse } from './schemas.js';

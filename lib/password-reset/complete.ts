@@ -19,7 +19,7 @@ import type { FactorKey, Hosted } from '../core/context.js';
 import { PASSKEY_ASSERTION, SMS_CODE } from '../core/factor-keys.js';
 import { proveSecondFactor } from '../core/factor-proof.js';
 import { regenerateSession } from '../core/session-state.js';
-import { parseBody, text } from '../http/schemas.js';
+import { parseBody, text } from '../http/edge.js';
 import type { LiveToken } from './tokens.js';
 import { passwordResetOf, type PasswordReset } from './service.js';
 

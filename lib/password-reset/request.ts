@@ -8,7 +8,7 @@
  */
 import type { Request } from 'express';
 import type { Hosted } from '../core/context.js';
-import { parseBody, text } from '../http/schemas.js';
+import { parseBody, text } from '../http/edge.js';
 import { renderEmail, DEFAULT_RESET_LINK_EMAIL } from '../mail/templates.js';
 import { globalKey, storeKey } from '../stores/types.js';
 import { z } from 'zod';

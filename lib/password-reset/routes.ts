@@ -11,7 +11,7 @@
  */
 import type { Router } from 'express';
 import { csrfToken } from '../http/csrf.js';
-import { route } from '../http/handler.js';
+import { route } from '../http/edge.js';
 import { passkeyOptionsWith, resetWith, sendSmsWith } from './complete.js';
 import { requestResetWith } from './request.js';
 import type { PasswordReset } from './service.js';

@@ -8,7 +8,7 @@ import type { FactorHost } from '../core/context.js';
 import { assertSignedIn } from '../http/guards.js';
 import { regenerateRecoveryCodes, type RecoveryCodeService } from './service.js';
 import { csrfToken } from '../http/csrf.js';
-import { route } from '../http/handler.js';
+import { route } from '../http/edge.js';
 
 export function mountRecoveryRoutes(
   router: Router,

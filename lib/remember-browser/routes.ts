@@ -4,7 +4,7 @@ import { StepupError } from '../core/errors.js';
 import type { RememberedBrowsers } from './service.js';
 import { BROWSER_ID } from './record.js';
 import { assertSignedIn } from '../http/guards.js';
-import { route } from '../http/handler.js';
+import { route } from '../http/edge.js';
 
 /**
  * `GET /mfa/browsers`, `DELETE /mfa/browsers/:id`, `DELETE /mfa/browsers` (docs/http-api.md, the JSON contract).

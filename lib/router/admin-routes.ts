@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { RouterHost } from './host.js';
 import { assertAdminMayReset } from '../http/admin-guard.js';
-import { route } from '../http/handler.js';
+import { route } from '../http/edge.js';
 
 /**
  * `POST /admin/users/:id/mfa/reset`: for a user who lost their authenticator. The app decides

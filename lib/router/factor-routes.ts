@@ -3,8 +3,7 @@ import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
 import { removeFactor } from '../core/factor-lifecycle.js';
 import { assertFreshMfa, assertSignedIn } from '../http/guards.js';
-import { route } from '../http/handler.js';
-import { labelField, parseBody, proofBody } from '../http/schemas.js';
+import { labelField, parseBody, proofBody, route } from '../http/edge.js';
 import type { Credential } from '../stores/credentials/rows.js';
 import type { RouterHost } from './host.js';
 

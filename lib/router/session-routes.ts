@@ -5,8 +5,7 @@ import { StepupError } from '../core/errors.js';
 import { logOut } from '../core/passport-glue.js';
 import { destroySession, readRecord, writeRecord } from '../core/session-state.js';
 import type { ElevationOutcome } from '../core/login-flow.js';
-import { route, runMiddleware } from '../http/handler.js';
-import { isTruthy, loginBody, parseBody, verifyBody } from '../http/schemas.js';
+import { isTruthy, loginBody, parseBody, route, runMiddleware, verifyBody } from '../http/edge.js';
 
 /** Body of a login/verify answer. The session was regenerated, so a new CSRF token goes with it. */
 function outcomeBody(req: Request, outcome: ElevationOutcome): Record<string, unknown> {

@@ -14,7 +14,7 @@ import { StepupError } from '../core/errors.js';
 import { MAX_PAGE_SIZE, parseCursor } from '../core/session-entries.js';
 import { assertSignedIn } from '../http/guards.js';
 import { liveTokens } from '../core/bearer-cache.js';
-import { route } from '../http/handler.js';
+import { route } from '../http/edge.js';
 import type { ActiveSessions, SessionPageOptions } from './service.js';
 
 /**

@@ -8,7 +8,7 @@ import type { StepupContext } from '../core/context.js';
 import type { LoginHook } from '../core/login-flow.js';
 import type { SessionMfaRecord } from '../core/types.js';
 import { storeKey } from '../stores/types.js';
-import { DEVICE_REGISTRY, type WhenRule } from './when-rules.js';
+import { DEVICE_REGISTRY, type DeviceRegistry, type WhenRule } from './when-rules.js';
 
 /** Everything `Elevation` is configured with, once, by `createStepup`. */
 export interface ElevationConfig {
@@ -18,8 +18,8 @@ export interface ElevationConfig {
   readonly when?: WhenRule | undefined;
   /** Required mode's grace period (`createStepup({ grace })`). */
   readonly grace?: GraceOptions | undefined;
-  /** Lets `newDevice()` find the device registry of the user logging in. */
-  readonly deviceBinding?: ((userId: string) => unknown) | undefined;
+  /** Where `newDevice()` finds this browser's past second factors (lib/step-up/when-rules.ts). */
+  readonly devices?: DeviceRegistry | undefined;
 }
 
 /** Required mode's grace period: a number of logins, a date, or both (whichever ends first). */
@@ -36,7 +36,7 @@ export class LoginPolicy {
   private readonly loginHooks: readonly LoginHook[];
   private readonly when: WhenRule | undefined;
   private readonly grace: GraceOptions | undefined;
-  private readonly deviceBinding: ((userId: string) => unknown) | undefined;
+  private readonly devices: DeviceRegistry | undefined;
 
   constructor(
     private readonly ctx: StepupContext,
@@ -45,7 +45,7 @@ export class LoginPolicy {
     this.loginHooks = [...(config.loginHooks ?? [])];
     this.when = config.when;
     this.grace = config.grace;
-    this.deviceBinding = config.deviceBinding;
+    this.devices = config.devices;
   }
 
   /**
@@ -53,7 +53,10 @@ export class LoginPolicy {
    * login must show a real factor); then the hooks (remembered browser); then `skip`.
    */
   async decide(req: Request, userId: string, user: unknown) {
-    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY] = this.deviceBinding?.(userId);
+    (req as unknown as Record<symbol, unknown>)[DEVICE_REGISTRY] = this.devices && {
+      registry: this.devices,
+      userId,
+    };
     const verdict = this.when ? await this.when(req, user) : 'default';
     if (verdict === 'require') return 'require' as const;
     for (const hook of this.loginHooks) {

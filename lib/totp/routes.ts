@@ -1,8 +1,7 @@
 import type { Router } from 'express';
 import type { FactorHost } from '../core/context.js';
 import { csrfToken } from '../http/csrf.js';
-import { route } from '../http/handler.js';
-import { codeBody, confirmBody, enrollBody, isTruthy, parseBody } from '../http/schemas.js';
+import { codeBody, confirmBody, enrollBody, isTruthy, parseBody, route } from '../http/edge.js';
 import { beginTotp, confirmTotp, disableTotp } from './service.js';
 
 /** `POST /mfa/totp/enroll`, `/confirm`, `/disable` (the JSON contract in docs/http-api.md), over lib/totp/service.ts. */

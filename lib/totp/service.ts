@@ -4,7 +4,7 @@ import { StepupError } from '../core/errors.js';
 import { enableFactor, removeFactor } from '../core/factor-lifecycle.js';
 import type { Amr } from '../core/types.js';
 import { assertCanEnroll, assertFreshMfa } from '../http/guards.js';
-import { parseLabel } from '../http/schemas.js';
+import { parseLabel } from '../http/edge.js';
 import { TOTP, type TotpEnrollment, type TotpFactor } from './contract.js';
 
 /**

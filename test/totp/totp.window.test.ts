@@ -1,4 +1,4 @@
-// The verify path checks codes on node:crypto, not through otplib (lib/totp/totp-window.ts). An
+// The verify path checks codes on node:crypto, not through otplib (lib/totp/totp-core.ts). An
 // error there would accept wrong codes or refuse right ones, so it is held to the RFC 6238
 // Appendix B vectors for all three algorithms and to otplib's own verify on random secrets,
 // times, algorithms and digit counts, including codes one step early or late and codes of
@@ -7,7 +7,7 @@ import { fc, test } from '@fast-check/vitest';
 import { generate, ScureBase32Plugin, verify } from 'otplib';
 import { describe, expect, it } from 'vitest';
 import { verifyTotp } from '../../lib/totp/totp-core.js';
-import { hotp, matchingSteps, secretKey } from '../../lib/totp/totp-window.js';
+import { hotp, matchingSteps, secretKey } from '../../lib/totp/totp-core.js';
 
 const b32 = new ScureBase32Plugin();
 const seed = (ascii: string) => b32.encode(new TextEncoder().encode(ascii), { padding: false });

@@ -1,3 +1,9 @@
+/**
+ * The edge of every route (docs/architecture.md, "Each rule once"): its body is checked once
+ * here against a zod schema and trusted after, and its handler's rejection goes to the router's
+ * error handler.
+ */
+import type { NextFunction, Request, Response } from 'express';
 import { z } from 'zod';
 import { StepupError } from '../core/errors.js';
 import { illFormedPath, isWellFormedText } from '../core/unicode.js';
@@ -130,4 +136,26 @@ export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
     { fields },
     `Invalid or missing fields: ${fields.join(', ')}.`,
   );
+}
+
+type Handler = (req: Request, res: Response) => Promise<void>;
+
+/** Run an async handler; any rejection goes to the router's error handler. */
+export function route(handler: Handler) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    handler(req, res).catch(next);
+  };
+}
+
+/** Run an Express middleware as a promise (used to chain `stepup.authenticate()`). */
+export function runMiddleware(
+  mw: (req: Request, res: Response, next: NextFunction) => void,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    mw(req, res, (err?: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+    );
+  });
 }
