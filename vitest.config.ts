@@ -26,7 +26,7 @@ const INTEGRATION = [
   'test/totp/totp.race.test.ts',
   'test/step-up/bypass.pending-invalidated.flush.test.ts',
   // The package build and the docs' snippets (tsc).
-  'test/project/{package.exports,readme.snippets}.test.ts',
+  'test/project/{package.exports,readme.snippets,request-trip}.test.ts',
   // Long budgets: fuzzing, timing medians, the model-based test.
   'test/router/fuzz.*.test.ts',
   'test/password/{enumeration.*,password.hash}.test.ts',

@@ -8,6 +8,7 @@
  * request has to open. Store implementations count too (here the memory stores).
  *
  *   npm run bench:trip            (prints both trips, file by file)
+ *   npm run bench:trip -- --json  (the files of each trip as JSON: test/project/request-trip.test.ts)
  */
 import { once } from 'node:events';
 import { Session } from 'node:inspector/promises';
@@ -161,7 +162,12 @@ const verify = await callsDuring(inspector, async () => {
   if (res.status !== 200) throw new Error(`verify: ${JSON.stringify(res)}`);
 });
 
-report('password sign-in (POST /auth/login → pending)', signIn);
-report('TOTP verify (POST /auth/mfa/verify → satisfied)', verify);
+if (process.argv.includes('--json')) {
+  const files = (calls: Calls) => [...calls.keys()].sort();
+  console.log(JSON.stringify({ signIn: files(signIn), verify: files(verify) }));
+} else {
+  report('password sign-in (POST /auth/login → pending)', signIn);
+  report('TOTP verify (POST /auth/mfa/verify → satisfied)', verify);
+}
 server.close();
 inspector.disconnect();

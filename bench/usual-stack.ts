@@ -30,13 +30,15 @@ export interface KeyTable {
 }
 
 /**
- * The I/O a hand-made stack needs to do what ours does on a verify, without our code: read an
- * attempt counter (MGET, as ours reads the lockout and the login epoch), move a durable replay
- * marker (one conditional UPDATE), list the session for "your active sessions" (HGETALL, for
- * pruning, + HSET + PEXPIRE in one round trip). With it, the pair measures our code, not the work the features need.
+ * The I/O a hand-made stack needs to do what ours does on a verify, without our code: reserve
+ * an attempt before the check (INCR of a counter and GET of the login epoch in one round trip,
+ * as ours does in one script), move a durable replay marker (one conditional UPDATE), settle
+ * the attempt after a success (DEL of the counter, SET of the streak to 0: one round trip), and
+ * list the session for "your active sessions" (HGETALL, for pruning, + HSET + PEXPIRE in one
+ * round trip). With it, the pair measures our code, not the work the features need.
  */
 export interface SameWork {
-  readonly redis: Pick<Redis, 'mget' | 'multi'>;
+  readonly redis: Pick<Redis, 'multi'>;
 }
 
 export interface UsualOptions {
@@ -92,7 +94,12 @@ export function usualApp(options: UsualOptions): Express {
     (req, _res, next) => {
       if (!work) return next();
       const id = userOf(req);
-      work.redis.mget(`usual:{${id}}:failures`, `usual:{${id}}:epoch`).then(() => next(), next);
+      work.redis
+        .multi()
+        .incr(`usual:{${id}}:failures`)
+        .get(`usual:{${id}}:epoch`)
+        .exec()
+        .then(() => next(), next);
     },
     passport.authenticate('totp'),
     (req, res, next) => {
@@ -108,11 +115,18 @@ export function usualApp(options: UsualOptions): Express {
           if (!fresh) throw new Error('code already used');
           return work.redis
             .multi()
+            .del(`usual:{${id}}:failures`)
+            .set(`usual:{${id}}:streak`, '0', 'PX', 34_560_000_000)
+            .exec();
+        })
+        .then(() =>
+          work.redis
+            .multi()
             .hgetall(`usual:{${id}}:sessions`)
             .hset(`usual:{${id}}:sessions`, req.sessionID, String(Date.now()))
             .pexpire(`usual:{${id}}:sessions`, 86_400_000)
-            .exec();
-        })
+            .exec(),
+        )
         .then(() => res.json({ status: 'authenticated' }), next);
     },
   );
