@@ -138,15 +138,14 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
         window: this.window,
         ...(row.lastStep >= 0 ? { afterTimeStep: row.lastStep } : {}),
       });
-      if (!result.valid && result.reason === 'replayed') {
-        this.ctx.events.emitFor(req, 'totp.replay', { userId });
-        return codeAlreadyUsed(row.lastStep, this.ctx.now());
+      if (!result.valid) {
+        if (result.reason === 'replayed') return this.replayed(req, userId, row.lastStep);
+        continue;
       }
-      if (!result.valid) continue;
       const { credentials, now } = this.ctx;
+      // Spent meanwhile, on this instance or another: the conditional UPDATE is the guarantee.
       if (!(await credentials.advanceTotpStep(userId, row.id, result.timeStep, now()))) {
-        this.ctx.events.emitFor(req, 'totp.replay', { userId });
-        return codeAlreadyUsed(Math.max(row.lastStep, result.timeStep), now());
+        return this.replayed(req, userId, Math.max(row.lastStep, result.timeStep));
       }
       if (this.secrets.isStale(row.data)) {
         // Key rotation without a migration: re-encrypt under the current key on use.
@@ -155,6 +154,12 @@ export class TotpStrategy extends SecondFactorStrategy<TotpCredential[]> impleme
       return { ok: true };
     }
     return wrong;
+  }
+
+  /** A code of a step already accepted (`lastStep`): reported, and refused as already used. */
+  private replayed(req: Request | undefined, userId: string, lastStep: number): CodeCheck {
+    this.ctx.events.emitFor(req, 'totp.replay', { userId });
+    return codeAlreadyUsed(lastStep, this.ctx.now());
   }
 
   /**

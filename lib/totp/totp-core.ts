@@ -1,7 +1,7 @@
 /**
  * Pure TOTP logic (RFC 6238): otplib 13 makes secrets and codes, the window check runs on
- * node:crypto (the window check at the end of this file); no store, no clock of its own (`now` is injected, in ms since
- * the epoch). The strategy layer records the returned `timeStep` atomically per user;
+ * node:crypto (at the end of this file); no store, no clock of its own (`now` is injected, in
+ * ms since the epoch). The strategy layer records the returned `timeStep` atomically per user;
  * the `afterTimeStep` check here is the fast path, the store's atomic consume is the guarantee.
  * Why once-only: NIST SP 800-63B-4 §3.1.4.2 (a time-based OTP is accepted only once within its
  * validity period) and OWASP ASVS 5.0 V6.5.1 (TOTPs are usable only once).

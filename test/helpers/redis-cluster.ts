@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Cluster, type ClusterOptions, Redis } from 'ioredis';
-import { findOnPath, freePorts, HOST, spawnReady, terminate } from './redis-process.js';
+import { findOnPath, HOST, onFreePorts, spawnReady, terminate } from './redis-process.js';
 
 export interface ClusterNode {
   readonly host: string;
@@ -86,22 +86,20 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   try {
     // Six ports reserved together (3 client ports, 3 cluster-bus ports), so that no two of them
     // collide; `--cluster-port` sets the bus port (the default, port + 10000, may exceed 65535).
-    // Another process may take a port between our probe and redis-server's bind (as in
-    // redis-server.ts): then the nodes started so far stop and six new ports are tried.
-    let nodes: { host: string; port: number }[] = [];
-    for (let attempt = 1; nodes.length === 0; attempt++) {
-      const ports = await freePorts(MASTERS * 2);
+    // When another process took one of them before a node bound it, the nodes started so far
+    // stop and six new ports are tried (onFreePorts).
+    const nodes = await onFreePorts(MASTERS * 2, async (ports) => {
       const chosen = ports.slice(0, MASTERS).map((port) => ({ host: HOST, port }));
       try {
         for (const [i, node] of chosen.entries()) {
           children.push(await spawnNode(serverBin, dir, node.port, ports[MASTERS + i] ?? 0));
         }
-        nodes = chosen;
       } catch (err) {
-        if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
         await Promise.all(children.splice(0).map((child) => terminate(child)));
+        throw err;
       }
-    }
+      return chosen;
+    });
     await run(cliBin, [
       '--cluster',
       'create',

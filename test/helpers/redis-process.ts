@@ -60,11 +60,22 @@ export async function freePorts(n: number): Promise<number[]> {
   }
 }
 
-/** One free loopback port. */
-export async function freePort(): Promise<number> {
-  const [port] = await freePorts(1);
-  if (port === undefined) throw new Error('no free port');
-  return port;
+/**
+ * `start` with `n` free ports, and with `n` new ones (three tries in all) when its bind failed
+ * because another process took a port between our probe and the bind.
+ */
+export async function onFreePorts<T>(
+  n: number,
+  start: (ports: number[]) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await freePorts(n);
+    try {
+      return await start(ports);
+    } catch (err) {
+      if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
+    }
+  }
 }
 
 export interface SpawnReadyOptions {

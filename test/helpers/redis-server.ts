@@ -8,7 +8,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { findOnPath, freePort, HOST, spawnReady, terminate } from './redis-process.js';
+import { findOnPath, HOST, onFreePorts, spawnReady, terminate } from './redis-process.js';
 
 export interface RedisServer {
   readonly url: string;
@@ -79,17 +79,10 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
       'or `brew install redis` (macOS), ' +
       'or set REDIS_URL=redis://host:port to use a running server.',
   );
-  let port = 0;
-  let child: ChildProcess | undefined;
-  for (let attempt = 1; !child; attempt++) {
-    port = await freePort();
-    try {
-      child = await spawnServer(bin, port);
-    } catch (err) {
-      // Another process may take the port between our probe and redis-server's bind.
-      if (attempt >= 3 || !String(err).includes('Address already in use')) throw err;
-    }
-  }
+  const [port, started] = await onFreePorts(1, async ([free = 0]) => {
+    return [free, await spawnServer(bin, free)] as const;
+  });
+  let child: ChildProcess | undefined = started;
   const url = `redis://${HOST}:${port}`;
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const running = child;

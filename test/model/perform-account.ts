@@ -99,8 +99,8 @@ export async function performAccount(
           model: account.endSession(m, a.c, a.all),
         };
       }
-      const listed = ((list.body as { sessions?: { id: string; current: boolean }[] }).sessions ??
-        []) as { id: string; current: boolean }[];
+      const listed =
+        (list.body as { sessions?: { id: string; current: boolean }[] }).sessions ?? [];
       const others = listed.filter((s) => !s.current);
       const path = a.all ? '/auth/sessions' : `/auth/sessions/${others[0]?.id ?? 'A'.repeat(22)}`;
       const res = await browser.agent
